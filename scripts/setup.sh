@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the system packages HdrOfx needs (Debian 12): OpenEXR (C API), oiiotool, ffmpeg, libtiff, gcc/cmake.
+# Idempotent: does nothing when everything is present.
+set -euo pipefail
+need=()
+[ -e /usr/lib/x86_64-linux-gnu/libOpenEXRCore-3_1.so.30 ] || need+=(libopenexr-3-1-30 libopenexr-dev)
+command -v oiiotool >/dev/null || need+=(openimageio-tools)
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
+ls /usr/lib/x86_64-linux-gnu/libtiff.so.6 >/dev/null 2>&1 || need+=(libtiff6)
+command -v gcc >/dev/null || need+=(gcc)
+command -v cmake >/dev/null || need+=(cmake)
+command -v npm >/dev/null || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "setup: the .NET SDK (dotnet) is required" >&2; exit 1; }

@@ -1,0 +1,16 @@
+namespace HdrOfx.Engine.Reconstruction;
+
+public sealed class ReconstructOptions
+{
+    /// <summary>Registered method name (see <see cref="Reconstructor"/>).</summary>
+    public string Method { get; init; } = "classical";
+
+    /// <summary>Compute the diagnostic planes (saturation mask, alignment confidence).</summary>
+    public bool Diagnostics { get; init; }
+
+    /// <summary>
+    /// Optional known flows for the "oracle" merge: GivenFlows[i] is a 2-channel image (dx, dy in pixels)
+    /// such that frame i sampled at p + flow(p) lines up with the reference at p (backward warping).
+    /// </summary>
+    public IReadOnlyList<Imaging.ImageF?>? GivenFlows { get; init; }
+}
