@@ -26,6 +26,12 @@ public sealed class SequenceReconstructor
 
     public int Radius => _radius;
 
+    /// <summary>
+    /// Optional per-frame options (e.g. ground-truth flows for the "oracle" merge); receives the frame number,
+    /// the window's first frame number, and the options given at construction.
+    /// </summary>
+    public Func<int, int, ReconstructOptions, ReconstructOptions>? OptionsForFrame { get; init; }
+
     /// <summary>Linearizes an encoded frame: f⁻¹ applied to RGB, clamped to [0,1]; alpha is dropped.</summary>
     public static ImageF Linearize(ImageF encoded, TransferFunction transfer)
     {
@@ -85,7 +91,8 @@ public sealed class SequenceReconstructor
                 }
                 frames[d + _radius] = f;
             }
-            emit(n, Reconstructor.Reconstruct(frames, _radius, _options, cancel));
+            var options = OptionsForFrame?.Invoke(n, n - _radius, _options) ?? _options;
+            emit(n, Reconstructor.Reconstruct(frames, _radius, options, cancel));
             progress?.Report(n);
         }
     }
