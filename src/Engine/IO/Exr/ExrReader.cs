@@ -195,9 +195,13 @@ public static unsafe class ExrReader
 
             var dec = new DecodePipeline();
             bool initialized = false;
-            bool useFallback = false;
+            // OpenEXRCore 3.1 misdecodes B44/B44A (float channels, partial edge tiles of half channels);
+            // the C++ library of the same release is right, so use it when present.
+            bool useFallback = Info.Compression is ExrCompression.B44 or ExrCompression.B44a
+                && LibraryVersion.StartsWith("3.1.", StringComparison.Ordinal) && ExrRgbaFallback.Available;
             try
             {
+                if (useFallback) goto done;
                 fixed (float* dst = img.Data)
                 {
                     if (Info.Storage == ExrStorage.Scanline)
@@ -205,6 +209,7 @@ public static unsafe class ExrReader
                     else
                         DecodeTiles(dst, planeOf, &dec, ref initialized);
                 }
+                done:;
             }
             catch (CoreLacksDwa)
             {
