@@ -29,6 +29,9 @@ public static unsafe class ExrReader
 
     private const uint Magic = 20000630; // 0x762f3101, little-endian on disk
 
+    /// <summary>Version of the OpenEXRCore library in use ("3.1.5"); throws <see cref="ImageIOException"/> if none loads.</summary>
+    public static string LibraryVersion => ExrNative.LibraryVersion;
+
     /// <summary>Header facts of the first part.</summary>
     public static ExrInfo ReadInfo(string path)
     {

@@ -162,6 +162,21 @@ public class ExrOiioCrossTests
         }
     }
 
+    [Test]
+    public void MipmappedTextureGivesLevelZero()
+    {
+        OiioTool.RequireOrIgnore();
+        string tex = _dir!.File("tex.exr");
+        OiioTool.Run(_dir.File("hdr4.exr"), "-d", "half", "--compression", "piz", "-otex", tex);
+        Assert.That(ExrReader.ReadInfo(tex).IsTiled);
+        var ours = ExrReader.Read(tex);
+        string flat = _dir.File("tex.f.exr");
+        OiioTool.Run(tex, "--unmip", "-d", "float", "--compression", "none", "--scanline", "-o", flat);
+        var raw = RawExr.Read(flat);
+        Assert.That((ours.Width, ours.Height), Is.EqualTo((raw.Width, raw.Height)));
+        for (int c = 0; c < 4; c++) Assert.That(ours.Plane(c).ToArray(), Is.EqualTo(raw.Channels[Rgba[c]]), Rgba[c]);
+    }
+
     internal static ImageF Smooth(int w, int h, int channels, float scale)
     {
         var img = new ImageF(w, h, channels);
