@@ -8,6 +8,7 @@ internal static unsafe partial class ExrNative
 {
     internal const int EXR_ERR_SUCCESS = 0;
     internal const int EXR_ERR_NO_ATTR_BY_NAME = 15;
+    internal const int EXR_ERR_FEATURE_NOT_IMPLEMENTED = 31;
 
     internal const int STORAGE_SCANLINE = 0;
     internal const int STORAGE_TILED = 1;

@@ -58,6 +58,7 @@ internal static unsafe partial class ExrNative
     internal static delegate* unmanaged[Cdecl]<nint, int, byte*, Chromaticities*, int> exr_attr_get_chromaticities;
     internal static delegate* unmanaged[Cdecl]<nint, int> exr_write_header;
     internal static delegate* unmanaged[Cdecl]<nint, int, int, ChunkInfo*, int> exr_write_scanline_chunk_info;
+    internal static delegate* unmanaged[Cdecl]<nint, int, int, void*, ulong, int> exr_write_scanline_chunk;
     internal static delegate* unmanaged[Cdecl]<nint, int, ChunkInfo*, EncodePipeline*, int> exr_encoding_initialize;
     internal static delegate* unmanaged[Cdecl]<nint, int, ChunkInfo*, EncodePipeline*, int> exr_encoding_update;
     internal static delegate* unmanaged[Cdecl]<nint, int, EncodePipeline*, int> exr_encoding_choose_default_routines;
@@ -138,6 +139,7 @@ internal static unsafe partial class ExrNative
         exr_attr_get_chromaticities = (delegate* unmanaged[Cdecl]<nint, int, byte*, Chromaticities*, int>)E("exr_attr_get_chromaticities");
         exr_write_header = (delegate* unmanaged[Cdecl]<nint, int>)E("exr_write_header");
         exr_write_scanline_chunk_info = (delegate* unmanaged[Cdecl]<nint, int, int, ChunkInfo*, int>)E("exr_write_scanline_chunk_info");
+        exr_write_scanline_chunk = (delegate* unmanaged[Cdecl]<nint, int, int, void*, ulong, int>)E("exr_write_scanline_chunk");
         exr_encoding_initialize = (delegate* unmanaged[Cdecl]<nint, int, ChunkInfo*, EncodePipeline*, int>)E("exr_encoding_initialize");
         exr_encoding_update = (delegate* unmanaged[Cdecl]<nint, int, ChunkInfo*, EncodePipeline*, int>)E("exr_encoding_update");
         exr_encoding_choose_default_routines = (delegate* unmanaged[Cdecl]<nint, int, EncodePipeline*, int>)E("exr_encoding_choose_default_routines");

@@ -29,6 +29,9 @@ public static unsafe class ExrReader
 
     private const uint Magic = 20000630; // 0x762f3101, little-endian on disk
 
+    /// <summary>Version of the OpenEXRCore library in use ("3.1.5"); throws <see cref="ImageIOException"/> if none loads.</summary>
+    public static string LibraryVersion => ExrNative.LibraryVersion;
+
     /// <summary>Header facts of the first part.</summary>
     public static ExrInfo ReadInfo(string path)
     {
@@ -195,8 +198,13 @@ public static unsafe class ExrReader
 
             var dec = new DecodePipeline();
             bool initialized = false;
+            // OpenEXRCore 3.1 misdecodes B44/B44A (float channels, partial edge tiles of half channels);
+            // the C++ library of the same release is right, so use it when present.
+            bool useFallback = Info.Compression is ExrCompression.B44 or ExrCompression.B44a
+                && LibraryVersion.StartsWith("3.1.", StringComparison.Ordinal) && ExrRgbaFallback.Available;
             try
             {
+                if (useFallback) goto done;
                 fixed (float* dst = img.Data)
                 {
                     if (Info.Storage == ExrStorage.Scanline)
@@ -204,6 +212,11 @@ public static unsafe class ExrReader
                     else
                         DecodeTiles(dst, planeOf, &dec, ref initialized);
                 }
+                done:;
+            }
+            catch (CoreLacksDwa)
+            {
+                useFallback = true;
             }
             finally
             {
@@ -213,8 +226,31 @@ public static unsafe class ExrReader
                 }
                 ClearLastError();
             }
+            if (useFallback) DecodeWithRgbaFallback(sel, img);
             return img;
         }
+
+        /// <summary>DWA under an OpenEXRCore without DWA decoding: see <see cref="ExrRgbaFallback"/>.</summary>
+        private void DecodeWithRgbaFallback(int[] sel, ImageF img)
+        {
+            var slots = new int[sel.Length];
+            for (int k = 0; k < sel.Length; k++)
+            {
+                slots[k] = Info.Channels[sel[k]].Name switch
+                {
+                    "R" or "Y" => 0,
+                    "G" => 1,
+                    "B" => 2,
+                    "A" => 3,
+                    var n => throw new ImageIOException($"EXR '{_path}': DWA channel '{n}' cannot be decoded: OpenEXRCore {LibraryVersion} lacks DWA and the RGBA fallback only knows R,G,B,A,Y"),
+                };
+            }
+            if (!ExrRgbaFallback.Available)
+                throw new ImageIOException($"EXR '{_path}': {Info.Compression} decoding needs OpenEXRCore >= 3.2 or the OpenEXR C++ library (libOpenEXR-3_1); neither is usable (OpenEXRCore {LibraryVersion})");
+            ExrRgbaFallback.Read(_path, Info, slots, img);
+        }
+
+        private sealed class CoreLacksDwa : Exception;
 
         private void DecodeScanlines(float* dst, int[] planeOf, DecodePipeline* d, ref bool initialized)
         {
@@ -292,6 +328,11 @@ public static unsafe class ExrReader
                 }
                 Check(exr_decoding_choose_default_routines(c, 0, d), "exr_decoding_choose_default_routines", _path);
                 int run = exr_decoding_run(c, 0, d);
+                if (run == EXR_ERR_FEATURE_NOT_IMPLEMENTED && Info.Compression is ExrCompression.Dwaa or ExrCompression.Dwab)
+                {
+                    ClearLastError();
+                    throw new CoreLacksDwa();
+                }
                 if (run != EXR_ERR_SUCCESS)
                 {
                     var e = Failure(run, "exr_decoding_run", _path);

@@ -45,6 +45,30 @@ public static unsafe class ExrWriter
         }
     }
 
+    /// <summary>
+    /// exr_encoding_run with our own write step, so that a chunk that does not shrink is stored raw.
+    /// OpenEXRCore 3.1's default write step stores the wrong buffer in that case (seen with ZIPS on
+    /// noisy half rows: the file then decodes to garbage in OpenEXR and in oiiotool alike).
+    /// </summary>
+    private static void EncodeAndWriteChunk(nint ctxt, int part, int y, EncodePipeline* enc, string path)
+    {
+        enc->write_fn = (nint)(delegate* unmanaged[Cdecl]<EncodePipeline*, int>)&WriteChunk;
+        Check(exr_encoding_run(ctxt, part, enc), "exr_encoding_run", path);
+    }
+
+    [System.Runtime.InteropServices.UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    private static int WriteChunk(EncodePipeline* enc)
+    {
+        void* data = (void*)enc->packed_buffer;
+        ulong size = enc->packed_bytes;
+        if (enc->compressed_buffer != 0 && enc->compressed_bytes > 0 && enc->compressed_bytes < enc->packed_bytes)
+        {
+            data = (void*)enc->compressed_buffer;
+            size = enc->compressed_bytes;
+        }
+        return exr_write_scanline_chunk(enc->context, enc->part_index, enc->chunk.start_y, data, size);
+    }
+
     private static void WriteCore(string tmp, string path, ImageF image, string[] names, ExrPixelType pixelType, ExrCompression compression)
     {
         var init = MakeInitializer(0, 0);
@@ -112,7 +136,7 @@ public static unsafe class ExrWriter
                         ch->ptr = (byte*)(src + k * plane + (long)ci.start_y * w);
                     }
                     Check(exr_encoding_choose_default_routines(ctxt, part, &enc), "exr_encoding_choose_default_routines", path);
-                    Check(exr_encoding_run(ctxt, part, &enc), "exr_encoding_run", path);
+                    EncodeAndWriteChunk(ctxt, part, ci.start_y, &enc, path);
                 }
             }
             ok = true;

@@ -32,8 +32,20 @@ internal static class OiioTool
         string stdout = p.StandardOutput.ReadToEnd();
         if (!p.WaitForExit(120_000)) { p.Kill(); throw new TimeoutException("oiiotool hung: " + string.Join(' ', args)); }
         if (p.ExitCode != 0)
-            throw new InvalidOperationException($"oiiotool {string.Join(' ', args)} exited {p.ExitCode}: {stderr.Result}{stdout}");
+            {
+            string cmd = string.Join(' ', args), err = stderr.Result + stdout;
+            throw new InvalidOperationException($"oiiotool {(cmd.Length > 300 ? cmd[..300] + "..." : cmd)} exited {p.ExitCode}: {(err.Length > 600 ? err[..600] : err)}");
+        }
         return stdout;
+    }
+
+    /// <summary>One oiiotool run that decodes every input to an uncompressed float scanline EXR (the
+    /// paired output path): oiiotool starts slowly, so batch.</summary>
+    public static void DecodeAllToFloat(IEnumerable<(string Input, string Output)> pairs)
+    {
+        var args = new List<string>();
+        foreach (var (i, o) in pairs) args.AddRange([i, "-d", "float", "--compression", "none", "--scanline", "-o", o, "--pop"]);
+        Run([.. args]);
     }
 
     /// <summary>Decodes <paramref name="path"/> with oiiotool into an uncompressed float EXR and parses that.</summary>
@@ -42,7 +54,7 @@ internal static class OiioTool
         string outPath = Path.Combine(workDir, "oiio-" + Guid.NewGuid().ToString("N") + ".exr");
         try
         {
-            Run(path, "-d", "float", "--compression", "none", "-o", outPath);
+            Run(path, "-d", "float", "--compression", "none", "--scanline", "-o", outPath);
             return RawExr.Read(outPath);
         }
         finally
