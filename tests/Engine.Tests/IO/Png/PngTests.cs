@@ -133,23 +133,29 @@ public class PngTests
     }
 
     /// <summary>ImageMagick writes the variants ffmpeg cannot: low bit depths, palettes with tRNS, Adam7 interlacing.</summary>
-    [TestCase("PNG8:", "", false)]
-    [TestCase("PNG8:", "-interlace PNG", true)]
-    [TestCase("PNG24:", "-interlace PNG", true)]
-    [TestCase("PNG48:", "-interlace PNG", true)]
-    [TestCase("PNG64:", "-interlace PNG", true)]
-    [TestCase("PNG32:", "-interlace PNG", true)]
-    [TestCase("PNG00:", "-colorspace Gray -depth 1 -interlace PNG", true)]
-    [TestCase("PNG00:", "-colorspace Gray -depth 2", false)]
-    [TestCase("PNG00:", "-colorspace Gray -depth 4 -interlace PNG", true)]
-    [TestCase("PNG8:", "-alpha set -channel A -evaluate set 50% +channel", false)]
-    public void ReadsPngsWrittenByImageMagickLikeFfmpegDecodesThem(string prefix, string options, bool interlaced)
+    [TestCase("PNG8:", "", 8, PngColorType.Palette, false, true)]
+    [TestCase("PNG8:", "-interlace PNG", 8, PngColorType.Palette, true, true)]
+    [TestCase("PNG:", "-alpha off -colors 4 -define png:bit-depth=2 -define png:color-type=3", 4, PngColorType.Palette, false, false)]
+    [TestCase("PNG:", "-alpha off -colors 16 -define png:bit-depth=4 -define png:color-type=3 -interlace PNG", 8, PngColorType.Palette, true, false)]
+    [TestCase("PNG24:", "-interlace PNG", 8, PngColorType.Rgb, true, true)] // colour-key tRNS
+    [TestCase("PNG48:", "-interlace PNG", 16, PngColorType.Rgb, true, true)]
+    [TestCase("PNG64:", "-interlace PNG", 16, PngColorType.Rgba, true, false)]
+    [TestCase("PNG32:", "-interlace PNG", 8, PngColorType.Rgba, true, false)]
+    [TestCase("PNG:", "-alpha off -colorspace Gray -define png:bit-depth=1 -define png:color-type=0 -interlace PNG", 1, PngColorType.Gray, true, false)]
+    [TestCase("PNG:", "-alpha off -colorspace Gray -define png:bit-depth=2 -define png:color-type=0", 2, PngColorType.Gray, false, false)]
+    [TestCase("PNG:", "-alpha off -colorspace Gray -define png:bit-depth=4 -define png:color-type=0 -interlace PNG", 4, PngColorType.Gray, true, false)]
+    [TestCase("PNG:", "-colorspace Gray -define png:bit-depth=8 -define png:color-type=4 -interlace PNG", 8, PngColorType.GrayAlpha, true, false)]
+    [TestCase("PNG:", "-colorspace Gray -define png:bit-depth=16 -define png:color-type=4", 16, PngColorType.GrayAlpha, false, false)]
+    [TestCase("PNG:", "-alpha off -colorspace Gray -define png:bit-depth=16 -define png:color-type=0 -interlace PNG", 16, PngColorType.Gray, true, false)]
+    public void ReadsPngsWrittenByImageMagickLikeFfmpegDecodesThem(string prefix, string options, int depth, PngColorType type, bool interlaced, bool trns)
     {
         string convert = ExternalTools.RequireImageMagick();
         ExternalTools.Require("ffmpeg");
-        // Source: a 16-bit RGBA PNG of our own with a smooth ramp and some noise; sizes that leave Adam7 passes partial.
+        // Source: a 16-bit RGBA PNG of our own, a ramp with noise and a checker of alpha 1 / 0.25; sizes leave Adam7 passes partial.
         var src = TestImage(29, 13, 4, seed: 3);
-        for (int i = 3 * src.PlaneSize; i < src.Data.Length; i++) src.Data[i] = 1f;
+        for (int y = 0; y < src.Height; y++)
+            for (int x = 0; x < src.Width; x++)
+                src[3, y, x] = (x / 3 + y / 3) % 2 == 0 ? 1f : 0.25f;
         string srcPath = Path.Combine(_dir, "src.png"), outPath = Path.Combine(_dir, "im.png");
         PngWriter.Write(srcPath, src, 16);
         var args = new List<string> { srcPath };
@@ -158,7 +164,7 @@ public class PngTests
         ExternalTools.Run(convert, args.ToArray());
 
         var img = PngReader.Read(outPath, out var info);
-        Assert.That(info.Interlaced, Is.EqualTo(interlaced));
+        Assert.That((info.BitDepth, info.ColorType, info.Interlaced, info.HasTransparency), Is.EqualTo((depth, type, interlaced, trns)));
         var reference = ExternalTools.FfmpegRgba(outPath, out int count, eightBit: info.BitDepth <= 8);
         Assert.That(count, Is.EqualTo(img.Width * img.Height));
         for (int y = 0; y < img.Height; y++)
