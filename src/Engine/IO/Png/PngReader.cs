@@ -299,7 +299,8 @@ public static class PngReader
 
     private static void StoreRow(Parsed p, ImageF img, ReadOnlySpan<byte> row, int x0, int y, int dx, int w, int spp)
     {
-        float scale = 1f / ((1 << p.BitDepth) - 1);
+        // Divide (not multiply by a reciprocal) so that code/(2^d − 1) is correctly rounded, matching other decoders exactly.
+        float scale = (1 << p.BitDepth) - 1;
         int W = img.Width, plane = img.PlaneSize, rowBase = y * W;
         var d = img.Data;
         for (int i = 0; i < w; i++)
@@ -310,7 +311,7 @@ public static class PngReader
                 case 0:
                 {
                     int g = Sample(row, i, p.BitDepth);
-                    d[idx] = g * scale;
+                    d[idx] = g / scale;
                     if (p.ColorKey is not null)
                     {
                         d[plane + idx] = d[2 * plane + idx] = d[idx];
@@ -321,7 +322,7 @@ public static class PngReader
                 case 2:
                 {
                     int r = Sample(row, 3 * i, p.BitDepth), g = Sample(row, 3 * i + 1, p.BitDepth), b = Sample(row, 3 * i + 2, p.BitDepth);
-                    d[idx] = r * scale; d[plane + idx] = g * scale; d[2 * plane + idx] = b * scale;
+                    d[idx] = r / scale; d[plane + idx] = g / scale; d[2 * plane + idx] = b / scale;
                     if (p.ColorKey is not null)
                         d[3 * plane + idx] = r == p.ColorKey[0] && g == p.ColorKey[1] && b == p.ColorKey[2] ? 0f : 1f;
                     break;
@@ -341,13 +342,13 @@ public static class PngReader
                 }
                 case 4:
                 {
-                    float g = Sample(row, 2 * i, p.BitDepth) * scale;
+                    float g = Sample(row, 2 * i, p.BitDepth) / scale;
                     d[idx] = d[plane + idx] = d[2 * plane + idx] = g;
-                    d[3 * plane + idx] = Sample(row, 2 * i + 1, p.BitDepth) * scale;
+                    d[3 * plane + idx] = Sample(row, 2 * i + 1, p.BitDepth) / scale;
                     break;
                 }
                 case 6:
-                    for (int c = 0; c < 4; c++) d[c * plane + idx] = Sample(row, 4 * i + c, p.BitDepth) * scale;
+                    for (int c = 0; c < 4; c++) d[c * plane + idx] = Sample(row, 4 * i + c, p.BitDepth) / scale;
                     break;
             }
         }

@@ -120,7 +120,8 @@ public static class PngWriter
                     _ => (byte)(raw[i] - PngReader.Paeth(a, b, c)),
                 };
                 trial[i] = v;
-                score += Math.Abs((sbyte)v);
+                int sv = (sbyte)v;
+                score += sv < 0 ? -sv : sv;
             }
             if (score < bestScore)
             {

@@ -177,7 +177,7 @@ public static class TiffReader
             if (rowBytesL * tileH > int.MaxValue) throw Fail("strip or tile too large");
             int rowBytes = (int)rowBytesL;
             int plane = W * H;
-            float intScale = bps switch { 8 => 1f / 255f, 16 => 1f / 65535f, _ => 0f };
+            float intScale = bps switch { 8 => 255f, 16 => 65535f, _ => 0f };
             for (int p = 0; p < planes; p++)
                 for (int ty = 0; ty < tilesDown; ty++)
                     for (int tx = 0; tx < tilesAcross; tx++)
@@ -230,11 +230,11 @@ public static class TiffReader
         {
             switch (bps)
             {
-                case 8: return d[o] * intScale;
+                case 8: return d[o] / intScale;
                 case 16:
                 {
                     ushort u = be ? BinaryPrimitives.ReadUInt16BigEndian(d.AsSpan(o)) : BinaryPrimitives.ReadUInt16LittleEndian(d.AsSpan(o));
-                    return fmt == 3 ? (float)BitConverter.UInt16BitsToHalf(u) : u * intScale;
+                    return fmt == 3 ? (float)BitConverter.UInt16BitsToHalf(u) : u / intScale;
                 }
                 case 32:
                 {
