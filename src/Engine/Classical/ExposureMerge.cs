@@ -1,0 +1,253 @@
+using System.Runtime.CompilerServices;
+using HdrOfx.Engine.Imaging;
+using HdrOfx.Engine.Reconstruction;
+
+namespace HdrOfx.Engine.Classical;
+
+/// <summary>
+/// A flow sampled per output pixel: values live on a grid of (W×H) points that maps onto the full frame
+/// (gx = (x+0.5)·W/FullW − 0.5), in grid pixels; multiply by FullW/W to get full-resolution pixels.
+/// A full-resolution grid is read directly.
+/// </summary>
+internal readonly record struct FlowGrid(float[] U, float[] V, int Width, int Height);
+
+/// <summary>One neighbour prepared for the merge.</summary>
+internal sealed class AlignedNeighbour
+{
+    public required FrameInput Frame { get; init; }
+    public required FlowGrid Flow { get; init; }
+    /// <summary>Working-resolution trust (flow confidence × block ghost test), blurred; grid of the merge's working size.</summary>
+    public required float[] Trust { get; init; }
+}
+
+/// <summary>
+/// Saturation- and ghost-aware merge in radiance space H_i = L_i / e_i (docs/classical.md §3):
+///   H(p) = Σ_i w_i(p) H_i(p + f_i(p)) / Σ_i w_i(p),
+///   w_ref = max(hat(L_ref), floor),  w_i = hat(L_i) (e_i/e_ref)^γ · T_i(p) · G_i(p) · [p + f_i(p) inside],
+/// with hat(x) = smoothstep(0, k_n, x)·(1 − smoothstep(k_h, clip, x)) on the max of RGB, T_i the blurred low-resolution
+/// trust (flow confidence × block ghost test) and G_i the per-pixel ghost test against the reference.
+/// </summary>
+public static class ExposureMerge
+{
+    /// <summary>Low-resolution trust of one neighbour: flow confidence × block radiance agreement with the reference, then box-blurred.</summary>
+    internal static float[] BlockTrust(FlowFeatures refF, double refEv, FlowFeatures nbF, double nbEv, float[] u, float[] v, float[]? confidence, MergeOptions m)
+    {
+        int w = refF.Width, h = refF.Height, n = w * h;
+        var t = Scratch.Rent(n);
+        float ratio = (float)Math.Pow(2, refEv - nbEv); // neighbour raw → reference raw units
+        float abs = m.AbsTolerance, rel = m.RelTolerance;
+        RowParallel.For(h, w * 40, (y0, y1) =>
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                for (int x = 0; x < w; x++)
+                {
+                    int i = y * w + x;
+                    float sx = x + u[i], sy = y + v[i];
+                    if (!(sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f)) { t[i] = 0f; continue; }
+                    float c = confidence is null ? 1f : confidence[i];
+                    float g = 1f;
+                    float refClip = refF.ClipFraction[i];
+                    float nbClip = Filters.SampleClamped(nbF.ClipFraction, w, h, sx, sy);
+                    if (refClip < 0.02f && nbClip < 0.02f)
+                    {
+                        float a = refF.Y[i];
+                        float b = Filters.SampleClamped(nbF.Y, w, h, sx, sy) * ratio;
+                        float d = MathF.Abs(b - a) / (abs + rel * MathF.Max(a, b));
+                        g = Ghost(d);
+                    }
+                    t[i] = c * g;
+                }
+            }
+        });
+        if (m.TrustBlurRadius > 0)
+        {
+            var tmp = Scratch.Rent(n);
+            Filters.BoxMean(t, t, tmp, w, h, m.TrustBlurRadius);
+            Scratch.Return(tmp);
+        }
+        return t;
+    }
+
+    /// <summary>Agreement → weight: 1 up to one tolerance, then a Gaussian fall-off.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Ghost(float d)
+    {
+        float e = MathF.Max(0f, d - 1f);
+        return MathF.Exp(-2f * e * e);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Hat(float x, float noiseKnee, float highKnee, float clip)
+    {
+        if (x >= clip) return 0f;
+        return Filters.SmoothStep(0f, noiseKnee, x) * (1f - Filters.SmoothStep(highKnee, clip, x));
+    }
+
+    private sealed class Axis
+    {
+        public readonly int[] I0, I1;
+        public readonly float[] F;
+
+        public Axis(int full, int grid)
+        {
+            I0 = new int[full]; I1 = new int[full]; F = new float[full];
+            float r = (float)grid / full;
+            for (int x = 0; x < full; x++)
+            {
+                float s = Math.Clamp((x + 0.5f) * r - 0.5f, 0f, grid - 1);
+                int a = Math.Min((int)s, grid - 1);
+                I0[x] = a; I1[x] = Math.Min(a + 1, grid - 1); F[x] = s - a;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fused warp + merge at full resolution. <paramref name="workW"/>×<paramref name="workH"/> is the trust grid.
+    /// </summary>
+    internal static ReconstructResult Merge(FrameInput reference, IReadOnlyList<AlignedNeighbour> neighbours, int workW, int workH, MergeOptions m, bool diagnostics)
+    {
+        var L = reference.Linear;
+        int W = L.Width, H = L.Height, n = W * H;
+        var hdr = new ImageF(W, H, 3);
+        ImageF? sat = diagnostics ? new ImageF(W, H, 1) : null;
+        ImageF? conf = diagnostics ? new ImageF(W, H, 1) : null;
+        float eRef = (float)reference.Exposure, invRef = 1f / eRef;
+        int k = neighbours.Count;
+        var nbData = new float[k][];
+        var nbInvE = new float[k];
+        var nbFactor = new float[k];
+        var nbRatio = new float[k];
+        var flowAxX = new Axis?[k];
+        var flowAxY = new Axis?[k];
+        var flowGainX = new float[k];
+        var flowGainY = new float[k];
+        for (int j = 0; j < k; j++)
+        {
+            var nb = neighbours[j];
+            nbData[j] = nb.Frame.Linear.Data;
+            nbInvE[j] = (float)(1.0 / nb.Frame.Exposure);
+            nbFactor[j] = (float)Math.Pow(nb.Frame.Exposure / reference.Exposure, m.ExposurePower);
+            nbRatio[j] = (float)(reference.Exposure / nb.Frame.Exposure);
+            var g = nb.Flow;
+            if (g.Width != W || g.Height != H)
+            {
+                flowAxX[j] = new Axis(W, g.Width);
+                flowAxY[j] = new Axis(H, g.Height);
+                flowGainX[j] = (float)W / g.Width;
+                flowGainY[j] = (float)H / g.Height;
+            }
+        }
+        var tAxX = new Axis(W, workW);
+        var tAxY = new Axis(H, workH);
+        float[] rd = L.Data, od = hdr.Data;
+        float clip = m.ClipThreshold, hk = m.HighKnee, nk = m.NoiseKnee, floor = m.ReferenceFloor;
+        float pabs = m.PixelAbsTolerance, prel = m.PixelRelTolerance, cgr = m.ClippedGhostRatio * m.ClipThreshold, dark = m.DarkThreshold;
+        int LN = n; // every input image has the same plane size
+
+        RowParallel.For(H, W * (40 + 60 * k), (y0, y1) =>
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                int ty0 = tAxY.I0[y] * workW, ty1 = tAxY.I1[y] * workW;
+                float tfy = tAxY.F[y];
+                for (int x = 0; x < W; x++)
+                {
+                    int i = y * W + x;
+                    float r0 = rd[i], g0 = rd[LN + i], b0 = rd[2 * LN + i];
+                    float mx0 = MathF.Max(r0, MathF.Max(g0, b0));
+                    float lum0 = 0.2126f * r0 + 0.7152f * g0 + 0.0722f * b0;
+                    bool refClipped = mx0 >= clip;
+                    float wr = MathF.Max(Hat(mx0, nk, hk, clip), floor);
+                    float ar = wr * r0 * invRef, ag = wr * g0 * invRef, ab = wr * b0 * invRef, ws = wr;
+                    float best = 0f;
+                    int tx0 = tAxX.I0[x], tx1 = tAxX.I1[x];
+                    float tfx = tAxX.F[x];
+                    for (int j = 0; j < k; j++)
+                    {
+                        var nb = neighbours[j];
+                        float fu, fv;
+                        var ax = flowAxX[j];
+                        if (ax is null)
+                        {
+                            fu = nb.Flow.U[i]; fv = nb.Flow.V[i];
+                        }
+                        else
+                        {
+                            var ay = flowAxY[j]!;
+                            int gw = nb.Flow.Width;
+                            int a0 = ay.I0[y] * gw, a1 = ay.I1[y] * gw, c0 = ax.I0[x], c1 = ax.I1[x];
+                            float fx = ax.F[x], fy = ay.F[y];
+                            float[] U = nb.Flow.U, V = nb.Flow.V;
+                            float t0 = U[a0 + c0] + fx * (U[a0 + c1] - U[a0 + c0]);
+                            float t1 = U[a1 + c0] + fx * (U[a1 + c1] - U[a1 + c0]);
+                            fu = (t0 + fy * (t1 - t0)) * flowGainX[j];
+                            t0 = V[a0 + c0] + fx * (V[a0 + c1] - V[a0 + c0]);
+                            t1 = V[a1 + c0] + fx * (V[a1 + c1] - V[a1 + c0]);
+                            fv = (t0 + fy * (t1 - t0)) * flowGainY[j];
+                        }
+                        float sx = x + fu, sy = y + fv;
+                        if (!(sx >= -0.5f && sx <= W - 0.5f && sy >= -0.5f && sy <= H - 0.5f)) continue; // also rejects NaN
+                        float[] T = nb.Trust;
+                        float tt0 = T[ty0 + tx0] + tfx * (T[ty0 + tx1] - T[ty0 + tx0]);
+                        float tt1 = T[ty1 + tx0] + tfx * (T[ty1 + tx1] - T[ty1 + tx0]);
+                        float trust = tt0 + tfy * (tt1 - tt0);
+                        if (trust <= 1e-4f) continue;
+                        sx = Math.Clamp(sx, 0f, W - 1);
+                        sy = Math.Clamp(sy, 0f, H - 1);
+                        int x0 = Math.Min((int)sx, W - 1), yy0 = Math.Min((int)sy, H - 1);
+                        int x1 = Math.Min(x0 + 1, W - 1), yy1 = Math.Min(yy0 + 1, H - 1);
+                        float wx = sx - x0, wy = sy - yy0;
+                        int p00 = yy0 * W + x0, p01 = yy0 * W + x1, p10 = yy1 * W + x0, p11 = yy1 * W + x1;
+                        float[] d = nbData[j];
+                        float r1 = Bilerp(d, p00, p01, p10, p11, wx, wy);
+                        float g1 = Bilerp(d, LN + p00, LN + p01, LN + p10, LN + p11, wx, wy);
+                        float b1 = Bilerp(d, 2 * LN + p00, 2 * LN + p01, 2 * LN + p10, 2 * LN + p11, wx, wy);
+                        float mx1 = MathF.Max(r1, MathF.Max(g1, b1));
+                        float hat = Hat(mx1, nk, hk, clip);
+                        if (hat <= 0f) continue;
+                        // Per-pixel ghost test, in reference raw units.
+                        float ghost;
+                        float q = nbRatio[j];
+                        if (refClipped)
+                        {
+                            // The true value is at least the clip level in every clipped channel.
+                            float lowest = float.MaxValue;
+                            if (r0 >= clip) lowest = MathF.Min(lowest, r1 * q);
+                            if (g0 >= clip) lowest = MathF.Min(lowest, g1 * q);
+                            if (b0 >= clip) lowest = MathF.Min(lowest, b1 * q);
+                            ghost = Filters.SmoothStep(0.7f * cgr, cgr, lowest);
+                        }
+                        else
+                        {
+                            float a = lum0, b = (0.2126f * r1 + 0.7152f * g1 + 0.0722f * b1) * q;
+                            float dd = MathF.Abs(b - a) / (pabs + prel * MathF.Max(a, b));
+                            ghost = Ghost(dd);
+                        }
+                        float tr = trust * ghost;
+                        if (tr > best) best = tr;
+                        float wj = hat * nbFactor[j] * tr;
+                        float ie = nbInvE[j] * wj;
+                        ar += ie * r1; ag += ie * g1; ab += ie * b1; ws += wj;
+                    }
+                    float inv = 1f / ws;
+                    od[i] = ar * inv; od[n + i] = ag * inv; od[2 * n + i] = ab * inv;
+                    if (sat is not null)
+                    {
+                        sat.Data[i] = refClipped || lum0 < dark ? 1f : 0f;
+                        conf!.Data[i] = best;
+                    }
+                }
+            }
+        });
+        return new ReconstructResult(hdr, sat, conf);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Bilerp(float[] d, int p00, int p01, int p10, int p11, float wx, float wy)
+    {
+        float t = d[p00] + wx * (d[p01] - d[p00]);
+        float u = d[p10] + wx * (d[p11] - d[p10]);
+        return t + wy * (u - t);
+    }
+}

@@ -1,0 +1,196 @@
+using System.Runtime.CompilerServices;
+
+namespace HdrOfx.Engine.Classical;
+
+/// <summary>Planar single-channel helpers on raw float arrays (w×h, row-major) used by the flow and the merge.</summary>
+internal static class Filters
+{
+    /// <summary>Box mean of radius r with replicated borders. tmp must hold w*h floats; src may equal dst.</summary>
+    public static void BoxMean(float[] src, float[] dst, float[] tmp, int w, int h, int r)
+    {
+        if (r <= 0)
+        {
+            if (!ReferenceEquals(src, dst)) Array.Copy(src, dst, w * h);
+            return;
+        }
+        RowParallel.For(h, w, (y0, y1) =>
+        {
+            for (int y = y0; y < y1; y++) BoxRow(src.AsSpan(y * w, w), tmp.AsSpan(y * w, w), r);
+        });
+        float inv = 1f / ((2 * r + 1) * (2 * r + 1));
+        RowParallel.For(h, w, (y0, y1) =>
+        {
+            var acc = new float[w];
+            for (int k = -r; k <= r; k++)
+            {
+                var row = tmp.AsSpan(Math.Clamp(y0 + k, 0, h - 1) * w, w);
+                for (int x = 0; x < w; x++) acc[x] += row[x];
+            }
+            for (int y = y0; y < y1; y++)
+            {
+                var o = dst.AsSpan(y * w, w);
+                for (int x = 0; x < w; x++) o[x] = acc[x] * inv;
+                if (y + 1 < y1)
+                {
+                    var add = tmp.AsSpan(Math.Min(y + r + 1, h - 1) * w, w);
+                    var sub = tmp.AsSpan(Math.Max(y - r, 0) * w, w);
+                    for (int x = 0; x < w; x++) acc[x] += add[x] - sub[x];
+                }
+            }
+        });
+    }
+
+    private static void BoxRow(ReadOnlySpan<float> s, Span<float> d, int r)
+    {
+        int w = s.Length;
+        float sum = 0;
+        for (int k = -r; k <= r; k++) sum += s[Math.Clamp(k, 0, w - 1)];
+        for (int x = 0; x < w; x++)
+        {
+            d[x] = sum;
+            sum += s[Math.Min(x + r + 1, w - 1)] - s[Math.Max(x - r, 0)];
+        }
+    }
+
+    /// <summary>2×2 mean downsample; output is ((w+1)/2)×((h+1)/2), edge blocks replicate the last row/column.</summary>
+    public static void Downsample2(float[] src, int w, int h, float[] dst, int dw, int dh)
+    {
+        RowParallel.For(dh, dw * 4, (y0, y1) =>
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                int sy0 = 2 * y, sy1 = Math.Min(2 * y + 1, h - 1);
+                int r0 = sy0 * w, r1 = sy1 * w;
+                for (int x = 0; x < dw; x++)
+                {
+                    int sx0 = 2 * x, sx1 = Math.Min(2 * x + 1, w - 1);
+                    dst[y * dw + x] = 0.25f * (src[r0 + sx0] + src[r0 + sx1] + src[r1 + sx0] + src[r1 + sx1]);
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// 2× decimation with the separable [1 3 3 1]/8 kernel (less aliasing than the 2×2 box, so coarse pyramid
+    /// levels still obey brightness constancy for fine texture); replicated borders.
+    /// </summary>
+    public static void Pyramid2(float[] src, int w, int h, float[] dst, int dw, int dh)
+    {
+        RowParallel.For(dh, dw * 20, (y0, y1) =>
+        {
+            var row = new float[dw];
+            for (int y = y0; y < y1; y++)
+            {
+                Array.Clear(row);
+                for (int k = 0; k < 4; k++)
+                {
+                    float wy = k is 0 or 3 ? 0.125f : 0.375f;
+                    int sr = Math.Clamp(2 * y - 1 + k, 0, h - 1) * w;
+                    for (int x = 0; x < dw; x++)
+                    {
+                        int c = 2 * x;
+                        float v = 0.125f * (src[sr + Math.Max(c - 1, 0)] + src[sr + Math.Min(c + 2, w - 1)])
+                                + 0.375f * (src[sr + Math.Min(c, w - 1)] + src[sr + Math.Min(c + 1, w - 1)]);
+                        row[x] += wy * v;
+                    }
+                }
+                Array.Copy(row, 0, dst, y * dw, dw);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Bilinear resample of a flow component from a (sw×sh) grid to (dw×dh) where a destination pixel's centre maps to
+    /// ((x+0.5)·sw/dw − 0.5); values are multiplied by <paramref name="gain"/> (the resolution ratio).
+    /// </summary>
+    public static void ResampleBilinear(float[] src, int sw, int sh, float[] dst, int dw, int dh, float gain)
+    {
+        float rx = (float)sw / dw, ry = (float)sh / dh;
+        var x0s = new int[dw];
+        var x1s = new int[dw];
+        var fxs = new float[dw];
+        for (int x = 0; x < dw; x++)
+        {
+            float sx = Math.Clamp((x + 0.5f) * rx - 0.5f, 0f, sw - 1);
+            int x0 = Math.Min((int)sx, sw - 1);
+            x0s[x] = x0; x1s[x] = Math.Min(x0 + 1, sw - 1); fxs[x] = sx - x0;
+        }
+        RowParallel.For(dh, dw * 3, (y0, y1) =>
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                float sy = Math.Clamp((y + 0.5f) * ry - 0.5f, 0f, sh - 1);
+                int yy0 = Math.Min((int)sy, sh - 1), yy1 = Math.Min(yy0 + 1, sh - 1);
+                float fy = sy - yy0;
+                int a = yy0 * sw, b = yy1 * sw, o = y * dw;
+                for (int x = 0; x < dw; x++)
+                {
+                    float t = src[a + x0s[x]] + fxs[x] * (src[a + x1s[x]] - src[a + x0s[x]]);
+                    float u = src[b + x0s[x]] + fxs[x] * (src[b + x1s[x]] - src[b + x0s[x]]);
+                    dst[o + x] = gain * (t + fy * (u - t));
+                }
+            }
+        });
+    }
+
+    /// <summary>3×3 median with replicated borders.</summary>
+    public static void Median3(float[] src, float[] dst, int w, int h)
+    {
+        RowParallel.For(h, w * 30, (y0, y1) =>
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                int ra = Math.Max(y - 1, 0) * w, rb = y * w, rc = Math.Min(y + 1, h - 1) * w;
+                for (int x = 0; x < w; x++)
+                {
+                    int xl = Math.Max(x - 1, 0), xr = Math.Min(x + 1, w - 1);
+                    dst[rb + x] = Median9(src[ra + xl], src[ra + x], src[ra + xr], src[rb + xl], src[rb + x], src[rb + xr], src[rc + xl], src[rc + x], src[rc + xr]);
+                }
+            }
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Sort2(ref float a, ref float b)
+    {
+        float lo = MathF.Min(a, b);
+        b = MathF.Max(a, b);
+        a = lo;
+    }
+
+    /// <summary>Paeth's 19-exchange median-of-9 network.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Median9(float p0, float p1, float p2, float p3, float p4, float p5, float p6, float p7, float p8)
+    {
+        Sort2(ref p1, ref p2); Sort2(ref p4, ref p5); Sort2(ref p7, ref p8);
+        Sort2(ref p0, ref p1); Sort2(ref p3, ref p4); Sort2(ref p6, ref p7);
+        Sort2(ref p1, ref p2); Sort2(ref p4, ref p5); Sort2(ref p7, ref p8);
+        Sort2(ref p0, ref p3); Sort2(ref p5, ref p8); Sort2(ref p4, ref p7);
+        Sort2(ref p3, ref p6); Sort2(ref p1, ref p4); Sort2(ref p2, ref p5);
+        Sort2(ref p4, ref p7); Sort2(ref p4, ref p2); Sort2(ref p6, ref p4);
+        Sort2(ref p4, ref p2);
+        return p4;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SmoothStep(float e0, float e1, float x)
+    {
+        float t = Math.Clamp((x - e0) / (e1 - e0), 0f, 1f);
+        return t * t * (3f - 2f * t);
+    }
+
+    /// <summary>Bilinear sample of a w×h plane at (sx, sy), coordinates clamped to the pixel-centre domain.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SampleClamped(float[] p, int w, int h, float sx, float sy)
+    {
+        sx = Math.Clamp(sx, 0f, w - 1);
+        sy = Math.Clamp(sy, 0f, h - 1);
+        int x0 = Math.Min((int)sx, w - 1), y0 = Math.Min((int)sy, h - 1);
+        int x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
+        float fx = sx - x0, fy = sy - y0;
+        int a = y0 * w, b = y1 * w;
+        float t = p[a + x0] + fx * (p[a + x1] - p[a + x0]);
+        float u = p[b + x0] + fx * (p[b + x1] - p[b + x0]);
+        return t + fy * (u - t);
+    }
+}

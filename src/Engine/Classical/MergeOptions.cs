@@ -1,0 +1,39 @@
+namespace HdrOfx.Engine.Classical;
+
+/// <summary>Parameters of <see cref="ExposureMerge"/> (docs/classical.md §3). Values are in raw linear units (1 = clip).</summary>
+public sealed class MergeOptions
+{
+    public static readonly MergeOptions Default = new();
+
+    /// <summary>Raw value (max of RGB) at which a pixel counts as clipped: the hat is 0 from here on.</summary>
+    public float ClipThreshold { get; init; } = 0.97f;
+
+    /// <summary>The hat starts rolling off towards the clip here.</summary>
+    public float HighKnee { get; init; } = 0.80f;
+
+    /// <summary>The hat rises from 0 to 1 over [0, NoiseKnee] (noise dominates near black).</summary>
+    public float NoiseKnee { get; init; } = 0.05f;
+
+    /// <summary>Neighbour weights are multiplied by (e_i / e_ref)^p: longer exposures have better SNR.</summary>
+    public float ExposurePower { get; init; } = 1f;
+
+    /// <summary>The reference's weight never drops below this, so it is the fallback where nothing else is trusted.</summary>
+    public float ReferenceFloor { get; init; } = 1e-4f;
+
+    /// <summary>Ghost test: |H_i − H_ref|·e_ref ≤ AbsTolerance + RelTolerance·max(…) counts as a match.</summary>
+    public float AbsTolerance { get; init; } = 0.01f;
+    public float RelTolerance { get; init; } = 0.10f;
+
+    /// <summary>Same test per full-resolution pixel (noisier, so looser).</summary>
+    public float PixelAbsTolerance { get; init; } = 0.025f;
+    public float PixelRelTolerance { get; init; } = 0.15f;
+
+    /// <summary>Where the reference is clipped, a neighbour reading below this fraction of the clip level is a ghost.</summary>
+    public float ClippedGhostRatio { get; init; } = 0.75f;
+
+    /// <summary>Radius (working-resolution pixels) of the box blur applied to the trust maps (avoids seams).</summary>
+    public int TrustBlurRadius { get; init; } = 1;
+
+    /// <summary>Reference luminance below this is reported as "too dark" in the saturation mask.</summary>
+    public float DarkThreshold { get; init; } = 0.01f;
+}

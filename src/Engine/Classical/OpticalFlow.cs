@@ -1,0 +1,402 @@
+using HdrOfx.Engine.Imaging;
+
+namespace HdrOfx.Engine.Classical;
+
+/// <summary>A flow at working resolution (full / Scale): U, V in working pixels; Confidence may be null.</summary>
+internal sealed class LowResFlow : IDisposable
+{
+    public int Width { get; }
+    public int Height { get; }
+    public int Scale { get; }
+    public float[] U { get; }
+    public float[] V { get; }
+    public float[]? Confidence { get; set; }
+
+    public LowResFlow(int w, int h, int s, float[] u, float[] v)
+    {
+        Width = w; Height = h; Scale = s; U = u; V = v;
+    }
+
+    public void Dispose()
+    {
+        Scratch.Return(U); Scratch.Return(V); Scratch.Return(Confidence);
+    }
+}
+
+/// <summary>
+/// Exposure-invariant, coarse-to-fine dense optical flow (docs/classical.md §1).
+/// Each pyramid level minimises a combined local–global (CLG, Bruhn et al. 2005) energy
+///   E(u) = Σ_p K_ρ * [w (I_x du + I_y dv + I_t)²] + α̃ Σ_p Σ_{q∈N4(p)} |u_p − u_q|²,
+/// where K_ρ is a (2r+1)² box (the Lucas–Kanade window), w the clip-aware data weight, I the μ-law luminance at the
+/// pair's common exposure, linearised around the current flow by warping (several warps per level), solved by Jacobi
+/// iterations, then 3×3-median filtered. A forward–backward check gives the per-pixel confidence.
+/// </summary>
+public static class OpticalFlow
+{
+    /// <summary>
+    /// Flow from <paramref name="refLinear"/> to <paramref name="otherLinear"/> (other sampled at p + flow(p) matches ref at p).
+    /// Both images are linear in [0,1] (1 = clip), not divided by exposure; EVs are their exposures in stops.
+    /// Returns a full-resolution flow and, when <see cref="FlowOptions.ForwardBackward"/>, a confidence.
+    /// </summary>
+    public static FlowField Compute(ImageF refLinear, double refEv, ImageF otherLinear, double otherEv, FlowOptions? o = null)
+    {
+        ArgumentNullException.ThrowIfNull(refLinear);
+        ArgumentNullException.ThrowIfNull(otherLinear);
+        if (!refLinear.SameSize(otherLinear)) throw new ArgumentException($"images differ in size: {refLinear} vs {otherLinear}");
+        if (refLinear.Channels < 3 || otherLinear.Channels < 3) throw new ArgumentException("flow needs RGB images");
+        if (!double.IsFinite(refEv) || !double.IsFinite(otherEv)) throw new ArgumentException("EVs must be finite");
+        o ??= FlowOptions.Default;
+        int s = o.ResolveScale(refLinear.Width, refLinear.Height);
+        var (gr, go) = PairGains(refEv, otherEv);
+        using var fr = FlowFeatures.Build(refLinear, gr, s, o);
+        using var fo = FlowFeatures.Build(otherLinear, go, s, o);
+        using var low = ComputeLowRes(fr, fo, o);
+        return ToFullRes(low, refLinear.Width, refLinear.Height);
+    }
+
+    /// <summary>Gains that bring each frame to the pair's longer exposure: g = e_max / e_i ≥ 1.</summary>
+    internal static (float RefGain, float OtherGain) PairGains(double refEv, double otherEv)
+    {
+        double m = Math.Max(refEv, otherEv);
+        return ((float)Math.Pow(2, m - refEv), (float)Math.Pow(2, m - otherEv));
+    }
+
+    internal static FlowField ToFullRes(LowResFlow low, int width, int height)
+    {
+        var flow = new ImageF(width, height, 2);
+        int n = width * height;
+        var u = Scratch.Rent(n);
+        var v = Scratch.Rent(n);
+        Filters.ResampleBilinear(low.U, low.Width, low.Height, u, width, height, (float)width / low.Width);
+        Filters.ResampleBilinear(low.V, low.Width, low.Height, v, width, height, (float)height / low.Height);
+        Array.Copy(u, 0, flow.Data, 0, n);
+        Array.Copy(v, 0, flow.Data, n, n);
+        Scratch.Return(u); Scratch.Return(v);
+        ImageF? conf = null;
+        if (low.Confidence is not null)
+        {
+            conf = new ImageF(width, height, 1);
+            Filters.ResampleBilinear(low.Confidence, low.Width, low.Height, conf.Data, width, height, 1f);
+        }
+        return new FlowField(flow, conf);
+    }
+
+    internal static LowResFlow ComputeLowRes(FlowFeatures refF, FlowFeatures othF, FlowOptions o)
+    {
+        var pr = Pyramid.Build(refF, o);
+        var po = Pyramid.Build(othF, o);
+        try
+        {
+            var fwd = Solve(pr, po, o);
+            if (o.ForwardBackward)
+            {
+                using var bwd = Solve(po, pr, o);
+                fwd.Confidence = ForwardBackwardConfidence(fwd, bwd);
+            }
+            return fwd;
+        }
+        finally
+        {
+            pr.Dispose(); po.Dispose();
+        }
+    }
+
+    private sealed class Pyramid : IDisposable
+    {
+        public readonly List<(float[] I, float[] W, int w, int h)> Levels = new();
+        private readonly List<float[]> _owned = new();
+        public int Scale;
+
+        public static Pyramid Build(FlowFeatures f, FlowOptions o)
+        {
+            var p = new Pyramid { Scale = f.Scale };
+            int w = f.Width, h = f.Height;
+            p.Levels.Add((f.I, f.Weight, w, h));
+            while (p.Levels.Count < o.MaxLevels)
+            {
+                int w2 = (w + 1) / 2, h2 = (h + 1) / 2;
+                if (Math.Min(w2, h2) < o.MinLevelSize) break;
+                var (I, W, _, _) = p.Levels[^1];
+                var i2 = Scratch.Rent(w2 * h2);
+                var ww2 = Scratch.Rent(w2 * h2);
+                p._owned.Add(i2); p._owned.Add(ww2);
+                Filters.Pyramid2(I, w, h, i2, w2, h2);
+                Filters.Pyramid2(W, w, h, ww2, w2, h2);
+                p.Levels.Add((i2, ww2, w2, h2));
+                w = w2; h = h2;
+            }
+            return p;
+        }
+
+        public void Dispose()
+        {
+            foreach (var a in _owned) Scratch.Return(a);
+        }
+    }
+
+    internal static Action<int, int, float[], float[], int, int>? Debug;
+    // Search acceptance: a candidate's cost plus Penalty·mean·|d − u|² must be below Ratio × the coarse flow's cost
+    // and improve on it by more than Gate × the image's mean cost.
+    private const float SearchRatio = 0.5f, SearchGate = 0.5f, SearchPenalty = 0.1f;
+
+    private static LowResFlow Solve(Pyramid p0, Pyramid p1, FlowOptions o)
+    {
+        int L = p0.Levels.Count;
+        float[]? u = null, v = null;
+        int pw = 0, ph = 0;
+        for (int l = L - 1; l >= 0; l--)
+        {
+            var (I0, W0, w, h) = p0.Levels[l];
+            var (I1, W1, _, _) = p1.Levels[l];
+            int n = w * h;
+            var nu = Scratch.Rent(n);
+            var nv = Scratch.Rent(n);
+            if (u is null)
+            {
+                Array.Clear(nu, 0, n); Array.Clear(nv, 0, n);
+            }
+            else
+            {
+                Filters.ResampleBilinear(u, pw, ph, nu, w, h, (float)w / pw);
+                Filters.ResampleBilinear(v!, pw, ph, nv, w, h, (float)h / ph);
+                Scratch.Return(u); Scratch.Return(v);
+            }
+            u = nu; v = nv; pw = w; ph = h;
+            // Coarse levels are tiny: iterate them more (this is where large motion is found).
+            int iters = l == 0 ? o.FinestWarpIterations : l == 1 ? o.WarpIterations : o.WarpIterations + 2;
+            int smooth = l >= 2 ? 2 * o.SmoothIterations : o.SmoothIterations;
+            int searchLevel = SearchLevel(p0.Scale, L, o, out int radius);
+            if (l == searchLevel && radius > 0) SearchReplace(I0, W0, I1, w, h, u, v, radius);
+            Debug?.Invoke(l, 1, u, v, w, h);
+            RefineLevel(I0, W0, I1, W1, w, h, u, v, iters, smooth, o);
+            Debug?.Invoke(l, 2, u, v, w, h);
+        }
+        return new LowResFlow(pw, ph, p0.Scale, u!, v!);
+    }
+
+    /// <summary>
+    /// The level where the exhaustive integer search runs: the finest one where ±<see cref="FlowOptions.SearchRange"/>
+    /// full-resolution pixels is at most 6 level pixels.
+    /// </summary>
+    private static int SearchLevel(int scale, int levels, FlowOptions o, out int radius)
+    {
+        radius = 0;
+        if (o.SearchRange <= 0) return -1;
+        for (int l = 0; l < levels; l++)
+        {
+            int r = (int)MathF.Ceiling(o.SearchRange / (float)(scale << l));
+            if (r <= 6) { radius = r; return l; }
+        }
+        radius = 6;
+        return levels - 1;
+    }
+
+    /// <summary>
+    /// DIS/block-matching style escape from the coarse-to-fine local minimum (small objects with large motion are
+    /// smoothed away at coarse levels): for every integer displacement d in [−R, R]², the windowed weighted SSD
+    /// C_d(p) = K * [W0 (I1(p+d) − I0(p))²]; where the best C_d beats the current flow's cost by a margin, take d,
+    /// then 3×3-median the result. Returns whether anything changed.
+    /// </summary>
+    private static bool SearchReplace(float[] I0, float[] W0, float[] I1, int w, int h, float[] u, float[] v, int R)
+    {
+        int n = w * h;
+        var cost = Scratch.Rent(n); var best = Scratch.Rent(n); var bu = Scratch.Rent(n); var bv = Scratch.Rent(n);
+        var tmp = Scratch.Rent(n);
+        const int win = 2;
+        try
+        {
+            RowParallel.For(h, w * 12, (y0, y1) =>
+            {
+                for (int y = y0; y < y1; y++)
+                    for (int x = 0; x < w; x++)
+                    {
+                        int i = y * w + x;
+                        float d = Filters.SampleClamped(I1, w, h, x + u[i], y + v[i]) - I0[i];
+                        cost[i] = W0[i] * d * d;
+                    }
+            });
+            Filters.BoxMean(cost, best, tmp, w, h, win); // best := the current flow's cost
+            var cur = Scratch.Rent(n);
+            Array.Copy(best, cur, n);
+            Array.Copy(u, bu, n); Array.Copy(v, bv, n);
+            double meanCur = 0;
+            for (int i = 0; i < n; i++) meanCur += cur[i];
+            float gate = (float)(meanCur / n);
+            for (int dy = -R; dy <= R; dy++)
+            {
+                for (int dx = -R; dx <= R; dx++)
+                {
+                    int ddx = dx, ddy = dy;
+                    RowParallel.For(h, w * 4, (y0, y1) =>
+                    {
+                        for (int y = y0; y < y1; y++)
+                        {
+                            int sr = Math.Clamp(y + ddy, 0, h - 1) * w;
+                            for (int x = 0; x < w; x++)
+                            {
+                                float d = I1[sr + Math.Clamp(x + ddx, 0, w - 1)] - I0[y * w + x];
+                                cost[y * w + x] = W0[y * w + x] * d * d;
+                            }
+                        }
+                    });
+                    Filters.BoxMean(cost, cost, tmp, w, h, win);
+                    for (int i = 0; i < n; i++)
+                    {
+                        // Hysteresis: a candidate must clearly beat the coarse flow (relatively, and by more than the
+                        // image's mean residual, so noise in flat regions never wins); the refinement that follows
+                        // restores sub-pixel accuracy.
+                        float eu = ddx - u[i], ev = ddy - v[i];
+                        float c = cost[i] + SearchPenalty * gate * (eu * eu + ev * ev);
+                        if (c < SearchRatio * cur[i] && cur[i] - c > SearchGate * gate && c < best[i])
+                        {
+                            best[i] = c; bu[i] = ddx; bv[i] = ddy;
+                        }
+                    }
+                }
+            }
+            bool changed = false;
+            for (int i = 0; i < n && !changed; i++) changed = bu[i] != u[i] || bv[i] != v[i];
+            if (changed)
+            {
+                Filters.Median3(bu, u, w, h);
+                Filters.Median3(bv, v, w, h);
+            }
+            Scratch.Return(cur);
+            return changed;
+        }
+        finally
+        {
+            Scratch.Return(cost); Scratch.Return(best); Scratch.Return(bu); Scratch.Return(bv); Scratch.Return(tmp);
+        }
+    }
+
+    /// <summary>Warping iterations of the CLG system at one level; u, v are updated in place.</summary>
+    private static void RefineLevel(float[] I0, float[] W0, float[] I1, float[] W1, int w, int h, float[] u, float[] v, int warps, int smoothIters, FlowOptions o)
+    {
+        int n = w * h;
+        var j11 = Scratch.Rent(n); var j12 = Scratch.Rent(n); var j22 = Scratch.Rent(n);
+        var j13 = Scratch.Rent(n); var j23 = Scratch.Rent(n); var tmp = Scratch.Rent(n);
+        var u0 = Scratch.Rent(n); var v0 = Scratch.Rent(n);
+        var ua = Scratch.Rent(n); var va = Scratch.Rent(n);
+        var i1w = Scratch.Rent(n);
+        try
+        {
+            for (int it = 0; it < warps; it++)
+            {
+                // 1. Warp the other image (and its weight) by the current flow.
+                RowParallel.For(h, w * 20, (y0, y1) =>
+                {
+                    for (int y = y0; y < y1; y++)
+                    {
+                        for (int x = 0; x < w; x++)
+                        {
+                            int i = y * w + x;
+                            float sx = x + u[i], sy = y + v[i];
+                            bool inside = sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f;
+                            i1w[i] = Filters.SampleClamped(I1, w, h, sx, sy);
+                            tmp[i] = inside ? Filters.SampleClamped(W1, w, h, sx, sy) : 0f;
+                        }
+                    }
+                });
+                // 2. Linearised data terms (symmetric gradient of both images), weighted.
+                RowParallel.For(h, w * 30, (y0, y1) =>
+                {
+                    for (int y = y0; y < y1; y++)
+                    {
+                        int ru = Math.Max(y - 1, 0) * w, rd = Math.Min(y + 1, h - 1) * w, r = y * w;
+                        for (int x = 0; x < w; x++)
+                        {
+                            int i = r + x;
+                            int xl = r + Math.Max(x - 1, 0), xr = r + Math.Min(x + 1, w - 1);
+                            float ix = 0.25f * (I0[xr] - I0[xl] + i1w[xr] - i1w[xl]);
+                            float iy = 0.25f * (I0[rd + x] - I0[ru + x] + i1w[rd + x] - i1w[ru + x]);
+                            float itv = i1w[i] - I0[i];
+                            float wt = W0[i] * tmp[i];
+                            j11[i] = wt * ix * ix; j12[i] = wt * ix * iy; j22[i] = wt * iy * iy;
+                            j13[i] = wt * ix * itv; j23[i] = wt * iy * itv;
+                        }
+                    }
+                });
+                int rad = o.WindowRadius;
+                Filters.BoxMean(j11, j11, tmp, w, h, rad);
+                Filters.BoxMean(j12, j12, tmp, w, h, rad);
+                Filters.BoxMean(j22, j22, tmp, w, h, rad);
+                Filters.BoxMean(j13, j13, tmp, w, h, rad);
+                Filters.BoxMean(j23, j23, tmp, w, h, rad);
+                double tr = 0;
+                for (int i = 0; i < n; i++) tr += j11[i] + j22[i];
+                float a = (float)(4.0 * o.Alpha * (tr / n) + 1e-9);
+                // 3. Jacobi on (J + a) du = −b + a (ū − u0), with ū the 4-neighbour mean of the current total flow.
+                Array.Copy(u, u0, n); Array.Copy(v, v0, n);
+                float[] cu = u, cv = v, nu = ua, nv = va;
+                for (int k = 0; k < smoothIters; k++)
+                {
+                    float[] su = cu, sv = cv, du = nu, dvv = nv;
+                    RowParallel.For(h, w * 30, (y0, y1) =>
+                    {
+                        const float maxStep = 2f;
+                        for (int y = y0; y < y1; y++)
+                        {
+                            int ru = Math.Max(y - 1, 0) * w, rd = Math.Min(y + 1, h - 1) * w, r = y * w;
+                            for (int x = 0; x < w; x++)
+                            {
+                                int i = r + x;
+                                int xl = r + Math.Max(x - 1, 0), xr = r + Math.Min(x + 1, w - 1);
+                                float ub = 0.25f * (su[xl] + su[xr] + su[ru + x] + su[rd + x]);
+                                float vb = 0.25f * (sv[xl] + sv[xr] + sv[ru + x] + sv[rd + x]);
+                                float b1 = -j13[i] + a * (ub - u0[i]);
+                                float b2 = -j23[i] + a * (vb - v0[i]);
+                                float m11 = j11[i] + a, m22 = j22[i] + a, m12 = j12[i];
+                                float idet = 1f / (m11 * m22 - m12 * m12);
+                                float ddu = Math.Clamp((m22 * b1 - m12 * b2) * idet, -maxStep, maxStep);
+                                float ddv = Math.Clamp((m11 * b2 - m12 * b1) * idet, -maxStep, maxStep);
+                                du[i] = u0[i] + ddu;
+                                dvv[i] = v0[i] + ddv;
+                            }
+                        }
+                    });
+                    (cu, nu) = (nu, cu);
+                    (cv, nv) = (nv, cv);
+                }
+                if (!ReferenceEquals(cu, u)) { Array.Copy(cu, u, n); Array.Copy(cv, v, n); }
+            }
+            if (o.Median)
+            {
+                Filters.Median3(u, tmp, w, h); Array.Copy(tmp, u, n);
+                Filters.Median3(v, tmp, w, h); Array.Copy(tmp, v, n);
+            }
+        }
+        finally
+        {
+            Scratch.Return(j11); Scratch.Return(j12); Scratch.Return(j22); Scratch.Return(j13); Scratch.Return(j23);
+            Scratch.Return(tmp); Scratch.Return(u0); Scratch.Return(v0); Scratch.Return(ua); Scratch.Return(va); Scratch.Return(i1w);
+        }
+    }
+
+    /// <summary>
+    /// c(p) = exp(−|f(p) + b(p + f(p))|² / (0.01 (|f|² + |b|²) + 0.5)) (Sundaram et al. 2010, softened), 0 when p + f(p) leaves the frame.
+    /// </summary>
+    private static float[] ForwardBackwardConfidence(LowResFlow f, LowResFlow b)
+    {
+        int w = f.Width, h = f.Height;
+        var c = Scratch.Rent(w * h);
+        RowParallel.For(h, w * 30, (y0, y1) =>
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                for (int x = 0; x < w; x++)
+                {
+                    int i = y * w + x;
+                    float fu = f.U[i], fv = f.V[i];
+                    float sx = x + fu, sy = y + fv;
+                    if (!(sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f)) { c[i] = 0f; continue; }
+                    float bu = Filters.SampleClamped(b.U, w, h, sx, sy), bv = Filters.SampleClamped(b.V, w, h, sx, sy);
+                    float eu = fu + bu, ev = fv + bv;
+                    float tol = 0.01f * (fu * fu + fv * fv + bu * bu + bv * bv) + 0.5f;
+                    c[i] = MathF.Exp(-(eu * eu + ev * ev) / tol);
+                }
+            }
+        });
+        return c;
+    }
+}
