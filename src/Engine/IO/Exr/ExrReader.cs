@@ -27,6 +27,9 @@ public static unsafe class ExrReader
 
     internal const int MaxTileSide = 1 << 16;
 
+    // Bound for the scratch buffer of skipped channels (one chunk); larger chunks are rejected.
+    private const long MaxScratchFloats = 1L << 26;
+
     private const uint Magic = 20000630; // 0x762f3101, little-endian on disk
 
     /// <summary>Version of the OpenEXRCore library in use ("3.1.5"); throws <see cref="ImageIOException"/> if none loads.</summary>
@@ -205,12 +208,19 @@ public static unsafe class ExrReader
             try
             {
                 if (useFallback) goto done;
+                // Channels we do not return still need a destination: OpenEXRCore 3.1 crashes in
+                // exr_decoding_run on half parts when a channel's decode_to_ptr is NULL (found by the
+                // fuzz test), so they are decoded into a throw-away chunk-sized buffer.
+                long chunkPixels = Info.Storage == ExrStorage.Tiled ? (long)Info.TileWidth * Info.TileHeight : (long)Info.Width * ScanlinesPerChunk();
+                bool skipsSome = planeOf.Any(k => k < 0);
+                var scratch = skipsSome ? new float[Math.Min(chunkPixels, MaxScratchFloats)] : [];
                 fixed (float* dst = img.Data)
+                fixed (float* pScratch = scratch)
                 {
                     if (Info.Storage == ExrStorage.Scanline)
-                        DecodeScanlines(dst, planeOf, &dec, ref initialized);
+                        DecodeScanlines(dst, planeOf, &dec, pScratch, scratch.Length, ref initialized);
                     else
-                        DecodeTiles(dst, planeOf, &dec, ref initialized);
+                        DecodeTiles(dst, planeOf, &dec, pScratch, scratch.Length, ref initialized);
                 }
                 done:;
             }
@@ -252,13 +262,19 @@ public static unsafe class ExrReader
 
         private sealed class CoreLacksDwa : Exception;
 
-        private void DecodeScanlines(float* dst, int[] planeOf, DecodePipeline* d, ref bool initialized)
+        private int ScanlinesPerChunk()
+        {
+            int lines;
+            Check(exr_get_scanlines_per_chunk(_ctxt, 0, &lines), "exr_get_scanlines_per_chunk", _path);
+            if (lines < 1 || lines > 4096) throw new ImageIOException($"EXR '{_path}': bad scanlines per chunk {lines}");
+            return lines;
+        }
+
+        private void DecodeScanlines(float* dst, int[] planeOf, DecodePipeline* d, float* scratch, long scratchLen, ref bool initialized)
         {
             nint c = _ctxt;
             var dw = Info.DataWindow;
-            int lines;
-            Check(exr_get_scanlines_per_chunk(c, 0, &lines), "exr_get_scanlines_per_chunk", _path);
-            if (lines < 1 || lines > 4096) throw new ImageIOException($"EXR '{_path}': bad scanlines per chunk {lines}");
+            int lines = ScanlinesPerChunk();
             for (long y = dw.MinY; y <= dw.MaxY; y += lines)
             {
                 ChunkInfo ci;
@@ -266,11 +282,11 @@ public static unsafe class ExrReader
                 if (ci.start_y != y || ci.height < 1 || ci.height > lines || (long)ci.start_y + ci.height - 1 > dw.MaxY
                     || ci.width != Info.Width || ci.start_x != dw.MinX)
                     throw new ImageIOException($"EXR '{_path}': scanline chunk at y={y} has an inconsistent region ({ci.start_x},{ci.start_y}) {ci.width}x{ci.height}");
-                DecodeChunk(dst, planeOf, d, ref initialized, &ci, 0, ci.start_y - dw.MinY, "scanline y=" + y);
+                DecodeChunk(dst, planeOf, d, scratch, scratchLen, ref initialized, &ci, 0, ci.start_y - dw.MinY, "scanline y=" + y);
             }
         }
 
-        private void DecodeTiles(float* dst, int[] planeOf, DecodePipeline* d, ref bool initialized)
+        private void DecodeTiles(float* dst, int[] planeOf, DecodePipeline* d, float* scratch, long scratchLen, ref bool initialized)
         {
             nint c = _ctxt;
             int tw = Info.TileWidth, th = Info.TileHeight, w = Info.Width, h = Info.Height;
@@ -283,11 +299,11 @@ public static unsafe class ExrReader
                     long x0 = (long)tx * tw, y0 = (long)ty * th;
                     if (ci.width < 1 || ci.height < 1 || ci.width > tw || ci.height > th || x0 + ci.width > w || y0 + ci.height > h)
                         throw new ImageIOException($"EXR '{_path}': tile ({tx},{ty}) has an inconsistent size {ci.width}x{ci.height}");
-                    DecodeChunk(dst, planeOf, d, ref initialized, &ci, (int)x0, (int)y0, $"tile ({tx},{ty})");
+                    DecodeChunk(dst, planeOf, d, scratch, scratchLen, ref initialized, &ci, (int)x0, (int)y0, $"tile ({tx},{ty})");
                 }
         }
 
-        private void DecodeChunk(float* dst, int[] planeOf, DecodePipeline* d, ref bool initialized,
+        private void DecodeChunk(float* dst, int[] planeOf, DecodePipeline* d, float* scratch, long scratchLen, ref bool initialized,
             ChunkInfo* ci, int x0, int y0, string where)
         {
             nint c = _ctxt;
@@ -313,7 +329,13 @@ public static unsafe class ExrReader
                     int k = planeOf[i];
                     if (k < 0)
                     {
-                        ch->ptr = null;
+                        if ((long)ch->width * ch->height > scratchLen || ch->width < 0 || ch->height < 0)
+                            throw new ImageIOException($"EXR '{_path}': {where}: channel {i} region {ch->width}x{ch->height} is larger than a chunk");
+                        ch->user_bytes_per_element = 4;
+                        ch->user_data_type = PIXEL_FLOAT;
+                        ch->user_pixel_stride = 4;
+                        ch->user_line_stride = ch->width * 4;
+                        ch->ptr = (byte*)scratch;
                         continue;
                     }
                     // The library writes ch->height rows of ch->width samples with our strides: make sure

@@ -85,6 +85,7 @@ public class ExrFuzzTests
         var failures = new List<string>();
         var byKind = ExrFuzzer.Kinds.ToDictionary(k => k, _ => (Decoded: 0, Rejected: 0));
         string path = _dir!.File("case.exr");
+        string? trace = Environment.GetEnvironmentVariable("HDROFX_FUZZ_TRACE");
         double slowest = 0;
         for (int i = 0; i < cases && failures.Count < 10; i++)
         {
@@ -93,6 +94,12 @@ public class ExrFuzzTests
             var kind = ExrFuzzer.Kinds[(i / _seeds.Count) % ExrFuzzer.Kinds.Length];
             byte[] bytes = ExrFuzzer.Mutate(seed, kind, rng);
             File.WriteAllBytes(path, bytes);
+            if (trace is not null)
+            {
+                // A native crash kills the process: leave the input and its label behind first.
+                File.WriteAllBytes(trace, bytes);
+                File.WriteAllText(trace + ".txt", $"case {i} seed {seedName} kind {kind}\n");
+            }
             var t0 = sw.Elapsed;
             var task = Task.Run(() =>
             {

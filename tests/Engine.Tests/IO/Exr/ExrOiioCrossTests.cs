@@ -177,6 +177,25 @@ public class ExrOiioCrossTests
         for (int c = 0; c < 4; c++) Assert.That(ours.Plane(c).ToArray(), Is.EqualTo(raw.Channels[Rgba[c]]), Rgba[c]);
     }
 
+    [TestCase("half", "zips")]
+    [TestCase("half", "piz")]
+    [TestCase("float", "zip")]
+    public void ExtraChannelsAreSkipped(string type, string comp)
+    {
+        // Regression: OpenEXRCore 3.1 crashes on half parts when a channel has no destination; the
+        // reader decodes skipped channels into scratch instead.
+        OiioTool.RequireOrIgnore();
+        string p = _dir!.File($"rgbz-{type}-{comp}.exr");
+        OiioTool.Run(_dir.File("hdr4.exr"), "--chnames", "R,G,B,Z", "-d", type, "--compression", comp, "--scanline", "-o", p);
+        Assert.That(ExrReader.ReadInfo(p).Channels.Select(c => c.Name), Is.EqualTo(new[] { "B", "G", "R", "Z" }));
+        var ours = ExrReader.Read(p);
+        Assert.That(ours.Channels, Is.EqualTo(3));
+        string f = _dir.File($"rgbz-{type}-{comp}.f.exr");
+        OiioTool.Run(p, "-d", "float", "--compression", "none", "--scanline", "-o", f);
+        var raw = RawExr.Read(f);
+        for (int c = 0; c < 3; c++) Assert.That(ours.Plane(c).ToArray(), Is.EqualTo(raw.Channels[Rgba[c]]), Rgba[c]);
+    }
+
     internal static ImageF Smooth(int w, int h, int channels, float scale)
     {
         var img = new ImageF(w, h, channels);
