@@ -13,6 +13,9 @@ namespace HdrOfx.Engine.IO.Exr;
 /// <item>Half, float and uint samples (uint converted to float); scanline and tiled parts (tiled: level 0
 /// of mip/rip maps); every compression the library decodes.</item>
 /// <item>The image holds the data window's pixels; <see cref="ReadInfo"/> gives both windows.</item>
+/// <item>OpenEXRCore 3.1 cannot decode DWAA/DWAB and misdecodes B44/B44A; those parts go through the
+/// OpenEXR C++ library's C RGBA interface (<see cref="ExrRgbaFallback"/>): exact for half channels,
+/// float samples rounded to half.</item>
 /// <item>Every failure (missing, not EXR, truncated, corrupt, unsupported, too large) is an
 /// <see cref="ImageIOException"/> naming the path.</item>
 /// </list>
