@@ -74,7 +74,8 @@ public class ExrFuzzTests
     public void FiftyThousandMutations()
     {
         int n = int.TryParse(Environment.GetEnvironmentVariable("HDROFX_FUZZ_CASES"), out var v) ? v : 50_000;
-        RunCampaign(n, baseSeed: 777, perCaseTimeout: TimeSpan.FromSeconds(30));
+        int seed = int.TryParse(Environment.GetEnvironmentVariable("HDROFX_FUZZ_SEED"), out var sd) ? sd : 777;
+        RunCampaign(n, baseSeed: seed, perCaseTimeout: TimeSpan.FromSeconds(30));
     }
 
     private void RunCampaign(int cases, int baseSeed, TimeSpan perCaseTimeout)
