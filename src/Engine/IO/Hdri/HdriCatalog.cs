@@ -76,6 +76,9 @@ public static partial class HdriCatalog
             var missing = Missing(dir); // another process may have fetched while we waited
             if (missing.Count > 0)
             {
+                // Holding the lock, no other fetch is running: work folders left by a killed one can go.
+                foreach (var stale in Directory.GetDirectories(dir, ".npm-*"))
+                    try { Directory.Delete(stale, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
                 log?.LogInformation("HDRI cache {Dir}: fetching {Count} panoramas from npm package {Package}", dir, missing.Count, Package);
                 Fetch(dir, npm, missing, log);
             }
