@@ -164,8 +164,13 @@ public static unsafe class ExrReader
                 new ExrBox(disp.min_x, disp.min_y, disp.max_x, disp.max_y), chans, tw, th, ExrNative.LibraryVersion);
         }
 
-        /// <summary>Indices into Info.Channels for the output planes, in output order.</summary>
-        private int[] SelectChannels()
+        /// <summary>
+        /// The output planes: their names (R,G,B,A / Y / the only channel), the part channel that feeds each
+        /// one (-1 when the RGBA interface must compute it), and whether the RGBA interface is needed.
+        /// OpenEXRCore 3.1 misdecodes chunks that mix subsampled and full-resolution channels (only half of
+        /// each Y row arrives for Y/RY/BY files), so any subsampling sends the part to the C++ library.
+        /// </summary>
+        private (string[] Names, int[] Source, bool NeedsRgba) SelectChannels()
         {
             var ch = Info.Channels;
             int Find(string n)
@@ -173,41 +178,44 @@ public static unsafe class ExrReader
                 for (int i = 0; i < ch.Count; i++) if (ch[i].Name == n) return i;
                 return -1;
             }
-            int r = Find("R"), g = Find("G"), b = Find("B"), a = Find("A"), y = Find("Y");
-            int[] sel;
-            if (r >= 0 && g >= 0 && b >= 0) sel = a >= 0 ? [r, g, b, a] : [r, g, b];
-            else if (y >= 0) sel = [y];
-            else if (ch.Count == 1) sel = [0];
-            else
-                throw new ImageIOException($"EXR '{_path}': no R,G,B or Y channels (has {string.Join(",", ch.Select(c => c.Name))})");
-            foreach (int i in sel)
+            int r = Find("R"), g = Find("G"), b = Find("B"), a = Find("A"), y = Find("Y"), ry = Find("RY"), by = Find("BY");
+            bool anySubsampled = ch.Any(c => c.XSampling != 1 || c.YSampling != 1);
+            foreach (var c in ch)
+                if (c.PixelType is < ExrPixelType.Uint or > ExrPixelType.Float)
+                    throw new ImageIOException($"EXR '{_path}': channel '{c.Name}' has unknown pixel type {(int)c.PixelType}");
+            if (r >= 0 && g >= 0 && b >= 0)
+                return a >= 0 ? (["R", "G", "B", "A"], [r, g, b, a], anySubsampled) : (["R", "G", "B"], [r, g, b], anySubsampled);
+            if (y >= 0 && ry >= 0 && by >= 0)
+                // Luminance/chroma: OpenEXR's RGBA interface turns Y,RY,BY back into RGB.
+                return a >= 0 ? (["R", "G", "B", "A"], [-1, -1, -1, a], true) : (["R", "G", "B"], [-1, -1, -1], true);
+            if (y >= 0) return (["Y"], [y], anySubsampled);
+            if (ch.Count == 1)
             {
-                if (ch[i].XSampling != 1 || ch[i].YSampling != 1)
-                    throw new ImageIOException($"EXR '{_path}': channel '{ch[i].Name}' is subsampled {ch[i].XSampling}x{ch[i].YSampling}; not supported");
-                if (ch[i].PixelType is < ExrPixelType.Uint or > ExrPixelType.Float)
-                    throw new ImageIOException($"EXR '{_path}': channel '{ch[i].Name}' has unknown pixel type {(int)ch[i].PixelType}");
+                if (anySubsampled)
+                    throw new ImageIOException($"EXR '{_path}': channel '{ch[0].Name}' is subsampled {ch[0].XSampling}x{ch[0].YSampling}; not supported");
+                return ([ch[0].Name], [0], false);
             }
-            return sel;
+            throw new ImageIOException($"EXR '{_path}': no R,G,B or Y channels (has {string.Join(",", ch.Select(c => c.Name))})");
         }
 
         public ImageF Decode()
         {
             if (Info.Storage is not (ExrStorage.Scanline or ExrStorage.Tiled))
                 throw new ImageIOException($"EXR '{_path}': {Info.Storage} (deep) images are not supported");
-            int[] sel = SelectChannels();
+            var (names, sel, needsRgba) = SelectChannels();
             int w = Info.Width, h = Info.Height;
-            var img = new ImageF(w, h, sel.Length);
+            var img = new ImageF(w, h, names.Length);
             // Output plane for each channel of the part (-1: skip).
             var planeOf = new int[Info.Channels.Count];
             Array.Fill(planeOf, -1);
-            for (int k = 0; k < sel.Length; k++) planeOf[sel[k]] = k;
+            for (int k = 0; k < sel.Length; k++) if (sel[k] >= 0) planeOf[sel[k]] = k;
 
             var dec = new DecodePipeline();
             bool initialized = false;
             // OpenEXRCore 3.1 misdecodes B44/B44A (float channels, partial edge tiles of half channels);
             // the C++ library of the same release is right, so use it when present.
-            bool useFallback = Info.Compression is ExrCompression.B44 or ExrCompression.B44a
-                && LibraryVersion.StartsWith("3.1.", StringComparison.Ordinal) && ExrRgbaFallback.Available;
+            bool useFallback = needsRgba || (Info.Compression is ExrCompression.B44 or ExrCompression.B44a
+                && LibraryVersion.StartsWith("3.1.", StringComparison.Ordinal) && ExrRgbaFallback.Available);
             try
             {
                 if (useFallback) goto done;
@@ -239,23 +247,23 @@ public static unsafe class ExrReader
                 }
                 ClearLastError();
             }
-            if (useFallback) DecodeWithRgbaFallback(sel, img);
+            if (useFallback) DecodeWithRgbaFallback(names, img);
             return img;
         }
 
         /// <summary>DWA under an OpenEXRCore without DWA decoding: see <see cref="ExrRgbaFallback"/>.</summary>
-        private void DecodeWithRgbaFallback(int[] sel, ImageF img)
+        private void DecodeWithRgbaFallback(string[] names, ImageF img)
         {
-            var slots = new int[sel.Length];
-            for (int k = 0; k < sel.Length; k++)
+            var slots = new int[names.Length];
+            for (int k = 0; k < names.Length; k++)
             {
-                slots[k] = Info.Channels[sel[k]].Name switch
+                slots[k] = names[k] switch
                 {
                     "R" or "Y" => 0,
                     "G" => 1,
                     "B" => 2,
                     "A" => 3,
-                    var n => throw new ImageIOException($"EXR '{_path}': DWA channel '{n}' cannot be decoded: OpenEXRCore {LibraryVersion} lacks DWA and the RGBA fallback only knows R,G,B,A,Y"),
+                    var n => throw new ImageIOException($"EXR '{_path}': channel '{n}' cannot be decoded: this part needs the OpenEXR RGBA interface ({Info.Compression}, OpenEXRCore {LibraryVersion}), which only knows R,G,B,A,Y"),
                 };
             }
             if (!ExrRgbaFallback.Available)

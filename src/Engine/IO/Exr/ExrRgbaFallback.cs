@@ -93,6 +93,7 @@ internal static unsafe class ExrRgbaFallback
     /// each output plane, the RGBA slot to take (0..3).</summary>
     internal static void Read(string path, ExrInfo info, int[] rgbaIndex, ImageF img)
     {
+        if (!Available) throw new ImageIOException($"EXR '{path}': the OpenEXR C++ library (libOpenEXR-3_1) is not available to decode {info.Compression}");
         int w = info.Width, h = info.Height;
         var dw = info.DataWindow;
         var buf = new ushort[checked((long)w * h * 4)];
@@ -129,9 +130,10 @@ internal static unsafe class ExrRgbaFallback
 
     /// <summary>Writes a 3- or 4-plane image as half RGB(A) with the C++ library (used for DWA under
     /// OpenEXRCore 3.1, which has no DWA encoder). <paramref name="file"/> is the temp file.</summary>
-    internal static void Write(string file, string path, ImageF image, ExrCompression compression)
+    internal static void Write(string file, string path, ImageF image, ExrCompression compression, int imfChannels = 0)
     {
         if (image.Channels is not (3 or 4)) throw new ArgumentException("RGBA writer takes 3 or 4 planes", nameof(image));
+        if (!CanWrite) throw new ImageIOException($"EXR '{path}': the OpenEXR C++ library (libOpenEXR-3_1) is not available to write {compression}");
         int w = image.Width, h = image.Height;
         var buf = new ushort[(long)w * h * 4];
         ushort one = BitConverter.HalfToUInt16Bits((Half)1f);
@@ -141,7 +143,7 @@ internal static unsafe class ExrRgbaFallback
             var plane = image.Plane(c);
             for (int q = 0; q < plane.Length; q++) buf[(long)q * 4 + c] = BitConverter.HalfToUInt16Bits((Half)plane[q]);
         }
-        int channels = image.Channels == 4 ? 0x0f : 0x07; // IMF_WRITE_RGBA / IMF_WRITE_RGB
+        int channels = imfChannels != 0 ? imfChannels : image.Channels == 4 ? 0x0f : 0x07; // IMF_WRITE_RGBA / IMF_WRITE_RGB
         lock (Gate)
         {
             nint hdr = ImfNewHeader();

@@ -29,6 +29,10 @@ public class ExrFuzzTests
                 ExrWriter.Write(p, c == ExrCompression.Pxr24 ? rgb : rgba, t, c);
                 _seeds.Add((Path.GetFileName(p), File.ReadAllBytes(p)));
             }
+        // Luminance/chroma (Y + 2x2-subsampled RY/BY), written by OpenEXR's RGBA interface.
+        string yc = _dir.File("ours-yc-piz.exr");
+        HdrOfx.Engine.IO.AtomicFile.Write(yc, tmp => ExrRgbaFallback.Write(tmp, yc, rgb, ExrCompression.Piz, 0x30));
+        _seeds.Add((Path.GetFileName(yc), File.ReadAllBytes(yc)));
         if (OiioTool.Available)
         {
             string src = _dir.File("src.exr");
