@@ -7,13 +7,13 @@ namespace HdrOfx.Engine.IO.Exr;
 /// Reads the first part of an OpenEXR file into a planar float <see cref="ImageF"/> through OpenEXRCore's
 /// chunk decode pipeline, which writes straight into the image planes.
 /// <list type="bullet">
-/// <item>Channels: R,G,B → 3 planes; R,G,B,A → 4 planes (in that order). Without R,G,B a luminance
-/// channel Y gives 1 plane (chroma RY/BY and alpha are ignored). A file with exactly one channel of
-/// any other name also gives 1 plane. Anything else is an <see cref="ImageIOException"/>.</item>
+/// <item>Channels: R,G,B → 3 planes; R,G,B,A → 4 planes (in that order). Luminance/chroma Y,RY,BY(,A) →
+/// RGB(A) converted by OpenEXR. Y alone → 1 plane. A file with exactly one channel of any other name
+/// also gives 1 plane. Anything else is an <see cref="ImageIOException"/>.</item>
 /// <item>Half, float and uint samples (uint converted to float); scanline and tiled parts (tiled: level 0
 /// of mip/rip maps); every compression the library decodes.</item>
 /// <item>The image holds the data window's pixels; <see cref="ReadInfo"/> gives both windows.</item>
-/// <item>OpenEXRCore 3.1 cannot decode DWAA/DWAB and misdecodes B44/B44A; those parts go through the
+/// <item>OpenEXRCore 3.1 cannot decode DWAA/DWAB and misdecodes B44/B44A and subsampled channels; those parts go through the
 /// OpenEXR C++ library's C RGBA interface (<see cref="ExrRgbaFallback"/>): exact for half channels,
 /// float samples rounded to half.</item>
 /// <item>Every failure (missing, not EXR, truncated, corrupt, unsupported, too large) is an
