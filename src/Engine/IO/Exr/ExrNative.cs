@@ -15,9 +15,8 @@ internal static unsafe partial class ExrNative
     private static readonly string[] Candidates =
     [
         "libOpenEXRCore-3_1.so.30", "libOpenEXRCore-3_1.so", "libOpenEXRCore.so",
-        "libOpenEXRCore-3_2.so.31", "libOpenEXRCore-3_3.so.32", "libOpenEXRCore-3_4.so.33",
-        "OpenEXRCore-3_1.dll", "OpenEXRCore-3_2.dll", "OpenEXRCore-3_3.dll", "OpenEXRCore.dll",
-        "libOpenEXRCore-3_1.dylib", "libOpenEXRCore.dylib",
+        "OpenEXRCore-3_1.dll", "OpenEXRCore.dll",
+        "libOpenEXRCore-3_1.30.dylib", "libOpenEXRCore-3_1.dylib", "libOpenEXRCore.dylib",
     ];
 
     private static readonly object Gate = new();
@@ -103,6 +102,13 @@ internal static unsafe partial class ExrNative
             int maj, min, pat; byte* extra;
             exr_get_library_version(&maj, &min, &pat, &extra);
             s_version = $"{maj}.{min}.{pat}";
+            // The pipeline structs we mirror are those of 3.1: 3.2+ inserted fields into
+            // exr_decode_pipeline_t, so another minor version would corrupt memory.
+            if (maj != 3 || min != 1)
+            {
+                s_loadError = $"OpenEXRCore {s_version} was found, but this build binds the 3.1 C ABI (struct layouts differ in other versions); install OpenEXR 3.1 (libopenexr-3-1-30)";
+                throw new ImageIOException(s_loadError);
+            }
             s_loaded = true;
         }
     }

@@ -7,12 +7,15 @@ namespace HdrOfx.Engine.IO.Exr;
 /// Reads the first part of an OpenEXR file into a planar float <see cref="ImageF"/> through OpenEXRCore's
 /// chunk decode pipeline, which writes straight into the image planes.
 /// <list type="bullet">
-/// <item>Channels: R,G,B → 3 planes; R,G,B,A → 4 planes (in that order). Without R,G,B a luminance
-/// channel Y gives 1 plane (chroma RY/BY and alpha are ignored). A file with exactly one channel of
-/// any other name also gives 1 plane. Anything else is an <see cref="ImageIOException"/>.</item>
+/// <item>Channels: R,G,B → 3 planes; R,G,B,A → 4 planes (in that order). Luminance/chroma Y,RY,BY(,A) →
+/// RGB(A) converted by OpenEXR. Y alone → 1 plane. A file with exactly one channel of any other name
+/// also gives 1 plane. Anything else is an <see cref="ImageIOException"/>.</item>
 /// <item>Half, float and uint samples (uint converted to float); scanline and tiled parts (tiled: level 0
 /// of mip/rip maps); every compression the library decodes.</item>
 /// <item>The image holds the data window's pixels; <see cref="ReadInfo"/> gives both windows.</item>
+/// <item>OpenEXRCore 3.1 cannot decode DWAA/DWAB and misdecodes B44/B44A and subsampled channels; those parts go through the
+/// OpenEXR C++ library's C RGBA interface (<see cref="ExrRgbaFallback"/>): exact for half channels,
+/// float samples rounded to half.</item>
 /// <item>Every failure (missing, not EXR, truncated, corrupt, unsupported, too large) is an
 /// <see cref="ImageIOException"/> naming the path.</item>
 /// </list>
@@ -26,6 +29,9 @@ public static unsafe class ExrReader
     internal const int MaxSide = 1 << 20;
 
     internal const int MaxTileSide = 1 << 16;
+
+    // Bound for the scratch buffer of skipped channels (one chunk); larger chunks are rejected.
+    private const long MaxScratchFloats = 1L << 26;
 
     private const uint Magic = 20000630; // 0x762f3101, little-endian on disk
 
@@ -158,8 +164,13 @@ public static unsafe class ExrReader
                 new ExrBox(disp.min_x, disp.min_y, disp.max_x, disp.max_y), chans, tw, th, ExrNative.LibraryVersion);
         }
 
-        /// <summary>Indices into Info.Channels for the output planes, in output order.</summary>
-        private int[] SelectChannels()
+        /// <summary>
+        /// The output planes: their names (R,G,B,A / Y / the only channel), the part channel that feeds each
+        /// one (-1 when the RGBA interface must compute it), and whether the RGBA interface is needed.
+        /// OpenEXRCore 3.1 misdecodes chunks that mix subsampled and full-resolution channels (only half of
+        /// each Y row arrives for Y/RY/BY files), so any subsampling sends the part to the C++ library.
+        /// </summary>
+        private (string[] Names, int[] Source, bool NeedsRgba) SelectChannels()
         {
             var ch = Info.Channels;
             int Find(string n)
@@ -167,50 +178,60 @@ public static unsafe class ExrReader
                 for (int i = 0; i < ch.Count; i++) if (ch[i].Name == n) return i;
                 return -1;
             }
-            int r = Find("R"), g = Find("G"), b = Find("B"), a = Find("A"), y = Find("Y");
-            int[] sel;
-            if (r >= 0 && g >= 0 && b >= 0) sel = a >= 0 ? [r, g, b, a] : [r, g, b];
-            else if (y >= 0) sel = [y];
-            else if (ch.Count == 1) sel = [0];
-            else
-                throw new ImageIOException($"EXR '{_path}': no R,G,B or Y channels (has {string.Join(",", ch.Select(c => c.Name))})");
-            foreach (int i in sel)
+            int r = Find("R"), g = Find("G"), b = Find("B"), a = Find("A"), y = Find("Y"), ry = Find("RY"), by = Find("BY");
+            bool anySubsampled = ch.Any(c => c.XSampling != 1 || c.YSampling != 1);
+            foreach (var c in ch)
+                if (c.PixelType is < ExrPixelType.Uint or > ExrPixelType.Float)
+                    throw new ImageIOException($"EXR '{_path}': channel '{c.Name}' has unknown pixel type {(int)c.PixelType}");
+            if (r >= 0 && g >= 0 && b >= 0)
+                return a >= 0 ? (["R", "G", "B", "A"], [r, g, b, a], anySubsampled) : (["R", "G", "B"], [r, g, b], anySubsampled);
+            if (y >= 0 && ry >= 0 && by >= 0)
+                // Luminance/chroma: OpenEXR's RGBA interface turns Y,RY,BY back into RGB.
+                return a >= 0 ? (["R", "G", "B", "A"], [-1, -1, -1, a], true) : (["R", "G", "B"], [-1, -1, -1], true);
+            if (y >= 0) return (["Y"], [y], anySubsampled);
+            if (ch.Count == 1)
             {
-                if (ch[i].XSampling != 1 || ch[i].YSampling != 1)
-                    throw new ImageIOException($"EXR '{_path}': channel '{ch[i].Name}' is subsampled {ch[i].XSampling}x{ch[i].YSampling}; not supported");
-                if (ch[i].PixelType is < ExrPixelType.Uint or > ExrPixelType.Float)
-                    throw new ImageIOException($"EXR '{_path}': channel '{ch[i].Name}' has unknown pixel type {(int)ch[i].PixelType}");
+                if (anySubsampled)
+                    throw new ImageIOException($"EXR '{_path}': channel '{ch[0].Name}' is subsampled {ch[0].XSampling}x{ch[0].YSampling}; not supported");
+                return ([ch[0].Name], [0], false);
             }
-            return sel;
+            throw new ImageIOException($"EXR '{_path}': no R,G,B or Y channels (has {string.Join(",", ch.Select(c => c.Name))})");
         }
 
         public ImageF Decode()
         {
             if (Info.Storage is not (ExrStorage.Scanline or ExrStorage.Tiled))
                 throw new ImageIOException($"EXR '{_path}': {Info.Storage} (deep) images are not supported");
-            int[] sel = SelectChannels();
+            var (names, sel, needsRgba) = SelectChannels();
             int w = Info.Width, h = Info.Height;
-            var img = new ImageF(w, h, sel.Length);
+            var img = new ImageF(w, h, names.Length);
             // Output plane for each channel of the part (-1: skip).
             var planeOf = new int[Info.Channels.Count];
             Array.Fill(planeOf, -1);
-            for (int k = 0; k < sel.Length; k++) planeOf[sel[k]] = k;
+            for (int k = 0; k < sel.Length; k++) if (sel[k] >= 0) planeOf[sel[k]] = k;
 
             var dec = new DecodePipeline();
             bool initialized = false;
             // OpenEXRCore 3.1 misdecodes B44/B44A (float channels, partial edge tiles of half channels);
             // the C++ library of the same release is right, so use it when present.
-            bool useFallback = Info.Compression is ExrCompression.B44 or ExrCompression.B44a
-                && LibraryVersion.StartsWith("3.1.", StringComparison.Ordinal) && ExrRgbaFallback.Available;
+            bool useFallback = needsRgba || (Info.Compression is ExrCompression.B44 or ExrCompression.B44a
+                && LibraryVersion.StartsWith("3.1.", StringComparison.Ordinal) && ExrRgbaFallback.Available);
             try
             {
                 if (useFallback) goto done;
+                // Channels we do not return still need a destination: OpenEXRCore 3.1 crashes in
+                // exr_decoding_run on half parts when a channel's decode_to_ptr is NULL (found by the
+                // fuzz test), so they are decoded into a throw-away chunk-sized buffer.
+                long chunkPixels = Info.Storage == ExrStorage.Tiled ? (long)Info.TileWidth * Info.TileHeight : (long)Info.Width * ScanlinesPerChunk();
+                bool skipsSome = planeOf.Any(k => k < 0);
+                var scratch = skipsSome ? new float[Math.Min(chunkPixels, MaxScratchFloats)] : [];
                 fixed (float* dst = img.Data)
+                fixed (float* pScratch = scratch)
                 {
                     if (Info.Storage == ExrStorage.Scanline)
-                        DecodeScanlines(dst, planeOf, &dec, ref initialized);
+                        DecodeScanlines(dst, planeOf, &dec, pScratch, scratch.Length, ref initialized);
                     else
-                        DecodeTiles(dst, planeOf, &dec, ref initialized);
+                        DecodeTiles(dst, planeOf, &dec, pScratch, scratch.Length, ref initialized);
                 }
                 done:;
             }
@@ -226,23 +247,23 @@ public static unsafe class ExrReader
                 }
                 ClearLastError();
             }
-            if (useFallback) DecodeWithRgbaFallback(sel, img);
+            if (useFallback) DecodeWithRgbaFallback(names, img);
             return img;
         }
 
         /// <summary>DWA under an OpenEXRCore without DWA decoding: see <see cref="ExrRgbaFallback"/>.</summary>
-        private void DecodeWithRgbaFallback(int[] sel, ImageF img)
+        private void DecodeWithRgbaFallback(string[] names, ImageF img)
         {
-            var slots = new int[sel.Length];
-            for (int k = 0; k < sel.Length; k++)
+            var slots = new int[names.Length];
+            for (int k = 0; k < names.Length; k++)
             {
-                slots[k] = Info.Channels[sel[k]].Name switch
+                slots[k] = names[k] switch
                 {
                     "R" or "Y" => 0,
                     "G" => 1,
                     "B" => 2,
                     "A" => 3,
-                    var n => throw new ImageIOException($"EXR '{_path}': DWA channel '{n}' cannot be decoded: OpenEXRCore {LibraryVersion} lacks DWA and the RGBA fallback only knows R,G,B,A,Y"),
+                    var n => throw new ImageIOException($"EXR '{_path}': channel '{n}' cannot be decoded: this part needs the OpenEXR RGBA interface ({Info.Compression}, OpenEXRCore {LibraryVersion}), which only knows R,G,B,A,Y"),
                 };
             }
             if (!ExrRgbaFallback.Available)
@@ -252,13 +273,19 @@ public static unsafe class ExrReader
 
         private sealed class CoreLacksDwa : Exception;
 
-        private void DecodeScanlines(float* dst, int[] planeOf, DecodePipeline* d, ref bool initialized)
+        private int ScanlinesPerChunk()
+        {
+            int lines;
+            Check(exr_get_scanlines_per_chunk(_ctxt, 0, &lines), "exr_get_scanlines_per_chunk", _path);
+            if (lines < 1 || lines > 4096) throw new ImageIOException($"EXR '{_path}': bad scanlines per chunk {lines}");
+            return lines;
+        }
+
+        private void DecodeScanlines(float* dst, int[] planeOf, DecodePipeline* d, float* scratch, long scratchLen, ref bool initialized)
         {
             nint c = _ctxt;
             var dw = Info.DataWindow;
-            int lines;
-            Check(exr_get_scanlines_per_chunk(c, 0, &lines), "exr_get_scanlines_per_chunk", _path);
-            if (lines < 1 || lines > 4096) throw new ImageIOException($"EXR '{_path}': bad scanlines per chunk {lines}");
+            int lines = ScanlinesPerChunk();
             for (long y = dw.MinY; y <= dw.MaxY; y += lines)
             {
                 ChunkInfo ci;
@@ -266,11 +293,11 @@ public static unsafe class ExrReader
                 if (ci.start_y != y || ci.height < 1 || ci.height > lines || (long)ci.start_y + ci.height - 1 > dw.MaxY
                     || ci.width != Info.Width || ci.start_x != dw.MinX)
                     throw new ImageIOException($"EXR '{_path}': scanline chunk at y={y} has an inconsistent region ({ci.start_x},{ci.start_y}) {ci.width}x{ci.height}");
-                DecodeChunk(dst, planeOf, d, ref initialized, &ci, 0, ci.start_y - dw.MinY, "scanline y=" + y);
+                DecodeChunk(dst, planeOf, d, scratch, scratchLen, ref initialized, &ci, 0, ci.start_y - dw.MinY, "scanline y=" + y);
             }
         }
 
-        private void DecodeTiles(float* dst, int[] planeOf, DecodePipeline* d, ref bool initialized)
+        private void DecodeTiles(float* dst, int[] planeOf, DecodePipeline* d, float* scratch, long scratchLen, ref bool initialized)
         {
             nint c = _ctxt;
             int tw = Info.TileWidth, th = Info.TileHeight, w = Info.Width, h = Info.Height;
@@ -283,11 +310,11 @@ public static unsafe class ExrReader
                     long x0 = (long)tx * tw, y0 = (long)ty * th;
                     if (ci.width < 1 || ci.height < 1 || ci.width > tw || ci.height > th || x0 + ci.width > w || y0 + ci.height > h)
                         throw new ImageIOException($"EXR '{_path}': tile ({tx},{ty}) has an inconsistent size {ci.width}x{ci.height}");
-                    DecodeChunk(dst, planeOf, d, ref initialized, &ci, (int)x0, (int)y0, $"tile ({tx},{ty})");
+                    DecodeChunk(dst, planeOf, d, scratch, scratchLen, ref initialized, &ci, (int)x0, (int)y0, $"tile ({tx},{ty})");
                 }
         }
 
-        private void DecodeChunk(float* dst, int[] planeOf, DecodePipeline* d, ref bool initialized,
+        private void DecodeChunk(float* dst, int[] planeOf, DecodePipeline* d, float* scratch, long scratchLen, ref bool initialized,
             ChunkInfo* ci, int x0, int y0, string where)
         {
             nint c = _ctxt;
@@ -313,7 +340,13 @@ public static unsafe class ExrReader
                     int k = planeOf[i];
                     if (k < 0)
                     {
-                        ch->ptr = null;
+                        if ((long)ch->width * ch->height > scratchLen || ch->width < 0 || ch->height < 0)
+                            throw new ImageIOException($"EXR '{_path}': {where}: channel {i} region {ch->width}x{ch->height} is larger than a chunk");
+                        ch->user_bytes_per_element = 4;
+                        ch->user_data_type = PIXEL_FLOAT;
+                        ch->user_pixel_stride = 4;
+                        ch->user_line_stride = ch->width * 4;
+                        ch->ptr = (byte*)scratch;
                         continue;
                     }
                     // The library writes ch->height rows of ch->width samples with our strides: make sure

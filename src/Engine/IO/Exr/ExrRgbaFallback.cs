@@ -29,6 +29,19 @@ internal static unsafe class ExrRgbaFallback
     private static delegate* unmanaged[Cdecl]<nint, ushort*, nuint, nuint, int> ImfInputSetFrameBuffer;
     private static delegate* unmanaged[Cdecl]<nint, int, int, int> ImfInputReadPixels;
     private static delegate* unmanaged[Cdecl]<byte*> ImfErrorMessage;
+    private static delegate* unmanaged[Cdecl]<nint> ImfNewHeader;
+    private static delegate* unmanaged[Cdecl]<nint, void> ImfDeleteHeader;
+    private static delegate* unmanaged[Cdecl]<nint, int, int, int, int, void> ImfHeaderSetDisplayWindow;
+    private static delegate* unmanaged[Cdecl]<nint, int, int, int, int, void> ImfHeaderSetDataWindow;
+    private static delegate* unmanaged[Cdecl]<nint, int, void> ImfHeaderSetCompression;
+    private static delegate* unmanaged[Cdecl]<byte*, nint, int, nint> ImfOpenOutputFile;
+    private static delegate* unmanaged[Cdecl]<nint, int> ImfCloseOutputFile;
+    private static delegate* unmanaged[Cdecl]<nint, ushort*, nuint, nuint, int> ImfOutputSetFrameBuffer;
+    private static delegate* unmanaged[Cdecl]<nint, int, int> ImfOutputWritePixels;
+    private static bool s_canWrite;
+
+    /// <summary>True when the C++ library's RGBA writer is bound too.</summary>
+    internal static bool CanWrite => Available && s_canWrite;
 
     internal static bool Available
     {
@@ -54,6 +67,23 @@ internal static unsafe class ExrRgbaFallback
                 ImfInputReadPixels = (delegate* unmanaged[Cdecl]<nint, int, int, int>)d;
                 ImfErrorMessage = (delegate* unmanaged[Cdecl]<byte*>)e;
                 s_ok = true;
+                if (NativeLibrary.TryGetExport(lib, "ImfNewHeader", out var f) && NativeLibrary.TryGetExport(lib, "ImfDeleteHeader", out var g)
+                    && NativeLibrary.TryGetExport(lib, "ImfHeaderSetDisplayWindow", out var h2) && NativeLibrary.TryGetExport(lib, "ImfHeaderSetDataWindow", out var i)
+                    && NativeLibrary.TryGetExport(lib, "ImfHeaderSetCompression", out var j) && NativeLibrary.TryGetExport(lib, "ImfOpenOutputFile", out var k)
+                    && NativeLibrary.TryGetExport(lib, "ImfCloseOutputFile", out var l) && NativeLibrary.TryGetExport(lib, "ImfOutputSetFrameBuffer", out var m)
+                    && NativeLibrary.TryGetExport(lib, "ImfOutputWritePixels", out var n2))
+                {
+                    ImfNewHeader = (delegate* unmanaged[Cdecl]<nint>)f;
+                    ImfDeleteHeader = (delegate* unmanaged[Cdecl]<nint, void>)g;
+                    ImfHeaderSetDisplayWindow = (delegate* unmanaged[Cdecl]<nint, int, int, int, int, void>)h2;
+                    ImfHeaderSetDataWindow = (delegate* unmanaged[Cdecl]<nint, int, int, int, int, void>)i;
+                    ImfHeaderSetCompression = (delegate* unmanaged[Cdecl]<nint, int, void>)j;
+                    ImfOpenOutputFile = (delegate* unmanaged[Cdecl]<byte*, nint, int, nint>)k;
+                    ImfCloseOutputFile = (delegate* unmanaged[Cdecl]<nint, int>)l;
+                    ImfOutputSetFrameBuffer = (delegate* unmanaged[Cdecl]<nint, ushort*, nuint, nuint, int>)m;
+                    ImfOutputWritePixels = (delegate* unmanaged[Cdecl]<nint, int, int>)n2;
+                    s_canWrite = true;
+                }
                 return true;
             }
         }
@@ -63,6 +93,7 @@ internal static unsafe class ExrRgbaFallback
     /// each output plane, the RGBA slot to take (0..3).</summary>
     internal static void Read(string path, ExrInfo info, int[] rgbaIndex, ImageF img)
     {
+        if (!Available) throw new ImageIOException($"EXR '{path}': the OpenEXR C++ library (libOpenEXR-3_1) is not available to decode {info.Compression}");
         int w = info.Width, h = info.Height;
         var dw = info.DataWindow;
         var buf = new ushort[checked((long)w * h * 4)];
@@ -94,6 +125,58 @@ internal static unsafe class ExrRgbaFallback
             int s = rgbaIndex[k];
             for (int i = 0; i < plane.Length; i++)
                 plane[i] = (float)BitConverter.UInt16BitsToHalf(buf[i * 4 + s]);
+        }
+    }
+
+    /// <summary>Writes a 3- or 4-plane image as half RGB(A) with the C++ library (used for DWA under
+    /// OpenEXRCore 3.1, which has no DWA encoder). <paramref name="file"/> is the temp file.</summary>
+    internal static void Write(string file, string path, ImageF image, ExrCompression compression, int imfChannels = 0)
+    {
+        if (image.Channels is not (3 or 4)) throw new ArgumentException("RGBA writer takes 3 or 4 planes", nameof(image));
+        if (!CanWrite) throw new ImageIOException($"EXR '{path}': the OpenEXR C++ library (libOpenEXR-3_1) is not available to write {compression}");
+        int w = image.Width, h = image.Height;
+        var buf = new ushort[(long)w * h * 4];
+        ushort one = BitConverter.HalfToUInt16Bits((Half)1f);
+        for (int c = 0; c < 4; c++)
+        {
+            if (c == 3 && image.Channels == 3) { for (long q = 0; q < (long)w * h; q++) buf[q * 4 + 3] = one; continue; }
+            var plane = image.Plane(c);
+            for (int q = 0; q < plane.Length; q++) buf[(long)q * 4 + c] = BitConverter.HalfToUInt16Bits((Half)plane[q]);
+        }
+        int channels = imfChannels != 0 ? imfChannels : image.Channels == 4 ? 0x0f : 0x07; // IMF_WRITE_RGBA / IMF_WRITE_RGB
+        lock (Gate)
+        {
+            nint hdr = ImfNewHeader();
+            if (hdr == 0) throw Error(path, "ImfNewHeader");
+            nint outFile;
+            try
+            {
+                ImfHeaderSetDisplayWindow(hdr, 0, 0, w - 1, h - 1);
+                ImfHeaderSetDataWindow(hdr, 0, 0, w - 1, h - 1);
+                ImfHeaderSetCompression(hdr, (int)compression);
+                byte[] cpath = ExrNative.CString(file);
+                fixed (byte* p = cpath) outFile = ImfOpenOutputFile(p, hdr, channels);
+            }
+            finally
+            {
+                ImfDeleteHeader(hdr);
+            }
+            if (outFile == 0) throw Error(path, "ImfOpenOutputFile");
+            bool ok = false;
+            try
+            {
+                fixed (ushort* b = buf)
+                {
+                    if (ImfOutputSetFrameBuffer(outFile, b, 1, (nuint)w) == 0) throw Error(path, "ImfOutputSetFrameBuffer");
+                    if (ImfOutputWritePixels(outFile, h) == 0) throw Error(path, "ImfOutputWritePixels");
+                }
+                ok = true;
+            }
+            finally
+            {
+                // Closing flushes the offset table; its failure matters only when all else went well.
+                if (ImfCloseOutputFile(outFile) == 0 && ok) throw Error(path, "ImfCloseOutputFile");
+            }
         }
     }
 

@@ -34,9 +34,17 @@ public static unsafe class ExrWriter
             _ => throw new ArgumentException($"EXR writer takes 1, 3 or 4 channels, not {image.Channels}", nameof(image)),
         };
         EnsureLoaded();
+        // OpenEXRCore 3.1 has no DWA encoder: half RGB/RGBA goes through the C++ library instead.
+        bool viaCpp = compression is ExrCompression.Dwaa or ExrCompression.Dwab && LibraryVersion.StartsWith("3.1.", StringComparison.Ordinal);
+        if (viaCpp && (pixelType != ExrPixelType.Half || image.Channels == 1 || !ExrRgbaFallback.CanWrite))
+            throw new ImageIOException($"EXR '{path}': {compression} writing with OpenEXRCore {LibraryVersion} is only possible for Half RGB/RGBA through the OpenEXR C++ library" +
+                (ExrRgbaFallback.CanWrite ? "" : " (libOpenEXR-3_1 not found)"));
         try
         {
-            AtomicFile.Write(path, tmp => WriteCore(tmp, path, image, names, pixelType, compression), protectedInputs);
+            if (viaCpp)
+                AtomicFile.Write(path, tmp => ExrRgbaFallback.Write(tmp, path, image, compression), protectedInputs);
+            else
+                AtomicFile.Write(path, tmp => WriteCore(tmp, path, image, names, pixelType, compression), protectedInputs);
         }
         catch (ImageIOException) { throw; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -29,6 +29,10 @@ public class ExrFuzzTests
                 ExrWriter.Write(p, c == ExrCompression.Pxr24 ? rgb : rgba, t, c);
                 _seeds.Add((Path.GetFileName(p), File.ReadAllBytes(p)));
             }
+        // Luminance/chroma (Y + 2x2-subsampled RY/BY), written by OpenEXR's RGBA interface.
+        string yc = _dir.File("ours-yc-piz.exr");
+        HdrOfx.Engine.IO.AtomicFile.Write(yc, tmp => ExrRgbaFallback.Write(tmp, yc, rgb, ExrCompression.Piz, 0x30));
+        _seeds.Add((Path.GetFileName(yc), File.ReadAllBytes(yc)));
         if (OiioTool.Available)
         {
             string src = _dir.File("src.exr");
@@ -74,7 +78,8 @@ public class ExrFuzzTests
     public void FiftyThousandMutations()
     {
         int n = int.TryParse(Environment.GetEnvironmentVariable("HDROFX_FUZZ_CASES"), out var v) ? v : 50_000;
-        RunCampaign(n, baseSeed: 777, perCaseTimeout: TimeSpan.FromSeconds(30));
+        int seed = int.TryParse(Environment.GetEnvironmentVariable("HDROFX_FUZZ_SEED"), out var sd) ? sd : 777;
+        RunCampaign(n, baseSeed: seed, perCaseTimeout: TimeSpan.FromSeconds(30));
     }
 
     private void RunCampaign(int cases, int baseSeed, TimeSpan perCaseTimeout)
@@ -85,6 +90,7 @@ public class ExrFuzzTests
         var failures = new List<string>();
         var byKind = ExrFuzzer.Kinds.ToDictionary(k => k, _ => (Decoded: 0, Rejected: 0));
         string path = _dir!.File("case.exr");
+        string? trace = Environment.GetEnvironmentVariable("HDROFX_FUZZ_TRACE");
         double slowest = 0;
         for (int i = 0; i < cases && failures.Count < 10; i++)
         {
@@ -93,6 +99,12 @@ public class ExrFuzzTests
             var kind = ExrFuzzer.Kinds[(i / _seeds.Count) % ExrFuzzer.Kinds.Length];
             byte[] bytes = ExrFuzzer.Mutate(seed, kind, rng);
             File.WriteAllBytes(path, bytes);
+            if (trace is not null)
+            {
+                // A native crash kills the process: leave the input and its label behind first.
+                File.WriteAllBytes(trace, bytes);
+                File.WriteAllText(trace + ".txt", $"case {i} seed {seedName} kind {kind}\n");
+            }
             var t0 = sw.Elapsed;
             var task = Task.Run(() =>
             {

@@ -177,6 +177,90 @@ public class ExrOiioCrossTests
         for (int c = 0; c < 4; c++) Assert.That(ours.Plane(c).ToArray(), Is.EqualTo(raw.Channels[Rgba[c]]), Rgba[c]);
     }
 
+    [TestCase(ExrCompression.Dwaa, 3)]
+    [TestCase(ExrCompression.Dwab, 4)]
+    public void OurDwaFilesDecodeIdenticallyInOiio(ExrCompression comp, int channels)
+    {
+        OiioTool.RequireOrIgnore();
+        var src = Smooth(300, 270, channels, 4);
+        string p = _dir!.File($"ours-{comp}-{channels}.exr");
+        ExrWriter.Write(p, src, ExrPixelType.Half, comp);
+        string info = OiioTool.Run("--info", "-v", p);
+        Assert.That(info, Does.Contain($"compression: \"{comp.ToString().ToLowerInvariant()}\"").And.Contain("half openexr"));
+        var ours = ExrReader.Read(p);
+        Assert.That(ours.Channels, Is.EqualTo(channels));
+        string f = _dir.File($"ours-{comp}-{channels}.f.exr");
+        OiioTool.Run(p, "-d", "float", "--compression", "none", "--scanline", "-o", f);
+        var raw = RawExr.Read(f);
+        for (int c = 0; c < channels; c++)
+        {
+            Assert.That(ours.Plane(c).ToArray(), Is.EqualTo(raw.Channels[Rgba[c]]), Rgba[c]);
+            // Lossy, but close on smooth content; alpha is stored losslessly (RLE).
+            var s = src.Plane(c).ToArray();
+            double maxErr = s.Zip(raw.Channels[Rgba[c]], (a, b) => Math.Abs(a - b)).Max();
+            Assert.That(maxErr, Is.LessThan(c == 3 ? 1e-3 : 0.1), Rgba[c]);
+        }
+    }
+
+    [Test]
+    public void LuminanceChromaFileGivesRgb()
+    {
+        // Y + RY/BY (2x2 subsampled) as OpenEXR's RGBA interface writes them (IMF_WRITE_YC = 0x30).
+        // OpenEXRCore 3.1 misdecodes such chunks, so the reader goes through the RGBA interface, which
+        // converts back to RGB. Chroma is subsampled and Y rounded to 7 mantissa bits: compare loosely.
+        var src = Smooth(64, 48, 3, 4);
+        string p = _dir!.File("yc.exr");
+        AtomicFileWrite(p, tmp => ExrRgbaFallback.Write(tmp, p, src, ExrCompression.Zip, 0x30));
+        var info = ExrReader.ReadInfo(p);
+        Assert.That(info.Channels.Select(c => $"{c.Name}:{c.XSampling}x{c.YSampling}"), Is.EqualTo(new[] { "BY:2x2", "RY:2x2", "Y:1x1" }));
+        var rgb = ExrReader.Read(p);
+        Assert.That(rgb.Channels, Is.EqualTo(3));
+        double maxErr = 0, sum = 0;
+        for (int i = 0; i < src.Data.Length; i++)
+        {
+            double e = Math.Abs(rgb.Data[i] - src.Data[i]) / (Math.Abs(src.Data[i]) + 0.05);
+            maxErr = Math.Max(maxErr, e);
+            sum += e;
+        }
+        Assert.That(sum / src.Data.Length, Is.LessThan(0.02), "mean relative error of the luminance/chroma round trip");
+        Assert.That(maxErr, Is.LessThan(0.25), "max relative error of the luminance/chroma round trip");
+    }
+
+    private static void AtomicFileWrite(string path, Action<string> write) => HdrOfx.Engine.IO.AtomicFile.Write(path, write);
+
+    [Test]
+    public void MultiPartFileGivesPartZero()
+    {
+        OiioTool.RequireOrIgnore();
+        string p = _dir!.File("multi.exr");
+        OiioTool.Run(_dir.File("hdr4.exr"), _dir.File("smooth3.exr"), "--siappend", "-d", "half", "--compression", "zip", "--scanline", "-o", p);
+        var info = ExrReader.ReadInfo(p);
+        Assert.That(info.PartCount, Is.EqualTo(2));
+        var ours = ExrReader.Read(p);
+        Assert.That(ours.Channels, Is.EqualTo(4));
+        var hdr = ExrTestImages.Make(70, 50, 4, seed: 7);
+        Assert.That(ours.Data, Is.EqualTo(hdr.Data.Select(ExrTestImages.ToHalf).ToArray()));
+    }
+
+    [TestCase("half", "zips")]
+    [TestCase("half", "piz")]
+    [TestCase("float", "zip")]
+    public void ExtraChannelsAreSkipped(string type, string comp)
+    {
+        // Regression: OpenEXRCore 3.1 crashes on half parts when a channel has no destination; the
+        // reader decodes skipped channels into scratch instead.
+        OiioTool.RequireOrIgnore();
+        string p = _dir!.File($"rgbz-{type}-{comp}.exr");
+        OiioTool.Run(_dir.File("hdr4.exr"), "--chnames", "R,G,B,Z", "-d", type, "--compression", comp, "--scanline", "-o", p);
+        Assert.That(ExrReader.ReadInfo(p).Channels.Select(c => c.Name), Is.EqualTo(new[] { "B", "G", "R", "Z" }));
+        var ours = ExrReader.Read(p);
+        Assert.That(ours.Channels, Is.EqualTo(3));
+        string f = _dir.File($"rgbz-{type}-{comp}.f.exr");
+        OiioTool.Run(p, "-d", "float", "--compression", "none", "--scanline", "-o", f);
+        var raw = RawExr.Read(f);
+        for (int c = 0; c < 3; c++) Assert.That(ours.Plane(c).ToArray(), Is.EqualTo(raw.Channels[Rgba[c]]), Rgba[c]);
+    }
+
     internal static ImageF Smooth(int w, int h, int channels, float scale)
     {
         var img = new ImageF(w, h, channels);
