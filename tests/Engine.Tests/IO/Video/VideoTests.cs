@@ -49,7 +49,9 @@ public class VideoTests
             var pa = a.Plane(c); var pb = b.Plane(c);
             for (int i = 0; i < pa.Length; i++) { double d = pa[i] - pb[i]; se += d * d; n++; }
         }
-        return 10 * Math.Log10(1.0 / (se / n));
+        double psnr = 10 * Math.Log10(1.0 / (se / n));
+        TestContext.Out.WriteLine($"PSNR {psnr:F2} dB");
+        return psnr;
     }
 
     private static JsonElement ProbeStream(string path)
@@ -90,7 +92,7 @@ public class VideoTests
         for (int i = 0; i < 4; i++)
         {
             Assert.That(back[i].Channels, Is.EqualTo(3));
-            Assert.That(Psnr(clip[i], back[i], 3), Is.GreaterThan(45.0), $"frame {i}");
+            Assert.That(Psnr(clip[i], back[i], 3), Is.GreaterThan(55.0), $"frame {i}"); // measured ≈ 65 dB
         }
     }
 
@@ -104,7 +106,7 @@ public class VideoTests
         Assert.That(r.Info.HasAlpha, Is.True);
         var back = r.ReadFrames().ToList();
         Assert.That(back[1].Channels, Is.EqualTo(4));
-        Assert.That(Psnr(clip[1], back[1], 4), Is.GreaterThan(45.0));
+        Assert.That(Psnr(clip[1], back[1], 4), Is.GreaterThan(55.0)); // measured ≈ 60 dB
     }
 
     [TestCase(VideoTransfer.Pq, "smpte2084", ".mp4")]
@@ -124,8 +126,8 @@ public class VideoTests
         Assert.That(info.FrameCount, Is.EqualTo(3));
         var back = FfmpegVideoReader.Open(path).ReadFrames().ToList();
         Assert.That(back, Has.Count.EqualTo(3));
-        // 4:2:0 chroma subsampling bounds the error on coloured edges; the content is smooth, so 38 dB is a safe floor.
-        for (int i = 0; i < 3; i++) Assert.That(Psnr(clip[i], back[i], 3), Is.GreaterThan(38.0), $"frame {i}");
+        // 4:2:0 chroma subsampling bounds the error on coloured edges; the content is smooth, measured ≈ 51 dB at CRF 12.
+        for (int i = 0; i < 3; i++) Assert.That(Psnr(clip[i], back[i], 3), Is.GreaterThan(45.0), $"frame {i}");
     }
 
     [Test]
