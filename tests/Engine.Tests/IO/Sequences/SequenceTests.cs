@@ -95,17 +95,13 @@ public class SequenceTests
     }
 
     [Test]
-    public void RelativePatternsEnumerateInTheCurrentDirectory()
+    public void RelativePatternsKeepTheirSpelling()
     {
-        string old = Environment.CurrentDirectory;
-        try
-        {
-            Environment.CurrentDirectory = _dir;
-            File.WriteAllText("r.0001.png", "");
-            var scan = SequencePattern.Parse("r.%04d.png").Enumerate();
-            Assert.That(scan.Frames.Single().Path, Is.EqualTo("r.0001.png"));
-        }
-        finally { Environment.CurrentDirectory = old; }
+        // Relative to the current directory, without changing it (that would race with other fixtures).
+        string rel = Path.GetRelativePath(Environment.CurrentDirectory, _dir);
+        File.WriteAllText(Path.Combine(_dir, "r.0001.png"), "");
+        var scan = SequencePattern.Parse(Path.Combine(rel, "r.%04d.png")).Enumerate();
+        Assert.That(scan.Frames.Single().Path, Is.EqualTo(Path.Combine(rel, "r.0001.png")));
     }
 
     [TestCase("1-100", 1, 100)]
