@@ -10,6 +10,7 @@ namespace HdrOfx.Engine.Tests.IO.Video;
 /// Videos we write are checked with ffprobe (codec, pixel format, colour tags) and decoded back by ffmpeg; PSNR over
 /// the display-encoded [0,1] values must clear a bound per codec.
 /// </summary>
+[NonParallelizable] // MissingFfmpegIsAClearError swaps the process-wide tool paths
 public class VideoTests
 {
     private string _dir = "";
