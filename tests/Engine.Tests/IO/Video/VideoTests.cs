@@ -142,20 +142,32 @@ public class VideoTests
         Assert.That(frames, Does.Contain("\"max_luminance\": \"10000000/10000\""));
     }
 
-    [Test]
-    public void ReadsASubrangeOfFramesExactly()
+    [TestCase(VideoCodec.ProRes4444, ".mov", 24, 1)]
+    [TestCase(VideoCodec.Hevc10, ".mp4", 24000, 1001)]
+    [TestCase(VideoCodec.Hevc10, ".mkv", 30, 1)]
+    public void ReadsASubrangeOfFramesExactly(VideoCodec codec, string ext, int num, int den)
     {
-        string path = Path.Combine(_dir, "range.mov");
-        WriteClip(path, new VideoWriterOptions { Codec = VideoCodec.ProRes4444 }, 32, 32, 6);
+        string path = Path.Combine(_dir, "range" + ext);
+        WriteClip(path, new VideoWriterOptions { Codec = codec, Preset = "ultrafast", FrameRateNum = num, FrameRateDen = den }, 32, 32, 30);
         var r = FfmpegVideoReader.Open(path);
+        Assert.That(r.Info.ConstantFrameRate, Is.True);
         var all = r.ReadFrames().ToList();
-        var some = r.ReadFrames(2, 3).ToList();
-        Assert.That(some, Has.Count.EqualTo(3));
-        for (int i = 0; i < 3; i++) Assert.That(some[i].Data, Is.EqualTo(all[i + 2].Data), $"frame {i + 2}");
-        Assert.That(r.ReadFrames(4).Count(), Is.EqualTo(2));
+        Assert.That(all, Has.Count.EqualTo(30));
+        foreach (int start in new[] { 1, 2, 13, 27 })
+        {
+            var some = r.ReadFrames(start, 3).ToList();
+            Assert.That(some, Has.Count.EqualTo(Math.Min(3, 30 - start)));
+            for (int i = 0; i < some.Count; i++) Assert.That(some[i].Data, Is.EqualTo(all[i + start].Data), $"frame {i + start}");
+        }
+        // The same frames through the slow path (trim from the start), as for variable frame rate streams.
+        var slow = new FfmpegVideoReader(r.Info with { ConstantFrameRate = false });
+        var trimmed = slow.ReadFrames(13, 3).ToList();
+        for (int i = 0; i < 3; i++) Assert.That(trimmed[i].Data, Is.EqualTo(all[i + 13].Data), $"trim path, frame {i + 13}");
+        Assert.Throws<ImageIOException>(() => slow.ReadFrames(40).ToList());
+        Assert.That(r.ReadFrames(28).Count(), Is.EqualTo(2));
         // Stopping early must not hang or leave ffmpeg behind.
         Assert.That(r.ReadFrames().Take(1).Count(), Is.EqualTo(1));
-        Assert.Throws<ImageIOException>(() => r.ReadFrames(10).ToList());
+        Assert.Throws<ImageIOException>(() => r.ReadFrames(40).ToList());
     }
 
     [Test]
