@@ -164,6 +164,8 @@ public static class TiffReader
                 counts = Values(279) ?? throw Fail("missing required tag StripByteCounts (279)");
             }
             if (tileW <= 0 || tileH <= 0 || tileW > 1 << 20 || tileH > int.MaxValue) throw Fail($"bad tile/strip size {tileW}x{tileH}");
+            // A tile may overhang the image, but not absurdly: guards the per-block allocation against hostile headers.
+            if (tileW * tileH > Math.Max(1L << 24, 4L * W * H)) throw Fail($"tile size {tileW}x{tileH} is implausible for a {W}x{H} image");
             int tilesAcross = (int)((W + tileW - 1) / tileW), tilesDown = (int)((H + tileH - 1) / tileH);
             int planes = planar == 2 ? spp : 1;
             int samplesInBlockPixel = planar == 2 ? 1 : spp;

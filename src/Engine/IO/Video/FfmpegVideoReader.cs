@@ -14,7 +14,7 @@ public sealed class FfmpegVideoReader
     public VideoInfo Info { get; }
     public string Path => Info.Path;
 
-    private FfmpegVideoReader(VideoInfo info) => Info = info;
+    internal FfmpegVideoReader(VideoInfo info) => Info = info;
 
     /// <summary>Probes <paramref name="path"/> with ffprobe. Throws <see cref="ImageIOException"/> for missing files, non-video files or missing tools.</summary>
     public static FfmpegVideoReader Open(string path) => new(Probe(path));
@@ -24,16 +24,20 @@ public sealed class FfmpegVideoReader
         if (!File.Exists(path)) throw new ImageIOException($"video '{path}': file not found");
         var r = FfmpegTools.Run(FfmpegTools.FfprobePath,
             ["-v", "error", "-select_streams", "v:0", "-show_entries",
-             "stream=codec_name,width,height,pix_fmt,r_frame_rate,avg_frame_rate,nb_frames,color_primaries,color_transfer,color_space,color_range",
+             "stream=codec_name,width,height,pix_fmt,r_frame_rate,avg_frame_rate,nb_frames,start_time,color_primaries,color_transfer,color_space,color_range:format=start_time",
              "-of", "json", path], TimeSpan.FromMinutes(2));
         if (r.ExitCode != 0) throw new ImageIOException($"video '{path}': ffprobe failed: {FfmpegTools.LastLine(r.Stderr)}");
         JsonElement s;
+        double formatStart = 0;
         try
         {
             using var doc = JsonDocument.Parse(r.Stdout);
             if (!doc.RootElement.TryGetProperty("streams", out var streams) || streams.GetArrayLength() == 0)
                 throw new ImageIOException($"video '{path}': no video stream");
             s = streams[0].Clone();
+            if (doc.RootElement.TryGetProperty("format", out var fmt) && fmt.TryGetProperty("start_time", out var fst) &&
+                double.TryParse(fst.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double fs))
+                formatStart = fs;
         }
         catch (JsonException e) { throw new ImageIOException($"video '{path}': unreadable ffprobe output", e); }
 
@@ -47,14 +51,21 @@ public sealed class FfmpegVideoReader
 
         int w = Int("width"), h = Int("height");
         if (w <= 0 || h <= 0) throw new ImageIOException($"video '{path}': stream has no size (not a video?)");
-        string rate = Str("r_frame_rate");
-        if (rate is "unknown" or "0/0") rate = Str("avg_frame_rate");
+        string rate = Str("r_frame_rate"), avg = Str("avg_frame_rate");
+        if (rate is "unknown" or "0/0") rate = avg;
         (int num, int den) = ParseRational(rate);
+        (int anum, int aden) = ParseRational(avg);
+        bool cfr = num > 0 && (long)num * aden == (long)anum * den;
+        double streamStart = double.TryParse(Str("start_time"), NumberStyles.Float, CultureInfo.InvariantCulture, out double ss) ? ss : formatStart;
         int frames = Int("nb_frames");
         if (frames <= 0) frames = CountFrames(path);
         string pixFmt = Str("pix_fmt");
         return new VideoInfo(path, Str("codec_name"), w, h, frames, num, den, pixFmt,
-            Str("color_primaries"), Str("color_transfer"), Str("color_space"), Str("color_range"), PixFmtHasAlpha(pixFmt));
+            Str("color_primaries"), Str("color_transfer"), Str("color_space"), Str("color_range"), PixFmtHasAlpha(pixFmt))
+        {
+            ConstantFrameRate = cfr,
+            StreamStartOffset = streamStart - formatStart,
+        };
     }
 
     private static int CountFrames(string path)
@@ -94,9 +105,18 @@ public sealed class FfmpegVideoReader
     private IEnumerable<ImageF> ReadFramesCore(int start, int count, bool alpha)
     {
         if (count == 0) yield break;
-        var args = new List<string> { "-v", "error", "-nostdin", "-i", Info.Path, "-map", "0:v:0" };
-        // trim counts decoded frames, so the selection is frame-exact (it decodes from the start; no keyframe seeking).
-        if (start > 0) args.AddRange(["-vf", $"trim=start_frame={start},setpts=PTS-STARTPTS"]);
+        var args = new List<string> { "-v", "error", "-nostdin" };
+        bool seek = start > 0 && Info.ConstantFrameRate;
+        if (seek)
+        {
+            // Constant frame rate: frame n starts at n/fps. Input -ss seeks to the keyframe before and decodes, discarding frames
+            // before the given time; aiming half a frame early makes the first frame kept exactly frame `start`.
+            double t = (start - 0.5) * Info.FrameRateDen / Info.FrameRateNum + Info.StreamStartOffset;
+            args.AddRange(["-ss", t.ToString("R", CultureInfo.InvariantCulture)]);
+        }
+        args.AddRange(["-i", Info.Path, "-map", "0:v:0"]);
+        // Otherwise trim counts decoded frames from the start: frame-exact for any timing, but it decodes everything before.
+        if (start > 0 && !seek) args.AddRange(["-vf", $"trim=start_frame={start},setpts=PTS-STARTPTS"]);
         if (count > 0) args.AddRange(["-frames:v", count.ToString(CultureInfo.InvariantCulture)]);
         args.AddRange(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", alpha ? "gbrapf32le" : "gbrpf32le", "-"]);
 

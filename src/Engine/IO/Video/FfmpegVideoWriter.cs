@@ -130,8 +130,9 @@ public sealed class FfmpegVideoWriter : IDisposable
             "-f", "rawvideo", "-pix_fmt", _channels == 4 ? "gbrapf32le" : "gbrpf32le",
             "-s", $"{Width}x{Height}", "-framerate", rate, "-i", "-",
             "-an",
-            // RGB→YUV with the matrix the tags announce, limited range.
-            "-vf", $"scale=out_color_matrix={matrix}:out_range=tv",
+            // RGB→YUV with the matrix the tags announce, limited range. setparams tags the frames too: without it ffmpeg 5.1
+            // drops -color_* for ProRes, and decoders then fall back to BT.601 (a 30 dB round trip instead of 64 dB).
+            "-vf", $"scale=out_color_matrix={matrix}:out_range=tv,setparams=color_primaries={prim}:color_trc={trc}:colorspace={space}:range=tv",
         };
         if (o.Codec == VideoCodec.ProRes4444)
         {

@@ -23,6 +23,10 @@ public sealed record VideoInfo(
     bool HasAlpha)
 {
     public double FrameRate => FrameRateDen == 0 ? 0 : (double)FrameRateNum / FrameRateDen;
+    /// <summary>r_frame_rate equals avg_frame_rate: frame n starts at n / FrameRate, so ReadFrames may seek by time.</summary>
+    public bool ConstantFrameRate { get; init; }
+    /// <summary>Video stream start time minus the container's start time, in seconds (what ffmpeg's -ss is relative to).</summary>
+    public double StreamStartOffset { get; init; }
     public bool IsPq => ColorTransfer == "smpte2084";
     public bool IsHlg => ColorTransfer == "arib-std-b67";
 }

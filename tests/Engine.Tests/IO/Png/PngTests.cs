@@ -284,3 +284,46 @@ public class PngTests
         return ~c;
     }
 }
+
+public class PngFuzzTests
+{
+    [Test]
+    public void FuzzedFilesOnlyThrowImageIOException()
+    {
+        var rng = new Random(99);
+        foreach (int ch in new[] { 1, 3, 4 })
+        {
+            byte[] good = PngWriter.Encode(PngTests.TestImage(23, 17, ch), ch == 3 ? 16 : 8);
+            for (int trial = 0; trial < 200; trial++)
+            {
+                byte[] b = (byte[])good.Clone();
+                int flips = 1 + rng.Next(4);
+                for (int k = 0; k < flips; k++) b[rng.Next(8, b.Length)] = (byte)rng.Next(256);
+                ResealCrcs(b);
+                try { PngReader.Decode(b, "fuzz", out _); }
+                catch (ImageIOException) { }
+            }
+        }
+    }
+
+    /// <summary>Recomputes every chunk CRC so mutations reach the decoder instead of stopping at the CRC check.</summary>
+    private static void ResealCrcs(byte[] b)
+    {
+        int pos = 8;
+        while (pos + 12 <= b.Length)
+        {
+            long len = (uint)(b[pos] << 24 | b[pos + 1] << 16 | b[pos + 2] << 8 | b[pos + 3]);
+            if (pos + 12 + len > b.Length) return;
+            uint c = 0xFFFFFFFF;
+            for (long i = pos + 4; i < pos + 8 + len; i++)
+            {
+                c ^= b[i];
+                for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? (c >> 1) ^ 0xEDB88320 : c >> 1;
+            }
+            c = ~c;
+            int o = (int)(pos + 8 + len);
+            b[o] = (byte)(c >> 24); b[o + 1] = (byte)(c >> 16); b[o + 2] = (byte)(c >> 8); b[o + 3] = (byte)c;
+            pos = o + 4;
+        }
+    }
+}

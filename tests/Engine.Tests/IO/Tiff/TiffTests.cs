@@ -179,3 +179,107 @@ public class TiffTests
         Assert.Throws<ImageIOException>(() => TiffReader.Read(bad));
     }
 }
+
+/// <summary>Files we patch by hand (one IFD value) and fuzzing: only ImageIOException may come out of the reader.</summary>
+public class TiffEdgeCaseTests
+{
+    private string _dir = "";
+
+    [SetUp] public void SetUp() => _dir = ExternalTools.TempDir();
+    [TearDown] public void TearDown() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
+
+    /// <summary>Overwrites the inline SHORT value of <paramref name="tag"/> in a little-endian TIFF.</summary>
+    private static void PatchShort(byte[] b, int tag, ushort value)
+    {
+        Assert.That(b[0], Is.EqualTo((byte)'I'));
+        int ifd = BitConverter.ToInt32(b, 4);
+        int n = BitConverter.ToUInt16(b, ifd);
+        for (int i = 0; i < n; i++)
+        {
+            int e = ifd + 2 + 12 * i;
+            if (BitConverter.ToUInt16(b, e) == tag) { BitConverter.GetBytes(value).CopyTo(b, e + 8); return; }
+        }
+        Assert.Fail($"tag {tag} not found");
+    }
+
+    private string Gray8(out ImageF expect)
+    {
+        ExternalTools.Require("oiiotool");
+        var img = PngTests.TestImage(21, 11, 1, seed: 9);
+        string png = Path.Combine(_dir, "g.png"), tif = Path.Combine(_dir, "g.tif");
+        PngWriter.Write(png, img, 8);
+        for (int i = 0; i < img.Data.Length; i++) img.Data[i] = PngWriter.Quantize(img.Data[i], 8) / 255f;
+        ExternalTools.Run("oiiotool", png, "-d", "uint8", "--compression", "none", "-o", tif);
+        expect = img;
+        return tif;
+    }
+
+    [Test]
+    public void WhiteIsZeroIsInverted()
+    {
+        string tif = Gray8(out var expect);
+        byte[] b = File.ReadAllBytes(tif);
+        PatchShort(b, 262, 0);
+        File.WriteAllBytes(tif, b);
+        var img = TiffReader.Read(tif);
+        for (int i = 0; i < expect.Data.Length; i++) Assert.That(img.Data[i], Is.EqualTo(1f - expect.Data[i]).Within(1e-7f));
+    }
+
+    [Test]
+    public void GrayAlphaFromFfmpegBecomesRgba()
+    {
+        ExternalTools.Require("ffmpeg");
+        int w = 13, h = 7;
+        var raw = new byte[w * h * 4];
+        var rng = new Random(2);
+        rng.NextBytes(raw);
+        string rawPath = Path.Combine(_dir, "ya.raw"), tif = Path.Combine(_dir, "ya.tif");
+        File.WriteAllBytes(rawPath, raw);
+        ExternalTools.Run("ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "ya16le", "-s", $"{w}x{h}", "-i", rawPath,
+            "-pix_fmt", "ya16le", "-compression_algo", "lzw", tif);
+        var img = TiffReader.Read(tif);
+        Assert.That(img.Channels, Is.EqualTo(4));
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int o = (y * w + x) * 4;
+                float g = BitConverter.ToUInt16(raw, o) / 65535f, a = BitConverter.ToUInt16(raw, o + 2) / 65535f;
+                Assert.That(new[] { img[0, y, x], img[1, y, x], img[2, y, x], img[3, y, x] }, Is.EqualTo(new[] { g, g, g, a }));
+            }
+    }
+
+    [Test]
+    public void OneBitIsRejectedClearly()
+    {
+        ExternalTools.Require("ffmpeg");
+        string png = Path.Combine(_dir, "m.png"), tif = Path.Combine(_dir, "m.tif");
+        PngWriter.Write(png, PngTests.TestImage(16, 8, 1), 8);
+        ExternalTools.Run("ffmpeg", "-v", "error", "-y", "-i", png, "-pix_fmt", "monob", tif);
+        var e = Assert.Throws<ImageIOException>(() => TiffReader.Read(tif))!;
+        Assert.That(e.Message, Does.Contain("1-bit"));
+    }
+
+    [Test]
+    public void FuzzedFilesOnlyThrowImageIOException()
+    {
+        ExternalTools.Require("oiiotool");
+        var src = PngTests.TestImage(24, 20, 3, seed: 4);
+        string png = Path.Combine(_dir, "f.png");
+        PngWriter.Write(png, src, 16);
+        var rng = new Random(1234);
+        foreach (var comp in new[] { "lzw", "zip", "packbits", "none" })
+        {
+            string tif = Path.Combine(_dir, comp + ".tif");
+            ExternalTools.Run("oiiotool", png, "-d", "uint16", "--compression", comp, "--tile", "16", "16", "-o", tif);
+            byte[] good = File.ReadAllBytes(tif);
+            for (int trial = 0; trial < 150; trial++)
+            {
+                byte[] b = (byte[])good.Clone();
+                int flips = 1 + rng.Next(4);
+                for (int k = 0; k < flips; k++) b[rng.Next(b.Length)] = (byte)rng.Next(256);
+                try { TiffReader.Decode(b, "fuzz"); }
+                catch (ImageIOException) { }
+            }
+        }
+    }
+}

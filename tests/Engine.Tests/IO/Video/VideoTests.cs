@@ -10,6 +10,7 @@ namespace HdrOfx.Engine.Tests.IO.Video;
 /// Videos we write are checked with ffprobe (codec, pixel format, colour tags) and decoded back by ffmpeg; PSNR over
 /// the display-encoded [0,1] values must clear a bound per codec.
 /// </summary>
+[NonParallelizable] // MissingFfmpegIsAClearError swaps the process-wide tool paths
 public class VideoTests
 {
     private string _dir = "";
@@ -49,7 +50,9 @@ public class VideoTests
             var pa = a.Plane(c); var pb = b.Plane(c);
             for (int i = 0; i < pa.Length; i++) { double d = pa[i] - pb[i]; se += d * d; n++; }
         }
-        return 10 * Math.Log10(1.0 / (se / n));
+        double psnr = 10 * Math.Log10(1.0 / (se / n));
+        TestContext.Out.WriteLine($"PSNR {psnr:F2} dB");
+        return psnr;
     }
 
     private static JsonElement ProbeStream(string path)
@@ -90,7 +93,7 @@ public class VideoTests
         for (int i = 0; i < 4; i++)
         {
             Assert.That(back[i].Channels, Is.EqualTo(3));
-            Assert.That(Psnr(clip[i], back[i], 3), Is.GreaterThan(45.0), $"frame {i}");
+            Assert.That(Psnr(clip[i], back[i], 3), Is.GreaterThan(55.0), $"frame {i}"); // measured ≈ 65 dB
         }
     }
 
@@ -104,7 +107,7 @@ public class VideoTests
         Assert.That(r.Info.HasAlpha, Is.True);
         var back = r.ReadFrames().ToList();
         Assert.That(back[1].Channels, Is.EqualTo(4));
-        Assert.That(Psnr(clip[1], back[1], 4), Is.GreaterThan(45.0));
+        Assert.That(Psnr(clip[1], back[1], 4), Is.GreaterThan(55.0)); // measured ≈ 60 dB
     }
 
     [TestCase(VideoTransfer.Pq, "smpte2084", ".mp4")]
@@ -124,8 +127,8 @@ public class VideoTests
         Assert.That(info.FrameCount, Is.EqualTo(3));
         var back = FfmpegVideoReader.Open(path).ReadFrames().ToList();
         Assert.That(back, Has.Count.EqualTo(3));
-        // 4:2:0 chroma subsampling bounds the error on coloured edges; the content is smooth, so 38 dB is a safe floor.
-        for (int i = 0; i < 3; i++) Assert.That(Psnr(clip[i], back[i], 3), Is.GreaterThan(38.0), $"frame {i}");
+        // 4:2:0 chroma subsampling bounds the error on coloured edges; the content is smooth, measured ≈ 51 dB at CRF 12.
+        for (int i = 0; i < 3; i++) Assert.That(Psnr(clip[i], back[i], 3), Is.GreaterThan(45.0), $"frame {i}");
     }
 
     [Test]
@@ -139,20 +142,32 @@ public class VideoTests
         Assert.That(frames, Does.Contain("\"max_luminance\": \"10000000/10000\""));
     }
 
-    [Test]
-    public void ReadsASubrangeOfFramesExactly()
+    [TestCase(VideoCodec.ProRes4444, ".mov", 24, 1)]
+    [TestCase(VideoCodec.Hevc10, ".mp4", 24000, 1001)]
+    [TestCase(VideoCodec.Hevc10, ".mkv", 30, 1)]
+    public void ReadsASubrangeOfFramesExactly(VideoCodec codec, string ext, int num, int den)
     {
-        string path = Path.Combine(_dir, "range.mov");
-        WriteClip(path, new VideoWriterOptions { Codec = VideoCodec.ProRes4444 }, 32, 32, 6);
+        string path = Path.Combine(_dir, "range" + ext);
+        WriteClip(path, new VideoWriterOptions { Codec = codec, Preset = "ultrafast", FrameRateNum = num, FrameRateDen = den }, 32, 32, 30);
         var r = FfmpegVideoReader.Open(path);
+        Assert.That(r.Info.ConstantFrameRate, Is.True);
         var all = r.ReadFrames().ToList();
-        var some = r.ReadFrames(2, 3).ToList();
-        Assert.That(some, Has.Count.EqualTo(3));
-        for (int i = 0; i < 3; i++) Assert.That(some[i].Data, Is.EqualTo(all[i + 2].Data), $"frame {i + 2}");
-        Assert.That(r.ReadFrames(4).Count(), Is.EqualTo(2));
+        Assert.That(all, Has.Count.EqualTo(30));
+        foreach (int start in new[] { 1, 2, 13, 27 })
+        {
+            var some = r.ReadFrames(start, 3).ToList();
+            Assert.That(some, Has.Count.EqualTo(Math.Min(3, 30 - start)));
+            for (int i = 0; i < some.Count; i++) Assert.That(some[i].Data, Is.EqualTo(all[i + start].Data), $"frame {i + start}");
+        }
+        // The same frames through the slow path (trim from the start), as for variable frame rate streams.
+        var slow = new FfmpegVideoReader(r.Info with { ConstantFrameRate = false });
+        var trimmed = slow.ReadFrames(13, 3).ToList();
+        for (int i = 0; i < 3; i++) Assert.That(trimmed[i].Data, Is.EqualTo(all[i + 13].Data), $"trim path, frame {i + 13}");
+        Assert.Throws<ImageIOException>(() => slow.ReadFrames(40).ToList());
+        Assert.That(r.ReadFrames(28).Count(), Is.EqualTo(2));
         // Stopping early must not hang or leave ffmpeg behind.
         Assert.That(r.ReadFrames().Take(1).Count(), Is.EqualTo(1));
-        Assert.Throws<ImageIOException>(() => r.ReadFrames(10).ToList());
+        Assert.Throws<ImageIOException>(() => r.ReadFrames(40).ToList());
     }
 
     [Test]
