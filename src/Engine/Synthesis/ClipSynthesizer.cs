@@ -228,6 +228,9 @@ public static class ClipSynthesizer
         return r;
     }
 
+    /// <summary>Photon counts above this use the normal approximation of Poisson(λ) (skew 1/√λ ≤ 3 %).</summary>
+    internal const double PoissonNormalAbove = 1000;
+
     /// <summary>Sensor x = gain·radiance (+ Poisson-Gaussian noise), clip to [0,1], f(x), quantize.</summary>
     private static ImageF FormLdr(ImageF radiance, float gain, SynthNoise? noise, Crf crf, int bits, SynthRandom rng)
     {
@@ -241,17 +244,23 @@ public static class ClipSynthesizer
             double x = src[i] * gain;
             if (noise is not null)
             {
-                // Far above the clip point the noisy value clips anyway: skip drawing (keeps suns cheap).
                 double sd = Math.Sqrt(sigma * sigma + a * Math.Max(x, 0));
+                // Far above the clip point the noisy value clips anyway: skip drawing (keeps suns cheap).
                 if (x < 1 + 8 * sd)
                 {
-                    if (a > 0) x = a * rng.Poisson(Math.Max(x, 0) / a);
-                    x += sigma * rng.Normal();
+                    double lambda = a > 0 ? Math.Max(x, 0) / a : 0;
+                    if (lambda > PoissonNormalAbove) x += sd * rng.Normal(); // a·Poisson(x/a) + N(0, σ²) ≈ N(x, a·x + σ²)
+                    else
+                    {
+                        if (lambda > 0) x = a * rng.Poisson(lambda);
+                        x += sigma * rng.Normal();
+                    }
                 }
             }
-            float y = crf.Apply((float)Math.Clamp(x, 0, 1));
-            dst[i] = MathF.Round(y * levels) / levels;
+            dst[i] = (float)Math.Clamp(x, 0, 1);
         }
+        crf.Apply(dst);
+        for (int i = 0; i < dst.Length; i++) dst[i] = MathF.Round(dst[i] * levels) / levels;
         return ldr;
     }
 

@@ -106,7 +106,21 @@ public sealed record Crf
 
     public void Apply(Span<float> values)
     {
-        for (int i = 0; i < values.Length; i++) values[i] = Apply(values[i]);
+        switch (Kind)
+        {
+            case CrfKind.Linear:
+                for (int i = 0; i < values.Length; i++) values[i] = Math.Clamp(values[i], 0f, 1f);
+                return;
+            case CrfKind.Gamma22:
+                for (int i = 0; i < values.Length; i++) values[i] = TransferFunctions.FromLinear(TransferFunction.Gamma22, Math.Clamp(values[i], 0f, 1f));
+                return;
+            case CrfKind.Srgb:
+                for (int i = 0; i < values.Length; i++) values[i] = TransferFunctions.FromLinear(TransferFunction.Srgb, Math.Clamp(values[i], 0f, 1f));
+                return;
+            default:
+                for (int i = 0; i < values.Length; i++) values[i] = Apply(values[i]);
+                return;
+        }
     }
 
     public void Invert(Span<float> values)

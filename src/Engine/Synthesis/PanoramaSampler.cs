@@ -67,40 +67,34 @@ internal sealed class PanoramaSampler
             b = w00 * _b[ya + xa] + w10 * _b[ya + xb] + w01 * _b[yb + xa] + w11 * _b[yb + xb];
             return;
         }
-        Span<int> xs = stackalloc int[4];
-        Span<int> ys = stackalloc int[4];
-        Span<float> wx = stackalloc float[4];
-        Span<float> wy = stackalloc float[4];
-        for (int k = 0; k < 4; k++) { xs[k] = WrapX(x0 - 1 + k); ys[k] = ClampY(y0 - 1 + k) * Width; }
-        CatmullRom(tx, wx);
-        CatmullRom(ty, wy);
-        r = Cubic(_r, xs, ys, wx, wy);
-        g = Cubic(_g, xs, ys, wx, wy);
-        b = Cubic(_b, xs, ys, wx, wy);
+        int xa0 = WrapX(x0 - 1), xa1 = WrapX(x0), xa2 = WrapX(x0 + 1), xa3 = WrapX(x0 + 2);
+        int r0 = ClampY(y0 - 1) * Width, r1 = ClampY(y0) * Width, r2 = ClampY(y0 + 1) * Width, r3 = ClampY(y0 + 2) * Width;
+        var wx = CatmullRom(tx);
+        var wy = CatmullRom(ty);
+        r = Cubic(_r, xa0, xa1, xa2, xa3, r0, r1, r2, r3, wx, wy);
+        g = Cubic(_g, xa0, xa1, xa2, xa3, r0, r1, r2, r3, wx, wy);
+        b = Cubic(_b, xa0, xa1, xa2, xa3, r0, r1, r2, r3, wx, wy);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CatmullRom(float t, Span<float> w)
+    private static (float W0, float W1, float W2, float W3) CatmullRom(float t)
     {
         float t2 = t * t, t3 = t2 * t;
-        w[0] = 0.5f * (-t3 + 2 * t2 - t);
-        w[1] = 0.5f * (3 * t3 - 5 * t2 + 2);
-        w[2] = 0.5f * (-3 * t3 + 4 * t2 + t);
-        w[3] = 0.5f * (t3 - t2);
+        return (0.5f * (-t3 + 2 * t2 - t), 0.5f * (3 * t3 - 5 * t2 + 2), 0.5f * (-3 * t3 + 4 * t2 + t), 0.5f * (t3 - t2));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Cubic(float[] p, ReadOnlySpan<int> xs, ReadOnlySpan<int> ys, ReadOnlySpan<float> wx, ReadOnlySpan<float> wy)
+    private static float Row(float[] p, int row, int x0, int x1, int x2, int x3, (float W0, float W1, float W2, float W3) w) =>
+        w.W0 * p[row + x0] + w.W1 * p[row + x1] + w.W2 * p[row + x2] + w.W3 * p[row + x3];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Cubic(float[] p, int x0, int x1, int x2, int x3, int r0, int r1, int r2, int r3,
+        (float W0, float W1, float W2, float W3) wx, (float W0, float W1, float W2, float W3) wy)
     {
-        float acc = 0;
-        for (int j = 0; j < 4; j++)
-        {
-            int row = ys[j];
-            float h = wx[0] * p[row + xs[0]] + wx[1] * p[row + xs[1]] + wx[2] * p[row + xs[2]] + wx[3] * p[row + xs[3]];
-            acc += wy[j] * h;
-        }
+        float acc = wy.W0 * Row(p, r0, x0, x1, x2, x3, wx) + wy.W1 * Row(p, r1, x0, x1, x2, x3, wx)
+                  + wy.W2 * Row(p, r2, x0, x1, x2, x3, wx) + wy.W3 * Row(p, r3, x0, x1, x2, x3, wx);
         // Anti-ringing: clamp to the range of the 2×2 neighbourhood, so sun spots never ring negative.
-        float a = p[ys[1] + xs[1]], b = p[ys[1] + xs[2]], c = p[ys[2] + xs[1]], d = p[ys[2] + xs[2]];
+        float a = p[r1 + x1], b = p[r1 + x2], c = p[r2 + x1], d = p[r2 + x2];
         float lo = MathF.Min(MathF.Min(a, b), MathF.Min(c, d)), hi = MathF.Max(MathF.Max(a, b), MathF.Max(c, d));
         return acc < lo ? lo : acc > hi ? hi : acc;
     }

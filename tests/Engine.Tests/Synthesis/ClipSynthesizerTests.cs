@@ -299,17 +299,20 @@ public class ClipSynthesizerTests
         var fg = ProceduralHdr.Panorama(512, 256, seed: 9);
         var o = new SynthOptions { Seed = 77, Frames = 12, Pattern = SynthPattern.Three, Flow = true };
         ClipSynthesizer.Generate(o with { Frames = 2 }, pano, fg); // warm up the JIT
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var single = ClipSynthesizer.Generate(o with { MaxThreads = 1 }, pano, fg);
-        double oneCore = sw.Elapsed.TotalSeconds;
+        double oneThread = sw.Elapsed.TotalSeconds, oneThreadCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         sw.Restart();
         ClipSynthesizer.Generate(o with { MotionBlur = true }, pano, fg);
         double blur = sw.Elapsed.TotalSeconds;
         sw.Restart();
         single.GroundTruthFlowAndValidity(5, 6);
         double flow = sw.Elapsed.TotalSeconds;
-        TestContext.Out.WriteLine($"512x256x12 clip: {oneCore:F3} s on one thread; with 8-sample blur (all threads) {blur:F3} s; one flow+validity {flow * 1000:F0} ms");
+        TestContext.Out.WriteLine($"512x256x12 3-exposure clip, one thread: {oneThread:F3} s wall, {oneThreadCpu:F3} s CPU; " +
+            $"with 8-sample blur (all threads) {blur:F3} s wall; one flow+validity {flow * 1000:F0} ms");
         Assert.That((single.Width, single.Height), Is.EqualTo((512, 256)));
-        Assert.That(oneCore, Is.LessThan(6), "generous bound for a shared 2-core machine; target is well under 2 s");
+        // CPU time, not wall time: the test machine is shared. Target: well under 2 s on one core.
+        Assert.That(oneThreadCpu, Is.LessThan(2.0));
     }
 }
