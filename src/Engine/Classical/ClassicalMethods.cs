@@ -64,6 +64,7 @@ public sealed class ClassicalReconstruction : IReconstructionMethod
         var rented = new List<float[]>();
         var neighbours = new List<AlignedNeighbour>();
         double tFeat = 0, tFlow = 0, tTrust = 0;
+        float? refSigma = null;
         try
         {
             FlowFeatures RefAt(float gain)
@@ -126,10 +127,14 @@ public sealed class ClassicalReconstruction : IReconstructionMethod
                     tFeat += Ms(sw.ElapsedTicks - t0);
                 }
                 long t2 = sw.ElapsedTicks;
-                var trust = ExposureMerge.BlockTrust(fr, reference.Ev, fo, nb.Ev, u, v, conf, Merge);
+                refSigma ??= Merge.NoiseSigma ?? ExposureMerge.EstimateNoise(L);
+                float nbSigma = Merge.NoiseSigma ?? ExposureMerge.EstimateNoise(nb.Linear);
+                float q = (float)(reference.Exposure / nb.Exposure);
+                float sigma = MathF.Sqrt(refSigma.Value * refSigma.Value + q * q * nbSigma * nbSigma);
+                var trust = ExposureMerge.BlockTrust(fr, reference.Ev, fo, nb.Ev, u, v, conf, Merge.AbsFloor + Merge.NoiseK * sigma / s, Merge);
                 rented.Add(trust);
                 tTrust += Ms(sw.ElapsedTicks - t2);
-                neighbours.Add(new AlignedNeighbour { Frame = nb, Flow = grid, Trust = trust });
+                neighbours.Add(new AlignedNeighbour { Frame = nb, Flow = grid, Trust = trust, PixelAbsTolerance = Merge.PixelAbsFloor + Merge.NoiseK * sigma });
             }
             cancel.ThrowIfCancellationRequested();
             long t3 = sw.ElapsedTicks;

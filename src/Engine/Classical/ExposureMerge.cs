@@ -18,6 +18,8 @@ internal sealed class AlignedNeighbour
     public required FlowGrid Flow { get; init; }
     /// <summary>Working-resolution trust (flow confidence × block ghost test), blurred; grid of the merge's working size.</summary>
     public required float[] Trust { get; init; }
+    /// <summary>Absolute tolerance of the per-pixel ghost test, reference raw units.</summary>
+    public required float PixelAbsTolerance { get; init; }
 }
 
 /// <summary>
@@ -29,44 +31,108 @@ internal sealed class AlignedNeighbour
 /// </summary>
 public static class ExposureMerge
 {
-    /// <summary>Low-resolution trust of one neighbour: flow confidence × block radiance agreement with the reference, then box-blurred.</summary>
-    internal static float[] BlockTrust(FlowFeatures refF, double refEv, FlowFeatures nbF, double nbEv, float[] u, float[] v, float[]? confidence, MergeOptions m)
+    /// <summary>Radius of the box over which the block test compares local means (noise σ shrinks by 2r+1).</summary>
+    internal const int CompareRadius = 1;
+
+    /// <summary>
+    /// Low-resolution trust of one neighbour: flow confidence × agreement of the 3×3 local mean radiance of the warped
+    /// neighbour with the reference's (where neither is clipped), then box-blurred. <paramref name="absTolerance"/> is
+    /// in reference raw units for one working pixel; the local mean divides its noise part by 2r+1.
+    /// </summary>
+    internal static float[] BlockTrust(FlowFeatures refF, double refEv, FlowFeatures nbF, double nbEv, float[] u, float[] v, float[]? confidence, float absTolerance, MergeOptions m)
     {
         int w = refF.Width, h = refF.Height, n = w * h;
         var t = Scratch.Rent(n);
-        float ratio = (float)Math.Pow(2, refEv - nbEv); // neighbour raw → reference raw units
-        float abs = m.AbsTolerance, rel = m.RelTolerance;
-        RowParallel.For(h, w * 40, (y0, y1) =>
+        var wy = Scratch.Rent(n);
+        var wc = Scratch.Rent(n);
+        var ra = Scratch.Rent(n);
+        var tmp = Scratch.Rent(n);
+        try
         {
-            for (int y = y0; y < y1; y++)
+            float ratio = (float)Math.Pow(2, refEv - nbEv); // neighbour raw → reference raw units
+            float abs = m.AbsFloor + (absTolerance - m.AbsFloor) / (2 * CompareRadius + 1), rel = m.RelTolerance;
+            RowParallel.For(h, w * 20, (y0, y1) =>
             {
-                for (int x = 0; x < w; x++)
-                {
-                    int i = y * w + x;
-                    float sx = x + u[i], sy = y + v[i];
-                    if (!(sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f)) { t[i] = 0f; continue; }
-                    float c = confidence is null ? 1f : confidence[i];
-                    float g = 1f;
-                    float refClip = refF.ClipFraction[i];
-                    float nbClip = Filters.SampleClamped(nbF.ClipFraction, w, h, sx, sy);
-                    if (refClip < 0.02f && nbClip < 0.02f)
+                for (int y = y0; y < y1; y++)
+                    for (int x = 0; x < w; x++)
                     {
-                        float a = refF.Y[i];
-                        float b = Filters.SampleClamped(nbF.Y, w, h, sx, sy) * ratio;
-                        float d = MathF.Abs(b - a) / (abs + rel * MathF.Max(a, b));
-                        g = Ghost(d);
+                        int i = y * w + x;
+                        float sx = x + u[i], sy = y + v[i];
+                        wy[i] = Filters.SampleClamped(nbF.Y, w, h, sx, sy) * ratio;
+                        wc[i] = Filters.SampleClamped(nbF.ClipFraction, w, h, sx, sy);
                     }
-                    t[i] = c * g;
+            });
+            Filters.BoxMean(wy, wy, tmp, w, h, CompareRadius);
+            Filters.BoxMean(refF.Y, ra, tmp, w, h, CompareRadius);
+            RowParallel.For(h, w * 20, (y0, y1) =>
+            {
+                for (int y = y0; y < y1; y++)
+                {
+                    for (int x = 0; x < w; x++)
+                    {
+                        int i = y * w + x;
+                        float sx = x + u[i], sy = y + v[i];
+                        if (!(sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f)) { t[i] = 0f; continue; }
+                        float c = confidence is null ? 1f : confidence[i];
+                        float g = 1f;
+                        if (refF.ClipFraction[i] < 0.02f && wc[i] < 0.02f)
+                        {
+                            float a = ra[i], b = wy[i];
+                            float d = MathF.Abs(b - a) / (abs + rel * MathF.Max(a, b));
+                            g = Ghost(d);
+                        }
+                        t[i] = c * g;
+                    }
                 }
-            }
-        });
-        if (m.TrustBlurRadius > 0)
-        {
-            var tmp = Scratch.Rent(n);
-            Filters.BoxMean(t, t, tmp, w, h, m.TrustBlurRadius);
-            Scratch.Return(tmp);
+            });
+            if (m.TrustBlurRadius > 0) Filters.BoxMean(t, t, tmp, w, h, m.TrustBlurRadius);
+            return t;
         }
-        return t;
+        finally
+        {
+            Scratch.Return(wy); Scratch.Return(wc); Scratch.Return(ra); Scratch.Return(tmp);
+        }
+    }
+
+    /// <summary>
+    /// Robust noise σ of a linear frame (raw units) from its dark, unclipped pixels: the median of |Y − (Y_left + Y_right)/2|
+    /// over a sparse sample, divided by 0.6745·√1.5 (white noise). Texture inflates it slightly; that errs on the safe side
+    /// only mildly because the median ignores edges. Falls back to 0.003 when too few dark pixels exist.
+    /// </summary>
+    public static float EstimateNoise(ImageF lin)
+    {
+        int w = lin.Width, h = lin.Height, n = w * h;
+        if (w < 3) return 0.003f;
+        const int bins = 2048;
+        const float top = 0.05f;
+        var hist = new int[bins];
+        int count = 0;
+        float[] d = lin.Data;
+        int step = Math.Max(1, h / 256);
+        for (int y = 0; y < h; y += step)
+        {
+            int r = y * w;
+            for (int x = 1; x < w - 1; x += 3)
+            {
+                int i = r + x;
+                float yl = 0.2126f * d[i - 1] + 0.7152f * d[n + i - 1] + 0.0722f * d[2 * n + i - 1];
+                float yc = 0.2126f * d[i] + 0.7152f * d[n + i] + 0.0722f * d[2 * n + i];
+                float yr = 0.2126f * d[i + 1] + 0.7152f * d[n + i + 1] + 0.0722f * d[2 * n + i + 1];
+                // Dark but off the black clamp (clamping at 0 hides noise).
+                if (!(yc > 0.01f && yc < 0.15f && yl > 0.01f && yr > 0.01f && yl < 0.15f && yr < 0.15f)) continue;
+                float e = MathF.Abs(yc - 0.5f * (yl + yr));
+                hist[Math.Min((int)(e / top * bins), bins - 1)]++;
+                count++;
+            }
+        }
+        if (count < 200) return 0.003f;
+        int half = count / 2, acc = 0;
+        for (int b = 0; b < bins; b++)
+        {
+            acc += hist[b];
+            if (acc >= half) return (b + 0.5f) * top / bins / (0.6745f * 1.2247f);
+        }
+        return 0.003f;
     }
 
     /// <summary>Agreement → weight: 1 up to one tolerance, then a Gaussian fall-off.</summary>
@@ -118,6 +184,7 @@ public static class ExposureMerge
         var nbInvE = new float[k];
         var nbFactor = new float[k];
         var nbRatio = new float[k];
+        var nbPixAbs = new float[k];
         var flowAxX = new Axis?[k];
         var flowAxY = new Axis?[k];
         var flowGainX = new float[k];
@@ -129,6 +196,7 @@ public static class ExposureMerge
             nbInvE[j] = (float)(1.0 / nb.Frame.Exposure);
             nbFactor[j] = (float)Math.Pow(nb.Frame.Exposure / reference.Exposure, m.ExposurePower);
             nbRatio[j] = (float)(reference.Exposure / nb.Frame.Exposure);
+            nbPixAbs[j] = nb.PixelAbsTolerance;
             var g = nb.Flow;
             if (g.Width != W || g.Height != H)
             {
@@ -142,7 +210,7 @@ public static class ExposureMerge
         var tAxY = new Axis(H, workH);
         float[] rd = L.Data, od = hdr.Data;
         float clip = m.ClipThreshold, hk = m.HighKnee, nk = m.NoiseKnee, floor = m.ReferenceFloor;
-        float pabs = m.PixelAbsTolerance, prel = m.PixelRelTolerance, cgr = m.ClippedGhostRatio * m.ClipThreshold, dark = m.DarkThreshold;
+        float prel = m.PixelRelTolerance, cgr = m.ClippedGhostRatio * m.ClipThreshold, dark = m.DarkThreshold;
         int LN = n; // every input image has the same plane size
 
         RowParallel.For(H, W * (40 + 60 * k), (y0, y1) =>
@@ -221,7 +289,7 @@ public static class ExposureMerge
                         else
                         {
                             float a = lum0, b = (0.2126f * r1 + 0.7152f * g1 + 0.0722f * b1) * q;
-                            float dd = MathF.Abs(b - a) / (pabs + prel * MathF.Max(a, b));
+                            float dd = MathF.Abs(b - a) / (nbPixAbs[j] + prel * MathF.Max(a, b));
                             ghost = Ghost(dd);
                         }
                         float tr = trust * ghost;

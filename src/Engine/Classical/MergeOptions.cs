@@ -20,13 +20,19 @@ public sealed class MergeOptions
     /// <summary>The reference's weight never drops below this, so it is the fallback where nothing else is trusted.</summary>
     public float ReferenceFloor { get; init; } = 1e-4f;
 
-    /// <summary>Ghost test: |H_i − H_ref|·e_ref ≤ AbsTolerance + RelTolerance·max(…) counts as a match.</summary>
-    public float AbsTolerance { get; init; } = 0.01f;
-    public float RelTolerance { get; init; } = 0.10f;
+    /// <summary>
+    /// Ghost test: |H_i − H_ref|·e_ref ≤ abs + RelTolerance·max(…) counts as a match, where
+    /// abs = AbsFloor + NoiseK·sqrt(σ_ref² + (σ_i e_ref/e_i)²) with σ the per-frame noise (raw units), estimated from
+    /// the frames unless <see cref="NoiseSigma"/> is set. Blocks (working resolution) average s² pixels: σ/s.
+    /// </summary>
+    public float? NoiseSigma { get; init; }
+    public float NoiseK { get; init; } = 3f;
+    public float AbsFloor { get; init; } = 0.001f;
+    public float RelTolerance { get; init; } = 0.08f;
 
-    /// <summary>Same test per full-resolution pixel (noisier, so looser).</summary>
-    public float PixelAbsTolerance { get; init; } = 0.025f;
-    public float PixelRelTolerance { get; init; } = 0.15f;
+    /// <summary>Same test per full-resolution pixel (noisier, so a larger floor and relative tolerance).</summary>
+    public float PixelAbsFloor { get; init; } = 0.002f;
+    public float PixelRelTolerance { get; init; } = 0.12f;
 
     /// <summary>Where the reference is clipped, a neighbour reading below this fraction of the clip level is a ghost.</summary>
     public float ClippedGhostRatio { get; init; } = 0.75f;

@@ -165,7 +165,7 @@ public static class OpticalFlow
             // Coarse levels are tiny: iterate them more (this is where large motion is found).
             int iters = l == 0 ? o.FinestWarpIterations : l == 1 ? o.WarpIterations : o.WarpIterations + 2;
             int smooth = l >= 2 ? 2 * o.SmoothIterations : o.SmoothIterations;
-            int searchLevel = SearchLevel(p0.Scale, L, o, out int radius);
+            int searchLevel = SearchLevel(p0.Scale, p0.Levels, o, out int radius);
             if (l == searchLevel && radius > 0) SearchReplace(I0, W0, I1, w, h, u, v, radius);
             Debug?.Invoke(l, 1, u, v, w, h);
             RefineLevel(I0, W0, I1, W1, w, h, u, v, iters, smooth, o);
@@ -175,20 +175,20 @@ public static class OpticalFlow
     }
 
     /// <summary>
-    /// The level where the exhaustive integer search runs: the finest one where ±<see cref="FlowOptions.SearchRange"/>
-    /// full-resolution pixels is at most 6 level pixels.
+    /// The level where the exhaustive integer search runs: the finest one where covering ±<see cref="FlowOptions.SearchRange"/>
+    /// full-resolution pixels costs at most ~2 M pixel-candidates (and at most ±8 level pixels).
     /// </summary>
-    private static int SearchLevel(int scale, int levels, FlowOptions o, out int radius)
+    private static int SearchLevel(int scale, IReadOnlyList<(float[] I, float[] W, int w, int h)> levels, FlowOptions o, out int radius)
     {
         radius = 0;
         if (o.SearchRange <= 0) return -1;
-        for (int l = 0; l < levels; l++)
+        for (int l = 0; l < levels.Count; l++)
         {
-            int r = (int)MathF.Ceiling(o.SearchRange / (float)(scale << l));
-            if (r <= 6) { radius = r; return l; }
+            int r = Math.Max(1, (int)MathF.Ceiling(o.SearchRange / (float)(scale << l)));
+            long work = (long)levels[l].w * levels[l].h * (2 * r + 1) * (2 * r + 1);
+            if (r <= 8 && work <= 2_000_000) { radius = r; return l; }
         }
-        radius = 6;
-        return levels - 1;
+        return -1;
     }
 
     /// <summary>
