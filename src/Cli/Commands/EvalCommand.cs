@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Globalization;
+using HdrOfx.Cli.Infrastructure;
+using HdrOfx.Engine.Imaging;
+using HdrOfx.Engine.IO;
+using HdrOfx.Engine.IO.Sequences;
+using HdrOfx.Engine.Metrics;
+using Microsoft.Extensions.Logging;
+
+namespace HdrOfx.Cli.Commands;
+
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var result = new Option<string?>("--result", "-r") { Description = "Result EXR sequence pattern (scene-linear), e.g. out/hdr.%04d.exr." };
+        var truth = new Option<string?>("--truth", "-t") { Description = "Ground-truth EXR sequence pattern, e.g. clip/gt/frame.%04d.exr." };
+        var table = new Option<string?>("--table") { Description = "Also write the table (markdown) to this file." };
+        var benchmark = new Option<bool>("--benchmark") { Description = "Run the fixed, seeded synthetic benchmark (all methods) instead of comparing two sequences." };
+        var outDir = new Option<string>("--output", "-o") { Description = "With --benchmark: folder for the table, per-clip contact sheets and CSV.", DefaultValueFactory = _ => "out/benchmark" };
+        var clips = new Option<int>("--clips") { Description = "With --benchmark: run only the first N clips (0 = all).", DefaultValueFactory = _ => 0 };
+
+        var cmd = new Command("eval", "Score HDR results against ground truth (PSNR-μ, SSIM-μ, PSNR-L, PU21-PSNR, flicker), or run the synthetic benchmark.")
+        {
+            result, truth, table, benchmark, outDir, clips,
+        };
+        cmd.SetAction(r => CliRunner.Run("eval", (logs, cancel) =>
+        {
+            if (r.GetValue(benchmark)) return BenchmarkEval.Run(r.GetValue(outDir)!, r.GetValue(clips), logs, cancel);
+            string res = r.GetValue(result) ?? throw new CliError("--result is required (or use --benchmark)");
+            string tru = r.GetValue(truth) ?? throw new CliError("--truth is required (or use --benchmark)");
+            var md = CompareSequences(res, tru, logs.CreateLogger("eval"));
+            Console.Out.Write(md);
+            if (r.GetValue(table) is { } path) Engine.IO.AtomicFile.WriteText(path, md);
+            return CliRunner.Ok;
+        }));
+        return cmd;
+    }
+
+    private static string CompareSequences(string resultPattern, string truthPattern, ILogger log)
+    {
+        var rs = SequencePattern.Parse(resultPattern).Enumerate();
+        var ts = SequencePattern.Parse(truthPattern).Enumerate();
+        if (rs.IsEmpty) throw new CliError($"no result frames match '{resultPattern}'");
+        if (ts.IsEmpty) throw new CliError($"no truth frames match '{truthPattern}'");
+        var truthPaths = ts.Frames.ToDictionary(f => f.Frame, f => f.Path);
+        var pairs = rs.Frames.Where(f => truthPaths.ContainsKey(f.Frame)).ToArray();
+        if (pairs.Length == 0) throw new CliError("result and truth share no frame numbers");
+        if (pairs.Length < rs.Frames.Count) log.LogWarning("{Count} result frames have no truth frame and are skipped", rs.Frames.Count - pairs.Length);
+
+        var results = new List<ImageF>();
+        var truths = new List<ImageF>();
+        foreach (var f in pairs)
+        {
+            var a = FrameFiles.Read(f.Path);
+            var b = FrameFiles.Read(truthPaths[f.Frame]);
+            FrameFiles.RequireFinite(a, f.Path);
+            FrameFiles.RequireFinite(b, truthPaths[f.Frame]);
+            if (!a.SameSize(b)) throw new CliError($"frame {f.Frame}: result is {a.Width}x{a.Height}, truth is {b.Width}x{b.Height}");
+            results.Add(a);
+            truths.Add(b);
+        }
+        float peak = ClipPeak.Of(truths);
+        var t = new MarkdownTable("frame", "PSNR-μ (dB)", "SSIM-μ", "PSNR-L (dB)", "PU21-PSNR (dB)");
+        for (int i = 0; i < pairs.Length; i++)
+            t.Add(pairs[i].Frame, Psnr.Mu(results[i], truths[i], peak), Ssim.Mu(results[i], truths[i], peak).ToString("0.0000", CultureInfo.InvariantCulture),
+                Psnr.Linear(results[i], truths[i], peak), Psnr.Pu21Encoded(results[i], truths[i], peak));
+        var s = ClipScore.Compute(results, truths);
+        t.Add("**mean**", s.PsnrMu, s.SsimMu.ToString("0.0000", CultureInfo.InvariantCulture), s.PsnrLinear, s.PsnrPu21);
+        return t + $"\nClip peak {peak.ToString("G6", CultureInfo.InvariantCulture)} (all metrics normalize by it); flicker on static pixels {s.Flicker.ToString("0.00000", CultureInfo.InvariantCulture)} (μ-law units, lower is better).\n";
+    }
+}
