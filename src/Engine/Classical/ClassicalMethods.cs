@@ -134,11 +134,12 @@ public sealed class ClassicalReconstruction : IReconstructionMethod
                 var trust = ExposureMerge.BlockTrust(fr, reference.Ev, fo, nb.Ev, u, v, conf, Merge.AbsFloor + Merge.NoiseK * sigma / s, Merge);
                 rented.Add(trust);
                 tTrust += Ms(sw.ElapsedTicks - t2);
-                neighbours.Add(new AlignedNeighbour { Frame = nb, Flow = grid, Trust = trust, PixelAbsTolerance = Merge.PixelAbsFloor + Merge.NoiseK * sigma });
+                neighbours.Add(new AlignedNeighbour { Frame = nb, Flow = grid, Trust = trust, NoiseSigma = nbSigma, PixelAbsTolerance = Merge.PixelAbsFloor + Merge.NoiseK * sigma });
             }
             cancel.ThrowIfCancellationRequested();
             long t3 = sw.ElapsedTicks;
-            var result = ExposureMerge.Merge(reference, neighbours, w, h, Merge, options.Diagnostics);
+            refSigma ??= Merge.NoiseSigma ?? ExposureMerge.EstimateNoise(L);
+            var result = ExposureMerge.Merge(reference, refSigma.Value, neighbours, w, h, Merge, options.Diagnostics);
             if (Timings is not null)
             {
                 Timings.FeaturesMs = tFeat; Timings.FlowMs = tFlow; Timings.TrustMs = tTrust;

@@ -18,6 +18,8 @@ internal sealed class AlignedNeighbour
     public required FlowGrid Flow { get; init; }
     /// <summary>Working-resolution trust (flow confidence × block ghost test), blurred; grid of the merge's working size.</summary>
     public required float[] Trust { get; init; }
+    /// <summary>Noise σ of this frame (raw units).</summary>
+    public required float NoiseSigma { get; init; }
     /// <summary>Absolute tolerance of the per-pixel ghost test, reference raw units.</summary>
     public required float PixelAbsTolerance { get; init; }
 }
@@ -25,7 +27,10 @@ internal sealed class AlignedNeighbour
 /// <summary>
 /// Saturation- and ghost-aware merge in radiance space H_i = L_i / e_i (docs/classical.md §3):
 ///   H(p) = Σ_i w_i(p) H_i(p + f_i(p)) / Σ_i w_i(p),
-///   w_ref = max(hat(L_ref), floor),  w_i = hat(L_i) (e_i/e_ref)^γ · T_i(p) · G_i(p) · [p + f_i(p) inside],
+///   w_ref = max(hat(L_ref), floor) / v_ref,  w_i = hat(L_i) · T_i(p) · G_i(p) · [p + f_i(p) inside] / v_i,
+/// with inverse-variance weights: v_ref = σ_ref²/e_ref² and v_i = σ_i²/e_i² + (κ H_i)², the κ term modelling the
+/// residual misalignment and interpolation blur of a warped neighbour (so a clean, well-exposed reference is kept sharp and
+/// neighbours win where the reference is dark and noisy),
 /// with hat(x) = smoothstep(0, k_n, x)·(1 − smoothstep(k_h, clip, x)) on the max of RGB, T_i the blurred low-resolution
 /// trust (flow confidence × block ghost test) and G_i the per-pixel ghost test against the reference.
 /// </summary>
@@ -171,8 +176,11 @@ public static class ExposureMerge
     /// <summary>
     /// Fused warp + merge at full resolution. <paramref name="workW"/>×<paramref name="workH"/> is the trust grid.
     /// </summary>
-    internal static ReconstructResult Merge(FrameInput reference, IReadOnlyList<AlignedNeighbour> neighbours, int workW, int workH, MergeOptions m, bool diagnostics)
+    internal static ReconstructResult Merge(FrameInput reference, float refSigma, IReadOnlyList<AlignedNeighbour> neighbours, int workW, int workH, MergeOptions m, bool diagnostics)
     {
+        float sr = MathF.Max(refSigma, m.MinNoiseSigma);
+        float invVarRef = (float)(reference.Exposure * reference.Exposure / (sr * sr));
+        float kappa2 = m.AlignmentError * m.AlignmentError;
         var L = reference.Linear;
         int W = L.Width, H = L.Height, n = W * H;
         var hdr = new ImageF(W, H, 3);
@@ -182,7 +190,7 @@ public static class ExposureMerge
         int k = neighbours.Count;
         var nbData = new float[k][];
         var nbInvE = new float[k];
-        var nbFactor = new float[k];
+        var nbVar = new float[k];
         var nbRatio = new float[k];
         var nbPixAbs = new float[k];
         var flowAxX = new Axis?[k];
@@ -194,7 +202,8 @@ public static class ExposureMerge
             var nb = neighbours[j];
             nbData[j] = nb.Frame.Linear.Data;
             nbInvE[j] = (float)(1.0 / nb.Frame.Exposure);
-            nbFactor[j] = (float)Math.Pow(nb.Frame.Exposure / reference.Exposure, m.ExposurePower);
+            float sn = MathF.Max(nb.NoiseSigma, m.MinNoiseSigma);
+            nbVar[j] = (float)(sn * sn / (nb.Frame.Exposure * nb.Frame.Exposure));
             nbRatio[j] = (float)(reference.Exposure / nb.Frame.Exposure);
             nbPixAbs[j] = nb.PixelAbsTolerance;
             var g = nb.Flow;
@@ -226,7 +235,7 @@ public static class ExposureMerge
                     float mx0 = MathF.Max(r0, MathF.Max(g0, b0));
                     float lum0 = 0.2126f * r0 + 0.7152f * g0 + 0.0722f * b0;
                     bool refClipped = mx0 >= clip;
-                    float wr = MathF.Max(Hat(mx0, nk, hk, clip), floor);
+                    float wr = MathF.Max(Hat(mx0, nk, hk, clip), floor) * invVarRef;
                     float ar = wr * r0 * invRef, ag = wr * g0 * invRef, ab = wr * b0 * invRef, ws = wr;
                     float best = 0f;
                     int tx0 = tAxX.I0[x], tx1 = tAxX.I1[x];
@@ -294,7 +303,8 @@ public static class ExposureMerge
                         }
                         float tr = trust * ghost;
                         if (tr > best) best = tr;
-                        float wj = hat * nbFactor[j] * tr;
+                        float hl = (0.2126f * r1 + 0.7152f * g1 + 0.0722f * b1) * nbInvE[j];
+                        float wj = hat * tr / (nbVar[j] + kappa2 * hl * hl);
                         float ie = nbInvE[j] * wj;
                         ar += ie * r1; ag += ie * g1; ab += ie * b1; ws += wj;
                     }

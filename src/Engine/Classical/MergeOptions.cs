@@ -12,13 +12,19 @@ public sealed class MergeOptions
     public float HighKnee { get; init; } = 0.80f;
 
     /// <summary>The hat rises from 0 to 1 over [0, NoiseKnee] (noise dominates near black).</summary>
-    public float NoiseKnee { get; init; } = 0.05f;
+    public float NoiseKnee { get; init; } = 0.02f;
 
-    /// <summary>Neighbour weights are multiplied by (e_i / e_ref)^p: longer exposures have better SNR.</summary>
-    public float ExposurePower { get; init; } = 1f;
+    /// <summary>
+    /// κ: relative error of a warped neighbour (residual misalignment, bilinear blur). Its variance (κH)² is added to the
+    /// neighbour's noise variance in the inverse-variance weights, so a clean reference is preferred where it is well exposed.
+    /// </summary>
+    public float AlignmentError { get; init; } = 0.03f;
+
+    /// <summary>Lower bound on the per-frame noise σ (raw units) used in the weights.</summary>
+    public float MinNoiseSigma { get; init; } = 3e-4f;
 
     /// <summary>The reference's weight never drops below this, so it is the fallback where nothing else is trusted.</summary>
-    public float ReferenceFloor { get; init; } = 1e-4f;
+    public float ReferenceFloor { get; init; } = 1e-9f;
 
     /// <summary>
     /// Ghost test: |H_i − H_ref|·e_ref ≤ abs + RelTolerance·max(…) counts as a match, where
