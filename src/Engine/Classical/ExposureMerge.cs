@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.Reconstruction;
 
@@ -100,9 +101,9 @@ public static class ExposureMerge
     }
 
     /// <summary>
-    /// Robust noise σ of a linear frame (raw units) from its dark, unclipped pixels: the median of |Y − (Y_left + Y_right)/2|
-    /// over a sparse sample, divided by 0.6745·√1.5 (white noise). Texture inflates it slightly; that errs on the safe side
-    /// only mildly because the median ignores edges. Falls back to 0.003 when too few dark pixels exist.
+    /// Robust noise σ of a linear frame (raw units) from its dark, unclipped pixels: the 20th percentile of
+    /// |Y − (Y_left + Y_right)/2| over a sparse sample, divided by 0.2533·√1.5 (half-normal quantile, white noise).
+    /// A low quantile keeps texture from inflating the estimate. Falls back to 0.003 when too few dark pixels exist.
     /// </summary>
     public static float EstimateNoise(ImageF lin)
     {
@@ -131,11 +132,12 @@ public static class ExposureMerge
             }
         }
         if (count < 200) return 0.003f;
-        int half = count / 2, acc = 0;
+        // The 20th percentile, not the median: texture only inflates the upper quantiles.
+        int q20 = count / 5, acc = 0;
         for (int b = 0; b < bins; b++)
         {
             acc += hist[b];
-            if (acc >= half) return (b + 0.5f) * top / bins / (0.6745f * 1.2247f);
+            if (acc >= q20) return (b + 0.5f) * top / bins / (0.2533f * 1.2247f);
         }
         return 0.003f;
     }
@@ -191,6 +193,8 @@ public static class ExposureMerge
         var nbData = new float[k][];
         var nbInvE = new float[k];
         var nbVar = new float[k];
+        var nbLow0 = new float[k];
+        var nbLowInv = new float[k];
         var nbRatio = new float[k];
         var nbPixAbs = new float[k];
         var flowAxX = new Axis?[k];
@@ -204,6 +208,8 @@ public static class ExposureMerge
             nbInvE[j] = (float)(1.0 / nb.Frame.Exposure);
             float sn = MathF.Max(nb.NoiseSigma, m.MinNoiseSigma);
             nbVar[j] = (float)(sn * sn / (nb.Frame.Exposure * nb.Frame.Exposure));
+            nbLow0[j] = m.NeighbourNoiseFloor.Lo * sn;
+            nbLowInv[j] = 1f / ((m.NeighbourNoiseFloor.Hi - m.NeighbourNoiseFloor.Lo) * sn);
             nbRatio[j] = (float)(reference.Exposure / nb.Frame.Exposure);
             nbPixAbs[j] = nb.PixelAbsTolerance;
             var g = nb.Flow;
@@ -222,70 +228,83 @@ public static class ExposureMerge
         float prel = m.PixelRelTolerance, cgr = m.ClippedGhostRatio * m.ClipThreshold, dark = m.DarkThreshold;
         int LN = n; // every input image has the same plane size
 
+        var nbU = new float[k][];
+        var nbV = new float[k][];
+        var nbT = new float[k][];
+        var nbGw = new int[k];
+        for (int j = 0; j < k; j++)
+        {
+            nbU[j] = neighbours[j].Flow.U; nbV[j] = neighbours[j].Flow.V; nbT[j] = neighbours[j].Trust; nbGw[j] = neighbours[j].Flow.Width;
+        }
+        float[]? satD = sat?.Data, confD = conf?.Data;
+        float invHk = 1f / (clip - hk), invNk = 1f / nk;
+
         RowParallel.For(H, W * (40 + 60 * k), (y0, y1) =>
         {
+            // Row buffers: the neighbour's flow and trust upsampled to this full-resolution row (separable bilinear).
+            var fuRow = new float[k][];
+            var fvRow = new float[k][];
+            var trRow = new float[k][];
+            var mid = new float[Math.Max(workW, nbGw.Length == 0 ? 1 : nbGw.Max())];
+            for (int j = 0; j < k; j++) { fuRow[j] = new float[W]; fvRow[j] = new float[W]; trRow[j] = new float[W]; }
+            ref float R = ref MemoryMarshal.GetArrayDataReference(rd);
+            ref float O = ref MemoryMarshal.GetArrayDataReference(od);
             for (int y = y0; y < y1; y++)
             {
-                int ty0 = tAxY.I0[y] * workW, ty1 = tAxY.I1[y] * workW;
-                float tfy = tAxY.F[y];
+                for (int j = 0; j < k; j++)
+                {
+                    var ax = flowAxX[j];
+                    if (ax is null)
+                    {
+                        Array.Copy(nbU[j], y * W, fuRow[j], 0, W);
+                        Array.Copy(nbV[j], y * W, fvRow[j], 0, W);
+                    }
+                    else
+                    {
+                        UpsampleRow(nbU[j], nbGw[j], flowAxY[j]!, ax, y, mid, fuRow[j], flowGainX[j]);
+                        UpsampleRow(nbV[j], nbGw[j], flowAxY[j]!, ax, y, mid, fvRow[j], flowGainY[j]);
+                    }
+                    UpsampleRow(nbT[j], workW, tAxY, tAxX, y, mid, trRow[j], 1f);
+                }
+                int row = y * W;
                 for (int x = 0; x < W; x++)
                 {
-                    int i = y * W + x;
-                    float r0 = rd[i], g0 = rd[LN + i], b0 = rd[2 * LN + i];
+                    int i = row + x;
+                    float r0 = Unsafe.Add(ref R, i), g0 = Unsafe.Add(ref R, LN + i), b0 = Unsafe.Add(ref R, 2 * LN + i);
                     float mx0 = MathF.Max(r0, MathF.Max(g0, b0));
                     float lum0 = 0.2126f * r0 + 0.7152f * g0 + 0.0722f * b0;
                     bool refClipped = mx0 >= clip;
-                    float wr = MathF.Max(Hat(mx0, nk, hk, clip), floor) * invVarRef;
+                    float wr = MathF.Max(HatFast(mx0, invNk, hk, invHk, clip), floor) * invVarRef;
                     float ar = wr * r0 * invRef, ag = wr * g0 * invRef, ab = wr * b0 * invRef, ws = wr;
                     float best = 0f;
-                    int tx0 = tAxX.I0[x], tx1 = tAxX.I1[x];
-                    float tfx = tAxX.F[x];
                     for (int j = 0; j < k; j++)
                     {
-                        var nb = neighbours[j];
-                        float fu, fv;
-                        var ax = flowAxX[j];
-                        if (ax is null)
-                        {
-                            fu = nb.Flow.U[i]; fv = nb.Flow.V[i];
-                        }
-                        else
-                        {
-                            var ay = flowAxY[j]!;
-                            int gw = nb.Flow.Width;
-                            int a0 = ay.I0[y] * gw, a1 = ay.I1[y] * gw, c0 = ax.I0[x], c1 = ax.I1[x];
-                            float fx = ax.F[x], fy = ay.F[y];
-                            float[] U = nb.Flow.U, V = nb.Flow.V;
-                            float t0 = U[a0 + c0] + fx * (U[a0 + c1] - U[a0 + c0]);
-                            float t1 = U[a1 + c0] + fx * (U[a1 + c1] - U[a1 + c0]);
-                            fu = (t0 + fy * (t1 - t0)) * flowGainX[j];
-                            t0 = V[a0 + c0] + fx * (V[a0 + c1] - V[a0 + c0]);
-                            t1 = V[a1 + c0] + fx * (V[a1 + c1] - V[a1 + c0]);
-                            fv = (t0 + fy * (t1 - t0)) * flowGainY[j];
-                        }
-                        float sx = x + fu, sy = y + fv;
-                        if (!(sx >= -0.5f && sx <= W - 0.5f && sy >= -0.5f && sy <= H - 0.5f)) continue; // also rejects NaN
-                        float[] T = nb.Trust;
-                        float tt0 = T[ty0 + tx0] + tfx * (T[ty0 + tx1] - T[ty0 + tx0]);
-                        float tt1 = T[ty1 + tx0] + tfx * (T[ty1 + tx1] - T[ty1 + tx0]);
-                        float trust = tt0 + tfy * (tt1 - tt0);
+                        float trust = trRow[j][x];
                         if (trust <= 1e-4f) continue;
+                        float sx = x + fuRow[j][x], sy = y + fvRow[j][x];
+                        if (!(sx >= -0.5f && sx <= W - 0.5f && sy >= -0.5f && sy <= H - 0.5f)) continue; // also rejects NaN
                         sx = Math.Clamp(sx, 0f, W - 1);
                         sy = Math.Clamp(sy, 0f, H - 1);
                         int x0 = Math.Min((int)sx, W - 1), yy0 = Math.Min((int)sy, H - 1);
-                        int x1 = Math.Min(x0 + 1, W - 1), yy1 = Math.Min(yy0 + 1, H - 1);
+                        int dx1 = x0 + 1 < W ? 1 : 0, dy1 = yy0 + 1 < H ? W : 0;
                         float wx = sx - x0, wy = sy - yy0;
-                        int p00 = yy0 * W + x0, p01 = yy0 * W + x1, p10 = yy1 * W + x0, p11 = yy1 * W + x1;
-                        float[] d = nbData[j];
-                        float r1 = Bilerp(d, p00, p01, p10, p11, wx, wy);
-                        float g1 = Bilerp(d, LN + p00, LN + p01, LN + p10, LN + p11, wx, wy);
-                        float b1 = Bilerp(d, 2 * LN + p00, 2 * LN + p01, 2 * LN + p10, 2 * LN + p11, wx, wy);
+                        int p00 = yy0 * W + x0;
+                        ref float D = ref MemoryMarshal.GetArrayDataReference(nbData[j]);
+                        float r1 = Bilerp(ref D, p00, dx1, dy1, wx, wy);
+                        float g1 = Bilerp(ref D, LN + p00, dx1, dy1, wx, wy);
+                        float b1 = Bilerp(ref D, 2 * LN + p00, dx1, dy1, wx, wy);
                         float mx1 = MathF.Max(r1, MathF.Max(g1, b1));
-                        float hat = Hat(mx1, nk, hk, clip);
+                        // A neighbour must earn its weight: below a few σ of its own noise (where clamping at 0 also
+                        // biases it upwards) it carries no information.
+                        // Per channel: the darkest channel decides (a clamped, biased channel would tint the merge).
+                        float mn1 = MathF.Min(r1, MathF.Min(g1, b1));
+                        float lt = Math.Clamp((mn1 - nbLow0[j]) * nbLowInv[j], 0f, 1f);
+                        float hat = HatFast(mx1, 0f, hk, invHk, clip) * (lt * lt * (3f - 2f * lt));
                         if (hat <= 0f) continue;
                         // Per-pixel ghost test, in reference raw units.
                         float ghost;
                         float q = nbRatio[j];
+                        float l1 = 0.2126f * r1 + 0.7152f * g1 + 0.0722f * b1;
                         if (refClipped)
                         {
                             // The true value is at least the clip level in every clipped channel.
@@ -297,23 +316,23 @@ public static class ExposureMerge
                         }
                         else
                         {
-                            float a = lum0, b = (0.2126f * r1 + 0.7152f * g1 + 0.0722f * b1) * q;
+                            float a = lum0, b = l1 * q;
                             float dd = MathF.Abs(b - a) / (nbPixAbs[j] + prel * MathF.Max(a, b));
                             ghost = Ghost(dd);
                         }
                         float tr = trust * ghost;
                         if (tr > best) best = tr;
-                        float hl = (0.2126f * r1 + 0.7152f * g1 + 0.0722f * b1) * nbInvE[j];
+                        float hl = l1 * nbInvE[j];
                         float wj = hat * tr / (nbVar[j] + kappa2 * hl * hl);
                         float ie = nbInvE[j] * wj;
                         ar += ie * r1; ag += ie * g1; ab += ie * b1; ws += wj;
                     }
                     float inv = 1f / ws;
-                    od[i] = ar * inv; od[n + i] = ag * inv; od[2 * n + i] = ab * inv;
-                    if (sat is not null)
+                    Unsafe.Add(ref O, i) = ar * inv; Unsafe.Add(ref O, n + i) = ag * inv; Unsafe.Add(ref O, 2 * n + i) = ab * inv;
+                    if (satD is not null)
                     {
-                        sat.Data[i] = refClipped || lum0 < dark ? 1f : 0f;
-                        conf!.Data[i] = best;
+                        satD[i] = refClipped || lum0 < dark ? 1f : 0f;
+                        confD![i] = best;
                     }
                 }
             }
@@ -322,10 +341,38 @@ public static class ExposureMerge
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Bilerp(float[] d, int p00, int p01, int p10, int p11, float wx, float wy)
+    private static float Bilerp(ref float d, int p00, int dx, int dy, float wx, float wy)
     {
-        float t = d[p00] + wx * (d[p01] - d[p00]);
-        float u = d[p10] + wx * (d[p11] - d[p10]);
+        float a = Unsafe.Add(ref d, p00), b = Unsafe.Add(ref d, p00 + dx);
+        float c = Unsafe.Add(ref d, p00 + dy), e = Unsafe.Add(ref d, p00 + dy + dx);
+        float t = a + wx * (b - a);
+        float u = c + wx * (e - c);
         return t + wy * (u - t);
+    }
+
+    /// <summary><see cref="Hat"/> with precomputed reciprocals (hot loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HatFast(float x, float invNk, float hk, float invHk, float clip)
+    {
+        if (x >= clip) return 0f;
+        float t = invNk == 0f ? 1f : Math.Clamp(x * invNk, 0f, 1f);
+        float lo = t * t * (3f - 2f * t);
+        float s = Math.Clamp((x - hk) * invHk, 0f, 1f);
+        return lo * (1f - s * s * (3f - 2f * s));
+    }
+
+    /// <summary>One full-resolution row of a bilinearly upsampled grid plane, times gain: vertical lerp into mid, then horizontal.</summary>
+    private static void UpsampleRow(float[] g, int gw, Axis ay, Axis ax, int y, float[] mid, float[] dst, float gain)
+    {
+        int a0 = ay.I0[y] * gw, a1 = ay.I1[y] * gw;
+        float fy = ay.F[y];
+        for (int i = 0; i < gw; i++) mid[i] = g[a0 + i] + fy * (g[a1 + i] - g[a0 + i]);
+        int[] i0 = ax.I0, i1 = ax.I1;
+        float[] f = ax.F;
+        for (int x = 0; x < dst.Length; x++)
+        {
+            float m0 = mid[i0[x]];
+            dst[x] = gain * (m0 + f[x] * (mid[i1[x]] - m0));
+        }
     }
 }

@@ -11,8 +11,11 @@ public sealed class MergeOptions
     /// <summary>The hat starts rolling off towards the clip here.</summary>
     public float HighKnee { get; init; } = 0.80f;
 
-    /// <summary>The hat rises from 0 to 1 over [0, NoiseKnee] (noise dominates near black).</summary>
-    public float NoiseKnee { get; init; } = 0.02f;
+    /// <summary>The reference's hat rises from 0 to 1 over [0, NoiseKnee] (it is the fallback, so this is small).</summary>
+    public float NoiseKnee { get; init; } = 0.002f;
+
+    /// <summary>A neighbour's hat rises from 0 to 1 over [Lo·σ, Hi·σ] of its own noise σ.</summary>
+    public (float Lo, float Hi) NeighbourNoiseFloor { get; init; } = (1f, 4f);
 
     /// <summary>
     /// κ: relative error of a warped neighbour (residual misalignment, bilinear blur). Its variance (κH)² is added to the

@@ -293,8 +293,22 @@ public static class OpticalFlow
                             int i = y * w + x;
                             float sx = x + u[i], sy = y + v[i];
                             bool inside = sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f;
-                            i1w[i] = Filters.SampleClamped(I1, w, h, sx, sy);
-                            tmp[i] = inside ? Filters.SampleClamped(W1, w, h, sx, sy) : 0f;
+                            sx = Math.Clamp(sx, 0f, w - 1);
+                            sy = Math.Clamp(sy, 0f, h - 1);
+                            int x0 = Math.Min((int)sx, w - 1), yy0 = Math.Min((int)sy, h - 1);
+                            int dx = x0 + 1 < w ? 1 : 0, dy = yy0 + 1 < h ? w : 0;
+                            float fx = sx - x0, fy = sy - yy0;
+                            int p = yy0 * w + x0;
+                            float a = I1[p], b = I1[p + dx], c = I1[p + dy], d = I1[p + dy + dx];
+                            float t0 = a + fx * (b - a), t1 = c + fx * (d - c);
+                            i1w[i] = t0 + fy * (t1 - t0);
+                            if (inside)
+                            {
+                                a = W1[p]; b = W1[p + dx]; c = W1[p + dy]; d = W1[p + dy + dx];
+                                t0 = a + fx * (b - a); t1 = c + fx * (d - c);
+                                tmp[i] = t0 + fy * (t1 - t0);
+                            }
+                            else tmp[i] = 0f;
                         }
                     }
                 });
