@@ -101,43 +101,52 @@ public static class ExposureMerge
     }
 
     /// <summary>
-    /// Robust noise σ of a linear frame (raw units) from its dark, unclipped pixels: the 20th percentile of
-    /// |Y − (Y_left + Y_right)/2| over a sparse sample, divided by 0.2533·√1.5 (half-normal quantile, white noise).
-    /// A low quantile keeps texture from inflating the estimate. Falls back to 0.003 when too few dark pixels exist.
+    /// Robust noise σ of a linear frame (raw units) from its dark, unclipped pixels: the 20th percentile of the
+    /// absolute Immerkær (1996) Laplacian-difference response over a sparse sample, divided by 0.2533·6
+    /// (half-normal quantile, white noise). A low quantile keeps texture from inflating the estimate. Falls back to 0.003 when too few dark pixels exist.
     /// </summary>
     public static float EstimateNoise(ImageF lin)
     {
         int w = lin.Width, h = lin.Height, n = w * h;
-        if (w < 3) return 0.003f;
-        const int bins = 2048;
+        if (w < 3 || h < 3) return 0.003f;
+        const int bins = 4096;
         const float top = 0.05f;
         var hist = new int[bins];
         int count = 0;
         float[] d = lin.Data;
         int step = Math.Max(1, h / 256);
-        for (int y = 0; y < h; y += step)
+        for (int y = 1; y < h - 1; y += step)
         {
-            int r = y * w;
             for (int x = 1; x < w - 1; x += 3)
             {
-                int i = r + x;
-                float yl = 0.2126f * d[i - 1] + 0.7152f * d[n + i - 1] + 0.0722f * d[2 * n + i - 1];
-                float yc = 0.2126f * d[i] + 0.7152f * d[n + i] + 0.0722f * d[2 * n + i];
-                float yr = 0.2126f * d[i + 1] + 0.7152f * d[n + i + 1] + 0.0722f * d[2 * n + i + 1];
-                // Dark but off the black clamp (clamping at 0 hides noise).
-                if (!(yc > 0.01f && yc < 0.15f && yl > 0.01f && yr > 0.01f && yl < 0.15f && yr < 0.15f)) continue;
-                float e = MathF.Abs(yc - 0.5f * (yl + yr));
-                hist[Math.Min((int)(e / top * bins), bins - 1)]++;
+                // Immerkær's 3×3 mask [1 −2 1; −2 4 −2; 1 −2 1] on luminance: cancels constant and linear structure;
+                // for white noise its response has σ·6.
+                float acc = 0f, lo = float.MaxValue, hi = 0f;
+                for (int dy = -1; dy <= 1; dy++)
+                {
+                    int r = (y + dy) * w;
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        int i = r + x + dx;
+                        float yv = 0.2126f * d[i] + 0.7152f * d[n + i] + 0.0722f * d[2 * n + i];
+                        lo = MathF.Min(lo, yv); hi = MathF.Max(hi, yv);
+                        int wgt = (dx == 0 ? 2 : 1) * (dy == 0 ? 2 : 1) * ((dx + dy) % 2 == 0 ? 1 : -1);
+                        acc += wgt * yv;
+                    }
+                }
+                // Dark but off the black clamp (clamping at 0 hides noise) and away from the clip.
+                if (!(lo > 0.005f && hi < 0.15f)) continue;
+                hist[Math.Min((int)(MathF.Abs(acc) / top * bins), bins - 1)]++;
                 count++;
             }
         }
         if (count < 200) return 0.003f;
-        // The 20th percentile, not the median: texture only inflates the upper quantiles.
-        int q20 = count / 5, acc = 0;
+        // The 20th percentile, not the median: texture only inflates the upper quantiles (half-normal: 0.2533σ').
+        int q20 = count / 5, seen = 0;
         for (int b = 0; b < bins; b++)
         {
-            acc += hist[b];
-            if (acc >= q20) return (b + 0.5f) * top / bins / (0.2533f * 1.2247f);
+            seen += hist[b];
+            if (seen >= q20) return (b + 0.5f) * top / bins / (0.2533f * 6f);
         }
         return 0.003f;
     }
@@ -237,7 +246,7 @@ public static class ExposureMerge
             nbU[j] = neighbours[j].Flow.U; nbV[j] = neighbours[j].Flow.V; nbT[j] = neighbours[j].Trust; nbGw[j] = neighbours[j].Flow.Width;
         }
         float[]? satD = sat?.Data, confD = conf?.Data;
-        float invHk = 1f / (clip - hk), invNk = 1f / nk;
+        float invHk = 1f / (clip - hk), invNk = nk > 0f ? 1f / (nk * sr) : 0f;
 
         RowParallel.For(H, W * (40 + 60 * k), (y0, y1) =>
         {

@@ -11,8 +11,10 @@ public sealed class MergeOptions
     /// <summary>The hat starts rolling off towards the clip here.</summary>
     public float HighKnee { get; init; } = 0.80f;
 
-    /// <summary>The reference's hat rises from 0 to 1 over [0, NoiseKnee] (it is the fallback, so this is small).</summary>
-    public float NoiseKnee { get; init; } = 0.002f;
+    /// <summary>The reference's hat rises from 0 to 1 over [0, NoiseKnee·σ_ref]; 0 (default) = no low ramp: the
+    /// inverse-variance weights already handle its noise, and a black reference pixel (below one code value) is still
+    /// better evidence than a neighbour's noise.</summary>
+    public float NoiseKnee { get; init; }
 
     /// <summary>A neighbour's hat rises from 0 to 1 over [Lo·σ, Hi·σ] of its own noise σ.</summary>
     public (float Lo, float Hi) NeighbourNoiseFloor { get; init; } = (1f, 4f);
@@ -24,7 +26,7 @@ public sealed class MergeOptions
     public float AlignmentError { get; init; } = 0.03f;
 
     /// <summary>Lower bound on the per-frame noise σ (raw units) used in the weights.</summary>
-    public float MinNoiseSigma { get; init; } = 3e-4f;
+    public float MinNoiseSigma { get; init; } = 3e-5f;
 
     /// <summary>The reference's weight never drops below this, so it is the fallback where nothing else is trusted.</summary>
     public float ReferenceFloor { get; init; } = 1e-9f;
