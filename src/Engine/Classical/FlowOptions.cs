@@ -20,13 +20,13 @@ public sealed class FlowOptions
     public int FinestWarpIterations { get; init; } = 2;
 
     /// <summary>Jacobi iterations of the combined local-global (CLG) system per warp.</summary>
-    public int SmoothIterations { get; init; } = 4;
+    public int SmoothIterations { get; init; } = 10;
 
     /// <summary>Lucas–Kanade window radius (box) for the structure tensor.</summary>
     public int WindowRadius { get; init; } = 3;
 
     /// <summary>Smoothness weight α of the CLG energy, relative to the mean squared image gradient.</summary>
-    public float Alpha { get; init; } = 0.5f;
+    public float Alpha { get; init; } = 2f;
 
     /// <summary>μ of the μ-law that maps exposure-normalized luminance to the flow's brightness space.</summary>
     public float Mu { get; init; } = 100f;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using HdrOfx.Engine.Imaging;
 
 namespace HdrOfx.Engine.Classical;
@@ -341,34 +343,24 @@ public static class OpticalFlow
                 for (int i = 0; i < n; i++) tr += j11[i] + j22[i];
                 float a = (float)(4.0 * o.Alpha * (tr / n) + 1e-9);
                 // 3. Jacobi on (J + a) du = −b + a (ū − u0), with ū the 4-neighbour mean of the current total flow.
+                //    J and a are fixed during the iterations: store (J + a)⁻¹ in j11/j12/j22 and −b − a u0 in j13/j23.
                 Array.Copy(u, u0, n); Array.Copy(v, v0, n);
+                RowParallel.For(h, w * 12, (y0, y1) =>
+                {
+                    for (int i = y0 * w; i < y1 * w; i++)
+                    {
+                        float m11 = j11[i] + a, m22 = j22[i] + a, m12 = j12[i];
+                        float idet = 1f / (m11 * m22 - m12 * m12);
+                        j11[i] = m22 * idet; j22[i] = m11 * idet; j12[i] = -m12 * idet;
+                        j13[i] = -j13[i] - a * u0[i];
+                        j23[i] = -j23[i] - a * v0[i];
+                    }
+                });
                 float[] cu = u, cv = v, nu = ua, nv = va;
                 for (int k = 0; k < smoothIters; k++)
                 {
                     float[] su = cu, sv = cv, du = nu, dvv = nv;
-                    RowParallel.For(h, w * 30, (y0, y1) =>
-                    {
-                        const float maxStep = 2f;
-                        for (int y = y0; y < y1; y++)
-                        {
-                            int ru = Math.Max(y - 1, 0) * w, rd = Math.Min(y + 1, h - 1) * w, r = y * w;
-                            for (int x = 0; x < w; x++)
-                            {
-                                int i = r + x;
-                                int xl = r + Math.Max(x - 1, 0), xr = r + Math.Min(x + 1, w - 1);
-                                float ub = 0.25f * (su[xl] + su[xr] + su[ru + x] + su[rd + x]);
-                                float vb = 0.25f * (sv[xl] + sv[xr] + sv[ru + x] + sv[rd + x]);
-                                float b1 = -j13[i] + a * (ub - u0[i]);
-                                float b2 = -j23[i] + a * (vb - v0[i]);
-                                float m11 = j11[i] + a, m22 = j22[i] + a, m12 = j12[i];
-                                float idet = 1f / (m11 * m22 - m12 * m12);
-                                float ddu = Math.Clamp((m22 * b1 - m12 * b2) * idet, -maxStep, maxStep);
-                                float ddv = Math.Clamp((m11 * b2 - m12 * b1) * idet, -maxStep, maxStep);
-                                du[i] = u0[i] + ddu;
-                                dvv[i] = v0[i] + ddv;
-                            }
-                        }
-                    });
+                    RowParallel.For(h, w * 25, (y0, y1) => JacobiRows(y0, y1, w, h, a, su, sv, du, dvv, u0, v0, j11, j12, j22, j13, j23));
                     (cu, nu) = (nu, cu);
                     (cv, nv) = (nv, cv);
                 }
@@ -384,6 +376,42 @@ public static class OpticalFlow
         {
             Scratch.Return(j11); Scratch.Return(j12); Scratch.Return(j22); Scratch.Return(j13); Scratch.Return(j23);
             Scratch.Return(tmp); Scratch.Return(u0); Scratch.Return(v0); Scratch.Return(ua); Scratch.Return(va); Scratch.Return(i1w);
+        }
+    }
+
+    /// <summary>One Jacobi sweep over rows [y0, y1): i11, i12, i22 = (J + a)⁻¹, c1, c2 = −b − a·u0.</summary>
+    private static void JacobiRows(int y0, int y1, int w, int h, float a, float[] su, float[] sv, float[] du, float[] dv,
+        float[] u0, float[] v0, float[] i11, float[] i12, float[] i22, float[] c1, float[] c2)
+    {
+        const float maxStep = 2f;
+        ref float SU = ref MemoryMarshal.GetArrayDataReference(su);
+        ref float SV = ref MemoryMarshal.GetArrayDataReference(sv);
+        ref float DU = ref MemoryMarshal.GetArrayDataReference(du);
+        ref float DV = ref MemoryMarshal.GetArrayDataReference(dv);
+        ref float U0 = ref MemoryMarshal.GetArrayDataReference(u0);
+        ref float V0 = ref MemoryMarshal.GetArrayDataReference(v0);
+        ref float A = ref MemoryMarshal.GetArrayDataReference(i11);
+        ref float B = ref MemoryMarshal.GetArrayDataReference(i12);
+        ref float C = ref MemoryMarshal.GetArrayDataReference(i22);
+        ref float P = ref MemoryMarshal.GetArrayDataReference(c1);
+        ref float Q = ref MemoryMarshal.GetArrayDataReference(c2);
+        float q = 0.25f * a;
+        for (int y = y0; y < y1; y++)
+        {
+            int ru = Math.Max(y - 1, 0) * w, rd = Math.Min(y + 1, h - 1) * w, r = y * w;
+            for (int x = 0; x < w; x++)
+            {
+                int i = r + x;
+                int xl = r + (x > 0 ? x - 1 : 0), xr = r + (x + 1 < w ? x + 1 : w - 1);
+                float ub = q * (Unsafe.Add(ref SU, xl) + Unsafe.Add(ref SU, xr) + Unsafe.Add(ref SU, ru + x) + Unsafe.Add(ref SU, rd + x));
+                float vb = q * (Unsafe.Add(ref SV, xl) + Unsafe.Add(ref SV, xr) + Unsafe.Add(ref SV, ru + x) + Unsafe.Add(ref SV, rd + x));
+                float b1 = Unsafe.Add(ref P, i) + ub, b2 = Unsafe.Add(ref Q, i) + vb;
+                float m12 = Unsafe.Add(ref B, i);
+                float ddu = Math.Clamp(Unsafe.Add(ref A, i) * b1 + m12 * b2, -maxStep, maxStep);
+                float ddv = Math.Clamp(m12 * b1 + Unsafe.Add(ref C, i) * b2, -maxStep, maxStep);
+                Unsafe.Add(ref DU, i) = Unsafe.Add(ref U0, i) + ddu;
+                Unsafe.Add(ref DV, i) = Unsafe.Add(ref V0, i) + ddv;
+            }
         }
     }
 
