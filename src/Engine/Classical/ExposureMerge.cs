@@ -37,6 +37,50 @@ internal sealed class AlignedNeighbour
 /// </summary>
 public static class ExposureMerge
 {
+    /// <summary>
+    /// Zero-motion fallback (working resolution, in place): where the neighbour sampled without motion matches the
+    /// reference clearly better than along the estimated flow (3×3 mean absolute difference of luminance, reference raw
+    /// units, E₀ &lt; 0.8·E_f, neither clipped), the flow is set to 0 and its confidence to 1. This bounds what a wrong
+    /// flow can cost against "noalign" on nearly static content.
+    /// </summary>
+    internal static void ZeroMotionFallback(FlowFeatures refF, double refEv, FlowFeatures nbF, double nbEv, float[] u, float[] v, float[]? confidence)
+    {
+        int w = refF.Width, h = refF.Height, n = w * h;
+        var ef = Scratch.Rent(n);
+        var e0 = Scratch.Rent(n);
+        var tmp = Scratch.Rent(n);
+        try
+        {
+            float ratio = (float)Math.Pow(2, refEv - nbEv);
+            RowParallel.For(h, w * 16, (y0, y1) =>
+            {
+                for (int y = y0; y < y1; y++)
+                    for (int x = 0; x < w; x++)
+                    {
+                        int i = y * w + x;
+                        float a = refF.Y[i];
+                        ef[i] = MathF.Abs(Filters.SampleClamped(nbF.Y, w, h, x + u[i], y + v[i]) * ratio - a);
+                        e0[i] = MathF.Abs(nbF.Y[i] * ratio - a);
+                    }
+            });
+            Filters.BoxMean(ef, ef, tmp, w, h, 1);
+            Filters.BoxMean(e0, e0, tmp, w, h, 1);
+            for (int i = 0; i < n; i++)
+            {
+                if (refF.ClipFraction[i] > 0.02f || nbF.ClipFraction[i] > 0.02f) continue;
+                if (e0[i] < 0.8f * ef[i])
+                {
+                    u[i] = 0f; v[i] = 0f;
+                    if (confidence is not null) confidence[i] = 1f;
+                }
+            }
+        }
+        finally
+        {
+            Scratch.Return(ef); Scratch.Return(e0); Scratch.Return(tmp);
+        }
+    }
+
     /// <summary>Radius of the box over which the block test compares local means (noise σ shrinks by 2r+1).</summary>
     internal const int CompareRadius = 1;
 

@@ -93,7 +93,7 @@ public static class OpticalFlow
             if (o.ForwardBackward)
             {
                 using var bwd = Solve(po, pr, o);
-                fwd.Confidence = ForwardBackwardConfidence(fwd, bwd);
+                fwd.Confidence = ForwardBackwardConfidence(fwd, bwd, o.ConsistencyTolerance);
             }
             return fwd;
         }
@@ -418,7 +418,7 @@ public static class OpticalFlow
     /// <summary>
     /// c(p) = exp(−|f(p) + b(p + f(p))|² / (0.01 (|f|² + |b|²) + 0.5)) (Sundaram et al. 2010, softened), 0 when p + f(p) leaves the frame.
     /// </summary>
-    private static float[] ForwardBackwardConfidence(LowResFlow f, LowResFlow b)
+    private static float[] ForwardBackwardConfidence(LowResFlow f, LowResFlow b, float tol0)
     {
         int w = f.Width, h = f.Height;
         var c = Scratch.Rent(w * h);
@@ -434,7 +434,7 @@ public static class OpticalFlow
                     if (!(sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f)) { c[i] = 0f; continue; }
                     float bu = Filters.SampleClamped(b.U, w, h, sx, sy), bv = Filters.SampleClamped(b.V, w, h, sx, sy);
                     float eu = fu + bu, ev = fv + bv;
-                    float tol = 0.01f * (fu * fu + fv * fv + bu * bu + bv * bv) + 0.5f;
+                    float tol = 0.01f * (fu * fu + fv * fv + bu * bu + bv * bv) + tol0;
                     c[i] = MathF.Exp(-(eu * eu + ev * ev) / tol);
                 }
             }
