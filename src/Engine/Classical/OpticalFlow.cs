@@ -136,7 +136,6 @@ public static class OpticalFlow
         }
     }
 
-    internal static Action<int, int, float[], float[], int, int>? Debug;
     // Search acceptance: a candidate's cost plus Penalty·mean·|d − u|² must be below Ratio × the coarse flow's cost
     // and improve on it by more than Gate × the image's mean cost.
     private const float SearchRatio = 0.5f, SearchGate = 0.5f, SearchPenalty = 0.1f;
@@ -169,9 +168,7 @@ public static class OpticalFlow
             int smooth = l >= 2 ? 2 * o.SmoothIterations : o.SmoothIterations;
             int searchLevel = SearchLevel(p0.Scale, p0.Levels, o, out int radius);
             if (l == searchLevel && radius > 0) SearchReplace(I0, W0, I1, w, h, u, v, radius);
-            Debug?.Invoke(l, 1, u, v, w, h);
             RefineLevel(I0, W0, I1, W1, w, h, u, v, iters, smooth, o);
-            Debug?.Invoke(l, 2, u, v, w, h);
         }
         return new LowResFlow(pw, ph, p0.Scale, u!, v!);
     }
