@@ -41,7 +41,7 @@ internal sealed class FlowFeatures : IDisposable
         int w = WorkingSize(W, s), h = WorkingSize(H, s);
         var f = new FlowFeatures(w, h, s);
         float[] d = lin.Data;
-        float thr = o.ClipThreshold, dark = o.DarkThreshold, mu = o.Mu;
+        float thr = o.ClipThreshold, dark = o.DarkThreshold, mu = o.Mu, satW = o.SaturatedWeight;
         float invLogMu = 1f / MathF.Log(1f + mu);
         int shift = s switch { 1 => 0, 2 => 1, 4 => 2, 8 => 3, _ => throw new ArgumentException($"scale {s}") };
         RowParallel.For(h, (long)s * W * 12, (by0, by1) =>
@@ -87,7 +87,7 @@ internal sealed class FlowFeatures : IDisposable
                     // re-clip, and the clipped plateau carries no texture, so trust it little.
                     float sat = Filters.SmoothStep(thr - 0.15f, thr, maxM[bx] * gain);
                     float darkW = MathF.Max(0.05f, Filters.SmoothStep(0.1f * dark, dark, yRaw));
-                    f.Weight[o0 + bx] = (1f - 0.8f * sat) * darkW;
+                    f.Weight[o0 + bx] = (1f - (1f - satW) * sat) * darkW;
                 }
             }
         });

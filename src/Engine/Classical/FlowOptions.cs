@@ -20,19 +20,22 @@ public sealed class FlowOptions
     public int FinestWarpIterations { get; init; } = 2;
 
     /// <summary>Jacobi iterations of the combined local-global (CLG) system per warp.</summary>
-    public int SmoothIterations { get; init; } = 4;
+    public int SmoothIterations { get; init; } = 10;
 
     /// <summary>Lucas–Kanade window radius (box) for the structure tensor.</summary>
     public int WindowRadius { get; init; } = 3;
 
     /// <summary>Smoothness weight α of the CLG energy, relative to the mean squared image gradient.</summary>
-    public float Alpha { get; init; } = 0.5f;
+    public float Alpha { get; init; } = 2f;
 
     /// <summary>μ of the μ-law that maps exposure-normalized luminance to the flow's brightness space.</summary>
     public float Mu { get; init; } = 100f;
 
     /// <summary>Linear value treated as clipped (1 = clip).</summary>
     public float ClipThreshold { get; init; } = 0.97f;
+
+    /// <summary>Data weight of blocks saturated at the pair's common exposure (their clip edges still match after re-clipping).</summary>
+    public float SaturatedWeight { get; init; } = 0.2f;
 
     /// <summary>Raw linear luminance under which a frame is "near black" (its data weight ramps to a floor).</summary>
     public float DarkThreshold { get; init; } = 0.02f;
@@ -45,6 +48,9 @@ public sealed class FlowOptions
     /// so that small objects moving fast are not lost by coarse-to-fine smoothing. 0 disables the search.
     /// </summary>
     public float SearchRange { get; init; } = 24f;
+
+    /// <summary>Constant term (working px²) of the forward–backward tolerance: c = exp(−|f + b|² / (0.01(|f|² + |b|²) + this)).</summary>
+    public float ConsistencyTolerance { get; init; } = 0.5f;
 
     /// <summary>Apply a 3×3 median to the flow after each level (removes outliers).</summary>
     public bool Median { get; init; } = true;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using HdrOfx.Engine.Imaging;
 
 namespace HdrOfx.Engine.Classical;
@@ -91,7 +93,7 @@ public static class OpticalFlow
             if (o.ForwardBackward)
             {
                 using var bwd = Solve(po, pr, o);
-                fwd.Confidence = ForwardBackwardConfidence(fwd, bwd);
+                fwd.Confidence = ForwardBackwardConfidence(fwd, bwd, o.ConsistencyTolerance);
             }
             return fwd;
         }
@@ -134,7 +136,6 @@ public static class OpticalFlow
         }
     }
 
-    internal static Action<int, int, float[], float[], int, int>? Debug;
     // Search acceptance: a candidate's cost plus Penalty·mean·|d − u|² must be below Ratio × the coarse flow's cost
     // and improve on it by more than Gate × the image's mean cost.
     private const float SearchRatio = 0.5f, SearchGate = 0.5f, SearchPenalty = 0.1f;
@@ -165,30 +166,28 @@ public static class OpticalFlow
             // Coarse levels are tiny: iterate them more (this is where large motion is found).
             int iters = l == 0 ? o.FinestWarpIterations : l == 1 ? o.WarpIterations : o.WarpIterations + 2;
             int smooth = l >= 2 ? 2 * o.SmoothIterations : o.SmoothIterations;
-            int searchLevel = SearchLevel(p0.Scale, L, o, out int radius);
+            int searchLevel = SearchLevel(p0.Scale, p0.Levels, o, out int radius);
             if (l == searchLevel && radius > 0) SearchReplace(I0, W0, I1, w, h, u, v, radius);
-            Debug?.Invoke(l, 1, u, v, w, h);
             RefineLevel(I0, W0, I1, W1, w, h, u, v, iters, smooth, o);
-            Debug?.Invoke(l, 2, u, v, w, h);
         }
         return new LowResFlow(pw, ph, p0.Scale, u!, v!);
     }
 
     /// <summary>
-    /// The level where the exhaustive integer search runs: the finest one where ±<see cref="FlowOptions.SearchRange"/>
-    /// full-resolution pixels is at most 6 level pixels.
+    /// The level where the exhaustive integer search runs: the finest one where covering ±<see cref="FlowOptions.SearchRange"/>
+    /// full-resolution pixels costs at most ~2 M pixel-candidates (and at most ±8 level pixels).
     /// </summary>
-    private static int SearchLevel(int scale, int levels, FlowOptions o, out int radius)
+    private static int SearchLevel(int scale, IReadOnlyList<(float[] I, float[] W, int w, int h)> levels, FlowOptions o, out int radius)
     {
         radius = 0;
         if (o.SearchRange <= 0) return -1;
-        for (int l = 0; l < levels; l++)
+        for (int l = 0; l < levels.Count; l++)
         {
-            int r = (int)MathF.Ceiling(o.SearchRange / (float)(scale << l));
-            if (r <= 6) { radius = r; return l; }
+            int r = Math.Max(1, (int)MathF.Ceiling(o.SearchRange / (float)(scale << l)));
+            long work = (long)levels[l].w * levels[l].h * (2 * r + 1) * (2 * r + 1);
+            if (r <= 8 && work <= 2_000_000) { radius = r; return l; }
         }
-        radius = 6;
-        return levels - 1;
+        return -1;
     }
 
     /// <summary>
@@ -293,8 +292,22 @@ public static class OpticalFlow
                             int i = y * w + x;
                             float sx = x + u[i], sy = y + v[i];
                             bool inside = sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f;
-                            i1w[i] = Filters.SampleClamped(I1, w, h, sx, sy);
-                            tmp[i] = inside ? Filters.SampleClamped(W1, w, h, sx, sy) : 0f;
+                            sx = Math.Clamp(sx, 0f, w - 1);
+                            sy = Math.Clamp(sy, 0f, h - 1);
+                            int x0 = Math.Min((int)sx, w - 1), yy0 = Math.Min((int)sy, h - 1);
+                            int dx = x0 + 1 < w ? 1 : 0, dy = yy0 + 1 < h ? w : 0;
+                            float fx = sx - x0, fy = sy - yy0;
+                            int p = yy0 * w + x0;
+                            float a = I1[p], b = I1[p + dx], c = I1[p + dy], d = I1[p + dy + dx];
+                            float t0 = a + fx * (b - a), t1 = c + fx * (d - c);
+                            i1w[i] = t0 + fy * (t1 - t0);
+                            if (inside)
+                            {
+                                a = W1[p]; b = W1[p + dx]; c = W1[p + dy]; d = W1[p + dy + dx];
+                                t0 = a + fx * (b - a); t1 = c + fx * (d - c);
+                                tmp[i] = t0 + fy * (t1 - t0);
+                            }
+                            else tmp[i] = 0f;
                         }
                     }
                 });
@@ -327,34 +340,24 @@ public static class OpticalFlow
                 for (int i = 0; i < n; i++) tr += j11[i] + j22[i];
                 float a = (float)(4.0 * o.Alpha * (tr / n) + 1e-9);
                 // 3. Jacobi on (J + a) du = −b + a (ū − u0), with ū the 4-neighbour mean of the current total flow.
+                //    J and a are fixed during the iterations: store (J + a)⁻¹ in j11/j12/j22 and −b − a u0 in j13/j23.
                 Array.Copy(u, u0, n); Array.Copy(v, v0, n);
+                RowParallel.For(h, w * 12, (y0, y1) =>
+                {
+                    for (int i = y0 * w; i < y1 * w; i++)
+                    {
+                        float m11 = j11[i] + a, m22 = j22[i] + a, m12 = j12[i];
+                        float idet = 1f / (m11 * m22 - m12 * m12);
+                        j11[i] = m22 * idet; j22[i] = m11 * idet; j12[i] = -m12 * idet;
+                        j13[i] = -j13[i] - a * u0[i];
+                        j23[i] = -j23[i] - a * v0[i];
+                    }
+                });
                 float[] cu = u, cv = v, nu = ua, nv = va;
                 for (int k = 0; k < smoothIters; k++)
                 {
                     float[] su = cu, sv = cv, du = nu, dvv = nv;
-                    RowParallel.For(h, w * 30, (y0, y1) =>
-                    {
-                        const float maxStep = 2f;
-                        for (int y = y0; y < y1; y++)
-                        {
-                            int ru = Math.Max(y - 1, 0) * w, rd = Math.Min(y + 1, h - 1) * w, r = y * w;
-                            for (int x = 0; x < w; x++)
-                            {
-                                int i = r + x;
-                                int xl = r + Math.Max(x - 1, 0), xr = r + Math.Min(x + 1, w - 1);
-                                float ub = 0.25f * (su[xl] + su[xr] + su[ru + x] + su[rd + x]);
-                                float vb = 0.25f * (sv[xl] + sv[xr] + sv[ru + x] + sv[rd + x]);
-                                float b1 = -j13[i] + a * (ub - u0[i]);
-                                float b2 = -j23[i] + a * (vb - v0[i]);
-                                float m11 = j11[i] + a, m22 = j22[i] + a, m12 = j12[i];
-                                float idet = 1f / (m11 * m22 - m12 * m12);
-                                float ddu = Math.Clamp((m22 * b1 - m12 * b2) * idet, -maxStep, maxStep);
-                                float ddv = Math.Clamp((m11 * b2 - m12 * b1) * idet, -maxStep, maxStep);
-                                du[i] = u0[i] + ddu;
-                                dvv[i] = v0[i] + ddv;
-                            }
-                        }
-                    });
+                    RowParallel.For(h, w * 25, (y0, y1) => JacobiRows(y0, y1, w, h, a, su, sv, du, dvv, u0, v0, j11, j12, j22, j13, j23));
                     (cu, nu) = (nu, cu);
                     (cv, nv) = (nv, cv);
                 }
@@ -373,10 +376,46 @@ public static class OpticalFlow
         }
     }
 
+    /// <summary>One Jacobi sweep over rows [y0, y1): i11, i12, i22 = (J + a)⁻¹, c1, c2 = −b − a·u0.</summary>
+    private static void JacobiRows(int y0, int y1, int w, int h, float a, float[] su, float[] sv, float[] du, float[] dv,
+        float[] u0, float[] v0, float[] i11, float[] i12, float[] i22, float[] c1, float[] c2)
+    {
+        const float maxStep = 2f;
+        ref float SU = ref MemoryMarshal.GetArrayDataReference(su);
+        ref float SV = ref MemoryMarshal.GetArrayDataReference(sv);
+        ref float DU = ref MemoryMarshal.GetArrayDataReference(du);
+        ref float DV = ref MemoryMarshal.GetArrayDataReference(dv);
+        ref float U0 = ref MemoryMarshal.GetArrayDataReference(u0);
+        ref float V0 = ref MemoryMarshal.GetArrayDataReference(v0);
+        ref float A = ref MemoryMarshal.GetArrayDataReference(i11);
+        ref float B = ref MemoryMarshal.GetArrayDataReference(i12);
+        ref float C = ref MemoryMarshal.GetArrayDataReference(i22);
+        ref float P = ref MemoryMarshal.GetArrayDataReference(c1);
+        ref float Q = ref MemoryMarshal.GetArrayDataReference(c2);
+        float q = 0.25f * a;
+        for (int y = y0; y < y1; y++)
+        {
+            int ru = Math.Max(y - 1, 0) * w, rd = Math.Min(y + 1, h - 1) * w, r = y * w;
+            for (int x = 0; x < w; x++)
+            {
+                int i = r + x;
+                int xl = r + (x > 0 ? x - 1 : 0), xr = r + (x + 1 < w ? x + 1 : w - 1);
+                float ub = q * (Unsafe.Add(ref SU, xl) + Unsafe.Add(ref SU, xr) + Unsafe.Add(ref SU, ru + x) + Unsafe.Add(ref SU, rd + x));
+                float vb = q * (Unsafe.Add(ref SV, xl) + Unsafe.Add(ref SV, xr) + Unsafe.Add(ref SV, ru + x) + Unsafe.Add(ref SV, rd + x));
+                float b1 = Unsafe.Add(ref P, i) + ub, b2 = Unsafe.Add(ref Q, i) + vb;
+                float m12 = Unsafe.Add(ref B, i);
+                float ddu = Math.Clamp(Unsafe.Add(ref A, i) * b1 + m12 * b2, -maxStep, maxStep);
+                float ddv = Math.Clamp(m12 * b1 + Unsafe.Add(ref C, i) * b2, -maxStep, maxStep);
+                Unsafe.Add(ref DU, i) = Unsafe.Add(ref U0, i) + ddu;
+                Unsafe.Add(ref DV, i) = Unsafe.Add(ref V0, i) + ddv;
+            }
+        }
+    }
+
     /// <summary>
     /// c(p) = exp(−|f(p) + b(p + f(p))|² / (0.01 (|f|² + |b|²) + 0.5)) (Sundaram et al. 2010, softened), 0 when p + f(p) leaves the frame.
     /// </summary>
-    private static float[] ForwardBackwardConfidence(LowResFlow f, LowResFlow b)
+    private static float[] ForwardBackwardConfidence(LowResFlow f, LowResFlow b, float tol0)
     {
         int w = f.Width, h = f.Height;
         var c = Scratch.Rent(w * h);
@@ -392,7 +431,7 @@ public static class OpticalFlow
                     if (!(sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f)) { c[i] = 0f; continue; }
                     float bu = Filters.SampleClamped(b.U, w, h, sx, sy), bv = Filters.SampleClamped(b.V, w, h, sx, sy);
                     float eu = fu + bu, ev = fv + bv;
-                    float tol = 0.01f * (fu * fu + fv * fv + bu * bu + bv * bv) + 0.5f;
+                    float tol = 0.01f * (fu * fu + fv * fv + bu * bu + bv * bv) + tol0;
                     c[i] = MathF.Exp(-(eu * eu + ev * ev) / tol);
                 }
             }

@@ -95,7 +95,7 @@ public class FlowTests
         // The square itself is found.
         var gt = Synthetic.FlowImage(W, H, (_, _) => (move, 0));
         var inner = Synthetic.Mask(W, H, (x, y) => x >= x0 + 6 && x < x0 + side - 6 && y >= y0 + 6 && y < y0 + side - 6);
-        Assert.That(FlowMetrics.EndPointError(f, gt, inner), Is.LessThan(2.0)); // of 12 px motion
+        Assert.That(FlowMetrics.EndPointError(f, gt, inner), Is.LessThan(3.0)); // of 12 px motion (zero flow: 12)
     }
 
     [Test]

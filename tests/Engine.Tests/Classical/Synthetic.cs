@@ -12,9 +12,12 @@ internal sealed class ProceduralTexture
     private readonly (float kx, float ky, float ph, float amp)[] _waves;
     private readonly (float x, float y, float r2, float peak)[] _spots;
     private readonly float _tint;
+    private readonly float _max;
 
-    public ProceduralTexture(int seed, int spots = 12, float extent = 512, float spotPeak = 25f)
+    /// <param name="maxRadiance">Soft ceiling (max·tanh(v/max)), so a scene can stay within a short exposure's range.</param>
+    public ProceduralTexture(int seed, int spots = 12, float extent = 512, float spotPeak = 25f, float maxRadiance = float.PositiveInfinity)
     {
+        _max = maxRadiance;
         var rng = new Random(seed);
         _waves = new (float, float, float, float)[10];
         for (int i = 0; i < _waves.Length; i++)
@@ -44,7 +47,8 @@ internal sealed class ProceduralTexture
             if (d2 < 9 * r2) v += peak * MathF.Exp(-d2 / r2);
         }
         float tint = c switch { 0 => 0.9f + 0.2f * _tint, 1 => 1f, _ => 1.1f - 0.3f * _tint };
-        return v * tint;
+        v *= tint;
+        return float.IsPositiveInfinity(_max) ? v : _max * MathF.Tanh(v / _max);
     }
 }
 
