@@ -26,6 +26,18 @@ public static unsafe class OfxTestHost
     private static OfxMultiThreadSuiteV1* _mt;
     private static OfxMessageSuiteV2* _msg;
     private static OfxMessageSuiteV2* _msgNoPersistent;
+    private static nint _setPersistentFn;
+    private static delegate* unmanaged[Cdecl]<void*, int> _clearPersistentFn;
+
+    /// <summary>
+    /// Switches the offered V2 message suite between a full one and one with NULL setPersistentMessage and
+    /// clearPersistentMessage (as Resolve has). The plug-in keeps the suite pointer, so this takes effect at once.
+    /// </summary>
+    public static void SetPersistentMessagesAvailable(bool on)
+    {
+        _msg->SetPersistentMessage = on ? _setPersistentFn : 0;
+        _msg->ClearPersistentMessage = on ? _clearPersistentFn : null;
+    }
     private static OfxProgressSuiteV1* _progress1;
     private static OfxProgressSuiteV2* _progress2;
     private static OfxTimeLineSuiteV1* _timeline;
@@ -160,6 +172,8 @@ public static unsafe class OfxTestHost
             _msg->Message = NativeLibrary.GetExport(lib, "th_message");
             _msg->SetPersistentMessage = NativeLibrary.GetExport(lib, "th_setPersistentMessage");
             _msg->ClearPersistentMessage = &ClearPersistentMessage;
+            _setPersistentFn = _msg->SetPersistentMessage;
+            _clearPersistentFn = _msg->ClearPersistentMessage;
             _msgNoPersistent = Alloc<OfxMessageSuiteV2>();
             _msgNoPersistent->Message = _msg->Message;
             _msgNoPersistent->SetPersistentMessage = 0;
