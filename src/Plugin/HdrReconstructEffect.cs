@@ -129,8 +129,12 @@ public sealed class HdrReconstructEffect : ImageEffect
             (float)Math.Pow(2.0, _outputExposure.GetValueAtTime(t)), (OutputEncodingKind)Math.Clamp(enc, 0, 2), Math.Clamp(diag, 0, 2));
     }
 
+    /// <summary>HDROFX_TIMINGS=1 at load: each render posts a log message with its stage timings (benchmarks).</summary>
+    internal static bool Timings;
+
     public override int Render(in RenderArgs args)
     {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         double t = args.Time;
         var s = ReadSettings(t);
         Func<bool> aborted = () => IsAborted;
@@ -148,6 +152,7 @@ public sealed class HdrReconstructEffect : ImageEffect
         OfxRectI region = default;
         float[]? alpha = null;
         var missing = new List<string>();
+        long convertTicks = 0;
         // The reference first: its bounds define the region every neighbour is read into.
         for (int pass = 0; pass < count; pass++)
         {
@@ -175,7 +180,9 @@ public sealed class HdrReconstructEffect : ImageEffect
                     missing.Add($"{ft} (bounds {img.Bounds} differ from the reference {region})");
                     continue;
                 }
+                long c0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 var linear = PixelIO.ReadLinear(img, region, s.Transfer, isRef ? alpha : null, aborted);
+                convertTicks += System.Diagnostics.Stopwatch.GetTimestamp() - c0;
                 // Each frame's EV at its own time, so keyframed exposures are honoured (DESIGN §2).
                 int slot = (int)(((long)frame + s.Phase) % s.PatternLength + s.PatternLength) % s.PatternLength;
                 double ev = _ev[slot].GetValueAtTime(ft);
@@ -184,6 +191,7 @@ public sealed class HdrReconstructEffect : ImageEffect
             ThrowIfAborted();
         }
 
+        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         // 2. Reconstruct.
         var result = Reconstructor.Reconstruct(frames, refIndex, new ReconstructOptions { Method = s.Method, Diagnostics = s.Diagnostic != 0 });
         ThrowIfAborted();
@@ -196,6 +204,7 @@ public sealed class HdrReconstructEffect : ImageEffect
             _ => null,
         };
 
+        long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         // 3. Write.
         using (var output = _output.GetImage(t))
         {
@@ -205,6 +214,13 @@ public sealed class HdrReconstructEffect : ImageEffect
             }, aborted);
         }
 
+        if (Timings)
+        {
+            long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+            double Ms(long a, long b) => (b - a) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+            OfxMessages.Post(Handle.Value, OfxMessageTypes.Log, FormattableString.Invariant(
+                $"timings: fetch+convert {Ms(t0, t1):F3} ms (convert {Ms(0, convertTicks):F3} ms), reconstruct {Ms(t1, t2):F3} ms, write {Ms(t2, t3):F3} ms"));
+        }
         if (missing.Count > 0)
             OfxMessages.SetPersistent(Handle.Value, OfxMessageTypes.Warning,
                 $"{HdrReconstructPlugin.Label}: frame {t}: neighbour frame(s) {string.Join(", ", missing)} could not be used; reconstructed from fewer frames.");

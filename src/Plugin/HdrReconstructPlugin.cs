@@ -24,6 +24,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
     {
         BuiltInMethods.EnsureRegistered();
         TestMethods.RegisterIfRequested();
+        HdrReconstructEffect.Timings = Environment.GetEnvironmentVariable("HDROFX_TIMINGS") == "1";
     }
 
     public override void Describe(EffectDescriptor effect)

@@ -64,6 +64,7 @@ public static class BundleFixture
             EnsureBuilt();
             // The plug-in's own runtime reads the C environment, not this process's managed copy.
             SetEnv(TestMethods.EnvVar, "1", 1);
+            SetEnv("HDROFX_TIMINGS", "1", 1);
             OfxTestHost.Init(TestHostShim);
             _hdr = LoadedPlugin.Load(HdrBundle);
             _gain = LoadedPlugin.Load(GainBundle);

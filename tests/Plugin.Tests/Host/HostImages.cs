@@ -86,6 +86,23 @@ public static unsafe class HostImages
 
     private static HostImage MakeSource(FrameSource src, int frame, RowLayout layout, double scale, string? depthLie)
     {
+        if (src.CacheImages)
+        {
+            var c = src.Cache.GetOrAdd((frame, layout, scale), _ =>
+            {
+                var fresh = MakeSourceUncached(src, frame, layout, scale, null);
+                fresh.Props.Release();
+                return (fresh.Alloc, fresh.Props.GetPointer(OfxImageProps.Data), fresh.Props.GetInt(OfxImageProps.RowBytes),
+                    fresh.Props.GetInt(OfxImageProps.Bounds, 2), fresh.Props.GetInt(OfxImageProps.Bounds, 3));
+            });
+            var props = ImageProps(new OfxRectI(0, 0, c.W, c.H), c.RowBytes, c.Data, depthLie ?? src.Depth, src.Components, scale);
+            return new HostImage { Props = props, Alloc = c.Alloc, OwnsMemory = false };
+        }
+        return MakeSourceUncached(src, frame, layout, scale, depthLie);
+    }
+
+    private static HostImage MakeSourceUncached(FrameSource src, int frame, RowLayout layout, double scale, string? depthLie)
+    {
         var (w, h) = Scaled(src, scale);
         int nc = src.Components == OfxValues.ComponentRGB ? 3 : 4;
         int bpc = src.Depth switch { OfxValues.BitDepthByte => 1, OfxValues.BitDepthShort => 2, _ => 4 };
