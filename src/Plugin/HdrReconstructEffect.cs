@@ -173,7 +173,7 @@ public sealed class HdrReconstructEffect : ImageEffect
                 {
                     region = img.Bounds;
                     if (region.IsEmpty) throw new OfxException(OfxStatus.ErrImageFormat, $"the source frame at {ft} is empty ({region})");
-                    alpha = new float[region.Width * region.Height];
+                    alpha = GC.AllocateUninitializedArray<float>(region.Width * region.Height); // fully written by ReadLinear
                 }
                 else if (img.Bounds != region)
                 {

@@ -79,7 +79,8 @@ public static unsafe class PixelIO
         img.Validate();
         if (img.Components == PixelComponents.Alpha)
             throw new OfxException(OfxStatus.ErrImageFormat, $"{img.ClipName} image at {img.Time} is alpha-only; RGB or RGBA needed");
-        var dst = new ImageF(region.Width, region.Height, 3);
+        // Uninitialized: every sample is written by ReadJob (pixels outside the image explicitly as 0).
+        var dst = new ImageF(region.Width, region.Height, 3, GC.AllocateUninitializedArray<float>(region.Width * region.Height * 3));
         var job = new ReadJob
         {
             Img = img, Region = region, Dst = dst, Alpha = alpha, Tf = tf,
@@ -113,16 +114,25 @@ public static unsafe class PixelIO
             for (int y = y1; y < y2; y++)
             {
                 int row = (y - Region.Y1) * w;
-                // Zero what lies outside the image (the arrays are new, so only alpha needs a value).
+                // Zero what lies outside the image.
                 if (y < b.Y1 || y >= b.Y2 || xb <= xa)
                 {
+                    for (int c = 0; c < 3; c++) Array.Clear(data, c * plane + row, w);
                     if (Alpha != null) Array.Clear(Alpha, row, w);
                     continue;
                 }
-                if (Alpha != null)
+                if (xa > Region.X1 || xb < Region.X2)
                 {
-                    Array.Clear(Alpha, row, xa - Region.X1);
-                    Array.Clear(Alpha, row + (xb - Region.X1), Region.X2 - xb);
+                    for (int c = 0; c < 3; c++)
+                    {
+                        Array.Clear(data, c * plane + row, xa - Region.X1);
+                        Array.Clear(data, c * plane + row + (xb - Region.X1), Region.X2 - xb);
+                    }
+                    if (Alpha != null)
+                    {
+                        Array.Clear(Alpha, row, xa - Region.X1);
+                        Array.Clear(Alpha, row + (xb - Region.X1), Region.X2 - xb);
+                    }
                 }
                 byte* p = Img.PixelAddress(xa, y);
                 int i = row + (xa - Region.X1);
