@@ -55,14 +55,16 @@ public sealed class HdrReconstructEffect : ImageEffect
 
     public override int GetRegionOfDefinition(double time, OfxPointD renderScale, out OfxRectD rod)
     {
-        rod = _source.GetRegionOfDefinition(time);
+        // The source's RoD. While Source is unconnected some hosts fail the call: let the host decide then.
+        if (!_source.TryGetRegionOfDefinition(time, out rod)) return OfxStatus.ReplyDefault;
         return OfxStatus.OK;
     }
 
     public override int GetRegionsOfInterest(double time, OfxPointD renderScale, OfxRectD regionOfInterest, RegionsOfInterest rois)
     {
         // Alignment looks across the whole frame, so ask for all of it whatever the window.
-        rois.Set(OfxValues.SimpleSourceClipName, _source.GetRegionOfDefinition(time));
+        if (!_source.TryGetRegionOfDefinition(time, out var rod)) return OfxStatus.ReplyDefault;
+        rois.Set(OfxValues.SimpleSourceClipName, rod);
         return OfxStatus.OK;
     }
 

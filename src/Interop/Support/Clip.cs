@@ -121,6 +121,14 @@ public sealed unsafe class Clip
         return r;
     }
 
+    public bool TryGetRegionOfDefinition(double time, out OfxRectD rod)
+    {
+        OfxRectD r = default;
+        bool ok = OfxHostSuites.ImageEffect != null && OfxHostSuites.ImageEffect->ClipGetRegionOfDefinition(Handle, time, &r) == OfxStatus.OK;
+        rod = r;
+        return ok;
+    }
+
     /// <summary>
     /// Fetches the image at <paramref name="time"/>. Returns null (with the host's status in
     /// <paramref name="status"/>) when the host fails or returns a NULL image, which Resolve does for

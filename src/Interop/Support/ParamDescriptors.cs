@@ -21,7 +21,7 @@ public sealed unsafe class ParamSetDescriptor
         double min, double max, double displayMin, double displayMax, bool animates = true)
     {
         var d = Define(OfxParamProps.TypeDouble, name).Label(label).Hint(hint);
-        d.Properties.SetString(OfxParamProps.DoubleType, OfxParamProps.DoubleTypePlain);
+        d.Properties.TrySetString(OfxParamProps.DoubleType, OfxParamProps.DoubleTypePlain);
         d.Properties.SetDouble(OfxParamProps.Default, defaultValue);
         // Resolve clamps a double param to its display range when either range is missing (DESIGN §7).
         d.Properties.SetDouble(OfxParamProps.Min, min);
@@ -67,7 +67,7 @@ public sealed unsafe class ParamSetDescriptor
     {
         var d = Define(OfxParamProps.TypeString, name).Label(label).Hint(hint);
         d.Properties.SetString(OfxParamProps.Default, defaultValue);
-        d.Properties.SetString(OfxParamProps.StringMode, OfxParamProps.StringIsSingleLine);
+        d.Properties.TrySetString(OfxParamProps.StringMode, OfxParamProps.StringIsSingleLine);
         d.Animates(false);
         return d;
     }
@@ -75,7 +75,7 @@ public sealed unsafe class ParamSetDescriptor
     public ParamDescriptor DefineGroup(string name, string label, bool open = true)
     {
         var d = Define(OfxParamProps.TypeGroup, name).Label(label);
-        d.Properties.SetInt(OfxParamProps.GroupOpen, open ? 1 : 0);
+        d.Properties.TrySetInt(OfxParamProps.GroupOpen, open ? 1 : 0);
         return d;
     }
 
@@ -122,19 +122,19 @@ public sealed class ParamDescriptor
 
     public ParamDescriptor Secret(bool on = true)
     {
-        Properties.SetInt(OfxParamProps.Secret, on ? 1 : 0);
+        Properties.TrySetInt(OfxParamProps.Secret, on ? 1 : 0);
         return this;
     }
 
     public ParamDescriptor Digits(int digits)
     {
-        Properties.SetInt(OfxParamProps.Digits, digits);
+        Properties.TrySetInt(OfxParamProps.Digits, digits); // cosmetic: a host without it still works
         return this;
     }
 
     public ParamDescriptor Increment(double step)
     {
-        Properties.SetDouble(OfxParamProps.Increment, step);
+        Properties.TrySetDouble(OfxParamProps.Increment, step);
         return this;
     }
 }

@@ -119,6 +119,9 @@ public readonly unsafe struct PropertySet
     public bool TrySetInt(string name, int value, int index = 0) =>
         !IsNull && S->PropSetInt(Handle, OfxStrings.Intern(name), index, value) == OfxStatus.OK;
 
+    public bool TrySetDouble(string name, double value, int index = 0) =>
+        !IsNull && S->PropSetDouble(Handle, OfxStrings.Intern(name), index, value) == OfxStatus.OK;
+
     public bool TrySetString(string name, string value, int index = 0) =>
         !IsNull && S->PropSetString(Handle, OfxStrings.Intern(name), index, OfxStrings.Intern(value)) == OfxStatus.OK;
 
