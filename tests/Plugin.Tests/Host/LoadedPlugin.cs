@@ -213,7 +213,9 @@ public sealed unsafe class LoadedPlugin
                 .Int(OfxImageEffectProps.RenderQualityDraft, 0);
             inArgs.Open = false;
             inst.Clips[OfxValues.OutputClipName].Props.Str(OfxImageEffectProps.PixelDepth, outDepth);
-            return Call(OfxActions.Render, inst.Handle, inArgs, null);
+            int st = Call(OfxActions.Render, inst.Handle, inArgs, null);
+            inArgs.Release();
+            return st;
         }
         finally
         {
