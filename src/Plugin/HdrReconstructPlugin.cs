@@ -27,9 +27,13 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         HdrReconstructEffect.Timings = Environment.GetEnvironmentVariable("HDROFX_TIMINGS") == "1";
     }
 
+    /// <summary>The bundle directory (kOfxPluginPropFilePath), where Resources/models will be found (DESIGN §2.3).</summary>
+    public static string BundlePath { get; private set; } = "";
+
     public override void Describe(EffectDescriptor effect)
     {
         var p = effect.Properties;
+        BundlePath = p.GetStringOr(OfxProps.PluginFilePath, "");
         effect.Labels(Label, "HDR Recon", Label);
         p.SetString(OfxImageEffectProps.PluginGrouping, Grouping);
         p.TrySetString(OfxProps.PluginDescription,

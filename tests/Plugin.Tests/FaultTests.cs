@@ -136,6 +136,46 @@ public class FaultTests
         AssertHostHealthy();
     }
 
+    [Test]
+    public void Source_without_a_region_of_definition_leaves_RoD_and_RoI_to_the_host()
+    {
+        _inst.Faults.FailRoD = true;
+        Assert.That(Hdr.RegionOfDefinition(_inst, 2, out _), Is.EqualTo(Ofx.ReplyDefault));
+        Assert.That(Hdr.RegionsOfInterest(_inst, 2, [0, 0, 8, 8], out _), Is.EqualTo(Ofx.ReplyDefault));
+        _inst.Faults.FailRoD = false;
+        Assert.That(Hdr.RegionOfDefinition(_inst, 2, out var rod), Is.EqualTo(Ofx.OK));
+        Assert.That(rod, Is.EqualTo(new double[] { 0, 0, _clip.Width, _clip.Height }));
+        AssertHostHealthy();
+    }
+
+    [Test]
+    public void A_neighbour_with_other_bounds_is_left_out()
+    {
+        // Frame 3 arrives at half scale (other bounds): it must be skipped, not misread.
+        var real = _src.Frame;
+        _inst.RenderScale = 1.0;
+        var small = new FrameSource { Width = _clip.Width / 2, Height = _clip.Height / 2, First = 0, Last = 5, Frame = real };
+        _inst.Faults.NullImage = null;
+        var src2 = new FrameSource
+        {
+            Width = _clip.Width, Height = _clip.Height, First = 0, Last = 5,
+            Frame = f => real(f),
+        };
+        _inst.SetSource(src2);
+        _inst.FrameOverrides[3] = small;
+        try
+        {
+            AssertClose(Render(_inst, 2), Reference.Render(_src, new RefSettings(), 2, f => f == 3), "frame 2 without neighbour 3");
+            Assert.That(OfxTestHost.MessagesFor(_inst.Handle), Has.Some.Matches<HostMessage>(m => m.Type == OfxMessageTypes.Warning && m.Text.Contains("bounds")));
+        }
+        finally
+        {
+            _inst.FrameOverrides.Clear();
+            _inst.SetSource(_src);
+        }
+        AssertHostHealthy();
+    }
+
     private void Do(Action inject, int status, string message, string? type = OfxMessageTypes.Error)
     {
         inject();

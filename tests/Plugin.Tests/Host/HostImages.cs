@@ -43,6 +43,7 @@ public static unsafe class HostImages
                 status = Ofx.Failed;
                 return null;
             }
+            if (inst.FrameOverrides.TryGetValue(frame, out var alt)) src = alt;
             img = MakeSource(src, frame, inst.Layout, inst.RenderScale, f.SourceDepthLie);
         }
         Live[img.Props.Handle] = img;

@@ -137,6 +137,8 @@ public sealed class HostFaults
     public string? FailParam;
     /// <summary>abort() returns 1 once it has been called this many times (0 = never).</summary>
     public int AbortAfterCalls;
+    /// <summary>clipGetRegionOfDefinition fails (an unconnected input in some hosts).</summary>
+    public bool FailRoD;
     public int AbortCalls;
 }
 
@@ -178,6 +180,8 @@ public sealed class HostInstance
     public HostFaults Faults { get; } = new();
     public RowLayout Layout { get; set; } = RowLayout.Packed;
     public double RenderScale { get; set; } = 1.0;
+    /// <summary>Source frames delivered from another source (other size) instead: fault injection.</summary>
+    public readonly ConcurrentDictionary<int, FrameSource> FrameOverrides = new();
     /// <summary>Every (clip, time) asked of clipGetImage.</summary>
     public readonly ConcurrentQueue<(string Clip, double Time)> Fetches = new();
     /// <summary>Output buffers by render time (the host owns them; one per concurrent render).</summary>

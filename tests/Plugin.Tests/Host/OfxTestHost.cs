@@ -478,6 +478,7 @@ public static unsafe class OfxTestHost
     {
         var c = HandleTable.Get<HostClip>(h.Value);
         if (c?.Owner == null) return Ofx.ErrBadHandle;
+        if (c.Owner.Faults.FailRoD) return Ofx.Failed;
         *rod = c.Owner.SourceRoD;
         return Ofx.OK;
     });
