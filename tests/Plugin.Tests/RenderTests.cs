@@ -81,8 +81,13 @@ public class RenderTests
         var s = new RefSettings { PatternLength = n, Method = "" };
         var inst = Create(src, s);
         var r = s with { Method = method };
+        // The plug-in is NativeAOT-compiled for baseline x86-64 while this process JITs for the CPU at hand, so
+        // vectorized engine code may sum in another order: allow 1e-3 relative here (test-merge is exact).
         for (int t = 0; t < clip.Frames; t++)
-            AssertClose(Render(inst, t), Reference.Render(src, r, t), $"frame {t}");
+        {
+            double e = Reference.MaxRelError(Render(inst, t), Reference.Render(src, r, t));
+            Assert.That(e, Is.LessThanOrEqualTo(1e-3), $"frame {t}: max relative error {e}");
+        }
         Hdr.Destroy(inst);
     }
 
