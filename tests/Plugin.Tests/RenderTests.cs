@@ -159,6 +159,46 @@ public class RenderTests
         AssertHostHealthy();
     }
 
+    [TestCase(OfxValues.BitDepthShort, 1 / 65535.0)]
+    [TestCase(OfxValues.BitDepthByte, 1 / 255.0)]
+    public void Integer_output_depths_are_quantized_not_garbled(string depth, double step)
+    {
+        var clip = new SyntheticClip { Frames = 3 };
+        var src = clip.Source();
+        var s = new RefSettings { Encoding = OutputEncodingKind.Pq };
+        var inst = Create(src, s);
+        int st = Hdr.Render(inst, 1, out var o, outDepth: depth);
+        using (o)
+        {
+            Assert.That(st, Is.EqualTo(Ofx.OK));
+            var exp = Reference.Render(src, s, 1).Select(v => Math.Clamp(v, 0f, 1f)).ToArray();
+            var got = o.ToArray();
+            for (int i = 0; i < got.Length; i++) Assert.That(got[i], Is.EqualTo(exp[i]).Within(step * 0.51 + 1e-6), $"sample {i}");
+        }
+        Hdr.Destroy(inst);
+    }
+
+    [Test]
+    public void A_host_without_mixed_depths_gets_float_on_both_clips()
+    {
+        var clip = new SyntheticClip { Frames = 2 };
+        var inst = Hdr.CreateInstance(OfxValues.ContextFilter, clip.Source(OfxValues.BitDepthByte));
+        OfxTestHost.HostProps.Define(OfxImageEffectProps.SupportsMultipleClipDepths, PropType.Int, 0);
+        try
+        {
+            Assert.That(Hdr.ClipPreferences(inst, out var prefs), Is.EqualTo(Ofx.OK));
+            Assert.That(prefs.GetString(OfxClipProps.DepthPrefix + "Source"), Is.EqualTo(OfxValues.BitDepthFloat));
+            Assert.That(prefs.GetString(OfxClipProps.DepthPrefix + "Output"), Is.EqualTo(OfxValues.BitDepthFloat));
+        }
+        finally
+        {
+            OfxTestHost.HostProps.Define(OfxImageEffectProps.SupportsMultipleClipDepths, PropType.Int, 1);
+        }
+        Assert.That(Hdr.ClipPreferences(inst, out var prefs2), Is.EqualTo(Ofx.OK));
+        Assert.That(prefs2.GetString(OfxClipProps.DepthPrefix + "Source"), Is.EqualTo(OfxValues.BitDepthByte), "left alone when the host can mix depths");
+        Hdr.Destroy(inst);
+    }
+
     [Test]
     public void Render_window_is_respected()
     {
