@@ -144,8 +144,9 @@ public sealed class HdrReconstructEffect : ImageEffect
         var range = _source.FrameRange;
         int first = (int)Math.Ceiling(range.Min - 1e-6), last = (int)Math.Floor(range.Max + 1e-6);
         int refFrame = (int)Math.Round(t);
-        if (refFrame < first || refFrame > last)
-            throw new OfxUserException($"frame {t} is outside the source clip's frame range [{range.Min}, {range.Max}].");
+        // A host whose Source frame range does not contain t (a retimed or offset clip) still gets asked for t:
+        // the reference is always fetched, and neighbours are clamped only when the range can be trusted.
+        bool rangeTrusted = refFrame >= first && refFrame <= last;
 
         // 1. Fetch and convert, one frame at a time; each host image is released as soon as it is copied.
         int count = 2 * s.Radius + 1;
@@ -160,7 +161,7 @@ public sealed class HdrReconstructEffect : ImageEffect
         {
             int k = pass == 0 ? refIndex : (pass <= refIndex ? pass - 1 : pass);
             int frame = refFrame + (k - refIndex);
-            if (frame < first || frame > last) continue; // clamped to the clip: a missing neighbour
+            if (rangeTrusted && (frame < first || frame > last)) continue; // clamped to the clip: a missing neighbour
             double ft = t + (k - refIndex);
             bool isRef = k == refIndex;
             using (var img = _source.TryGetImage(ft, out int st))

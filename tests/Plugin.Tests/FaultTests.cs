@@ -120,6 +120,22 @@ public class FaultTests
     }
 
     [Test]
+    public void Time_outside_the_reported_range_is_still_asked_of_the_host()
+    {
+        // The host reports a range without frame 2 but can deliver it (as an offset clip may): render succeeds.
+        _inst.Clips["Source"].Props.Dbl(OfxImageEffectProps.FrameRange, 3, 5);
+        try
+        {
+            AssertClose(Render(_inst, 2), Reference.Render(_src, new RefSettings(), 2), "frame 2 with an untrusted range");
+        }
+        finally
+        {
+            _inst.SetSource(_src);
+        }
+        AssertHostHealthy();
+    }
+
+    [Test]
     public void Time_outside_the_clip()
     {
         int st = Hdr.Render(_inst, 2, out var o);
@@ -130,7 +146,7 @@ public class FaultTests
         st = Hdr.Render(_inst, 2, out o);
         o.Dispose();
         Assert.That(st, Is.EqualTo(Ofx.Failed));
-        Assert.That(Errors(_inst).Select(m => m.Text), Has.Some.Contains("outside the source clip"));
+        Assert.That(Errors(_inst).Select(m => m.Text), Has.Some.Contains("could not fetch the source frame at 2"));
         _src.Last = 5;
         _inst.SetSource(_src);
         AssertHostHealthy();
