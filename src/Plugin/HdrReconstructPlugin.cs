@@ -1,0 +1,96 @@
+using HdrOfx.Engine.Reconstruction;
+using HdrOfx.Interop.Native;
+using HdrOfx.Interop.Support;
+using HdrOfx.Plugin.Testing;
+using P = HdrOfx.Plugin.HdrParams;
+
+namespace HdrOfx.Plugin;
+
+/// <summary>
+/// "HDR Reconstruct": descriptor-level behaviour (identity, labels, clips, parameters).
+/// The identifier and major version are fixed forever (DESIGN §7); see docs/plugin.md.
+/// </summary>
+public sealed class HdrReconstructPlugin : ImageEffectPlugin
+{
+    public const string Id = "org.hdrofx.HdrReconstruct";
+    public const string Grouping = "HdrOfx";
+    public const string Label = "HDR Reconstruct";
+
+    public override string Identifier => Id;
+    public override uint VersionMajor => 1;
+    public override uint VersionMinor => 0;
+
+    public override void OnLoad()
+    {
+        BuiltInMethods.EnsureRegistered();
+        TestMethods.RegisterIfRequested();
+        HdrReconstructEffect.Timings = Environment.GetEnvironmentVariable("HDROFX_TIMINGS") == "1";
+    }
+
+    /// <summary>The bundle directory (kOfxPluginPropFilePath), where Resources/models will be found (DESIGN §2.3).</summary>
+    public static string BundlePath { get; private set; } = "";
+
+    public override void Describe(EffectDescriptor effect)
+    {
+        var p = effect.Properties;
+        BundlePath = p.GetStringOr(OfxProps.PluginFilePath, "");
+        effect.Labels(Label, "HDR Recon", Label);
+        p.SetString(OfxImageEffectProps.PluginGrouping, Grouping);
+        p.TrySetString(OfxProps.PluginDescription,
+            "Rebuilds scene-linear HDR from footage shot with alternating exposures (2 or 3 per cycle).");
+        p.SetStrings(OfxImageEffectProps.SupportedContexts, [OfxValues.ContextFilter, OfxValues.ContextGeneral]);
+        p.SetStrings(OfxImageEffectProps.SupportedPixelDepths, [OfxValues.BitDepthFloat, OfxValues.BitDepthShort, OfxValues.BitDepthByte]);
+        p.SetInt(OfxImageEffectProps.SingleInstance, 0);
+        p.SetInt(OfxImageEffectProps.HostFrameThreading, 0);
+        p.SetString(OfxImageEffectProps.RenderThreadSafety, OfxValues.RenderFullySafe);
+        p.SetInt(OfxImageEffectProps.SupportsMultiResolution, 1);
+        // No tiles: alignment needs the whole frame. Hosts then give full images (Resolve never tiles).
+        p.SetInt(OfxImageEffectProps.SupportsTiles, 0);
+        p.SetInt(OfxImageEffectProps.TemporalClipAccess, 1);
+        p.SetInt(OfxImageEffectProps.SupportsMultipleClipDepths, 1);
+        p.SetInt(OfxImageEffectProps.SupportsMultipleClipPARs, 0);
+        p.TrySetInt(OfxImageEffectProps.FieldRenderTwiceAlways, 0);
+    }
+
+    public override void DescribeInContext(EffectDescriptor effect, string context)
+    {
+        effect.DefineClip(OfxValues.SimpleSourceClipName)
+            .Components(OfxValues.ComponentRGBA, OfxValues.ComponentRGB)
+            .TemporalAccess(true)
+            .SupportsTiles(false)
+            .Optional(false);
+        effect.DefineClip(OfxValues.OutputClipName)
+            .Components(OfxValues.ComponentRGBA)
+            .SupportsTiles(false);
+
+        var ps = effect.Params;
+        // Groups for hosts that show groups (Resolve, Natron), pages for those that show pages (Nuke ignores both).
+        ps.DefineGroup(P.GroupExposure, "Exposure pattern");
+        ps.DefineGroup(P.GroupReconstruction, "Reconstruction");
+        ps.DefineGroup(P.GroupOutput, "Output");
+
+        ps.DefineChoice(P.InputMode, P.InputModeLabel, P.InputModeHint, P.InputModeOptions, P.InputModeAlternating).Parent(P.GroupExposure);
+        ps.DefineChoice(P.Pattern, P.PatternLabel, P.PatternHint, P.PatternOptions, 0).Parent(P.GroupExposure);
+        for (int i = 0; i < 3; i++)
+            ps.DefineDouble(P.Ev[i], P.EvLabel[i], P.EvHint, P.EvDefault[i], P.EvMin, P.EvMax, P.EvDisplayMin, P.EvDisplayMax)
+                .Increment(0.1).Digits(2).Parent(P.GroupExposure);
+        ps.DefineInt(P.Phase, P.PhaseLabel, P.PhaseHint, 0, 0, 2, 0, 2).Parent(P.GroupExposure);
+        ps.DefineChoice(P.InputTransfer, P.InputTransferLabel, P.InputTransferHint, P.InputTransferOptions, 0).Parent(P.GroupExposure);
+
+        ps.DefineChoice(P.Method, P.MethodLabel, P.MethodHint, P.MethodOptions, 0).Parent(P.GroupReconstruction);
+        ps.DefineString(P.MethodOverride, "Method Override", "Advanced: name of a registered reconstruction method; empty uses Method.", "")
+            .Secret().Parent(P.GroupReconstruction);
+        ps.DefineInt(P.Radius, P.RadiusLabel, P.RadiusHint, 0, 0, P.RadiusMax, 0, P.RadiusMax).Parent(P.GroupReconstruction);
+
+        ps.DefineDouble(P.OutputExposure, P.OutputExposureLabel, P.OutputExposureHint, 0, -20, 20, -4, 4)
+            .Increment(0.1).Digits(2).Parent(P.GroupOutput);
+        ps.DefineChoice(P.OutputEncoding, P.OutputEncodingLabel, P.OutputEncodingHint, P.OutputEncodingOptions, 0).Parent(P.GroupOutput);
+        ps.DefineChoice(P.Diagnostic, P.DiagnosticLabel, P.DiagnosticHint, P.DiagnosticOptions, 0).Parent(P.GroupOutput);
+
+        ps.DefinePage(P.PageExposure, "Exposure", [P.InputMode, P.Pattern, P.Ev[0], P.Ev[1], P.Ev[2], P.Phase, P.InputTransfer]);
+        ps.DefinePage(P.PageReconstruction, "Reconstruction", [P.Method, P.Radius]);
+        ps.DefinePage(P.PageOutput, "Output", [P.OutputExposure, P.OutputEncoding, P.Diagnostic]);
+    }
+
+    public override ImageEffect CreateInstance(string context) => new HdrReconstructEffect();
+}

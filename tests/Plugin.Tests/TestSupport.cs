@@ -1,0 +1,68 @@
+using HdrOfx.Engine.Reconstruction;
+using HdrOfx.Interop.Native;
+using HdrOfx.Plugin.Testing;
+using HdrOfx.Plugin.Tests.Host;
+using NUnit.Framework;
+
+namespace HdrOfx.Plugin.Tests;
+
+/// <summary>Helpers shared by the plug-in tests: instances configured like a user would, renders to arrays.</summary>
+public static class TestSupport
+{
+    /// <summary>Tolerance for plug-in vs engine: |a − b| ≤ 1e-5 (1 + |b|). Both run the same float code, so in practice it is exact.</summary>
+    public const double Tolerance = 1e-5;
+
+    static TestSupport()
+    {
+        BuiltInMethods.EnsureRegistered();
+        TestMethods.Register();
+    }
+
+    public static LoadedPlugin Hdr => BundleFixture.Hdr;
+
+    public static HostInstance Create(FrameSource src, RefSettings s, string context = OfxValues.ContextFilter)
+    {
+        var inst = Hdr.CreateInstance(context, src);
+        Apply(inst, s);
+        Assert.That(Hdr.ClipPreferences(inst, out _), Is.EqualTo(Ofx.OK));
+        return inst;
+    }
+
+    public static void Apply(HostInstance inst, RefSettings s)
+    {
+        inst.Param(HdrParams.Pattern).SetValue(s.PatternLength == 3 ? 1 : 0);
+        inst.Param(HdrParams.Phase).SetValue(s.Phase);
+        inst.Param(HdrParams.Radius).SetValue(s.Radius);
+        inst.Param(HdrParams.InputTransfer).SetValue((int)s.Transfer);
+        inst.Param(HdrParams.MethodOverride).SetString(s.Method);
+        inst.Param(HdrParams.OutputExposure).SetValue(s.OutputExposure);
+        inst.Param(HdrParams.OutputEncoding).SetValue((int)s.Encoding);
+        inst.Param(HdrParams.Diagnostic).SetValue(s.Diagnostic);
+    }
+
+    /// <summary>Renders time t, asserts the status, returns RGBA (row 0 = y 0).</summary>
+    public static float[] Render(HostInstance inst, int t, int expectStatus = Ofx.OK)
+    {
+        int st = Hdr.Render(inst, t, out var output);
+        using (output)
+        {
+            Assert.That(st, Is.EqualTo(expectStatus), $"render({t}) status; messages: {string.Join(" | ", OfxTestHost.MessagesFor(inst.Handle).Select(m => m.Text))}");
+            return output.ToArray();
+        }
+    }
+
+    public static void AssertClose(float[] actual, float[] expected, string what)
+    {
+        double e = Reference.MaxRelError(actual, expected);
+        Assert.That(e, Is.LessThanOrEqualTo(Tolerance), $"{what}: max relative error {e}");
+    }
+
+    public static void AssertHostHealthy()
+    {
+        Assert.That(OfxTestHost.LiveImages, Is.EqualTo(0), "images not released");
+        Assert.That(OfxTestHost.HostErrors, Is.Empty, "host-side errors");
+    }
+
+    public static List<HostMessage> Errors(HostInstance inst) =>
+        OfxTestHost.MessagesFor(inst.Handle).Where(m => m.Type is OfxMessageTypes.Error or OfxMessageTypes.Fatal).ToList();
+}
