@@ -1,0 +1,235 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace HdrOfx.Engine.Tensors.Cpu;
+
+/// <summary>
+/// Maths of one elementwise op, scalar and 8-wide (TensorPrimitives style). The driver in
+/// <see cref="ElementwiseDriver"/> handles lengths, unrolling, tails and threads.
+/// Instance structs so a parameter (slope, exponent) can ride along; the JIT specializes each.
+/// </summary>
+internal interface IUnaryKernel
+{
+    float Invoke(float x);
+    Vector256<float> Invoke(Vector256<float> x);
+}
+
+/// <summary>Backward of an elementwise op: dx = dy * f'(x), optionally using y = f(x).</summary>
+internal interface IUnaryGradKernel
+{
+    float Invoke(float x, float y, float dy);
+    Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy);
+}
+
+internal static class VMath
+{
+    /// <summary>tanh(x) = 1 - 2/(e^{2x}+1); saturates correctly at ±inf (e^{2x} → inf or 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Tanh(Vector256<float> x)
+    {
+        var one = Vector256.Create(1f);
+        var xc = Vector256.Min(Vector256.Max(x, Vector256.Create(-20f)), Vector256.Create(20f));
+        var e = Vector256.Exp(xc + xc);
+        return one - Vector256.Create(2f) / (e + one);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sigmoid(Vector256<float> x)
+    {
+        var one = Vector256.Create(1f);
+        var xc = Vector256.Max(x, Vector256.Create(-88f));
+        return one / (one + Vector256.Exp(-xc));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-Math.Max(x, -88f)));
+
+    public const float GeluK = 0.7978845608028654f; // sqrt(2/pi)
+    public const float GeluC = 0.044715f;
+}
+
+internal struct IdentityOp : IUnaryKernel
+{
+    public float Invoke(float x) => x;
+    public Vector256<float> Invoke(Vector256<float> x) => x;
+}
+
+internal struct NegOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => -x;
+    public Vector256<float> Invoke(Vector256<float> x) => -x;
+    public float Invoke(float x, float y, float dy) => -dy;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => -dy;
+}
+
+internal struct AbsOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => MathF.Abs(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Abs(x);
+    // d|x|/dx = sign(x), 0 at 0
+    public float Invoke(float x, float y, float dy) => x > 0 ? dy : x < 0 ? -dy : 0f;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy)
+    {
+        var z = Vector256<float>.Zero;
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(x, z), dy, Vector256.ConditionalSelect(Vector256.LessThan(x, z), -dy, z));
+    }
+}
+
+internal struct SquareOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => x * x;
+    public Vector256<float> Invoke(Vector256<float> x) => x * x;
+    public float Invoke(float x, float y, float dy) => 2f * x * dy;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => Vector256.Create(2f) * x * dy;
+}
+
+internal struct SqrtOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => MathF.Sqrt(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Sqrt(x);
+    public float Invoke(float x, float y, float dy) => 0.5f * dy / y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => Vector256.Create(0.5f) * dy / y;
+}
+
+internal struct ExpOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => MathF.Exp(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Exp(x);
+    public float Invoke(float x, float y, float dy) => dy * y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => dy * y;
+}
+
+internal struct LogOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => MathF.Log(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Log(x);
+    public float Invoke(float x, float y, float dy) => dy / x;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => dy / x;
+}
+
+internal struct ReciprocalOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => 1f / x;
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Create(1f) / x;
+    public float Invoke(float x, float y, float dy) => -dy * y * y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => -dy * y * y;
+}
+
+internal struct ReluOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => x > 0 ? x : 0f;
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+    public float Invoke(float x, float y, float dy) => x > 0 ? dy : 0f;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy, Vector256<float>.Zero);
+}
+
+internal struct LeakyReluOp(float slope) : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => x > 0 ? x : slope * x;
+    public Vector256<float> Invoke(Vector256<float> x) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256.Create(slope) * x);
+    public float Invoke(float x, float y, float dy) => x > 0 ? dy : slope * dy;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy, Vector256.Create(slope) * dy);
+}
+
+/// <summary>GELU, tanh approximation (Hendrycks &amp; Gimpel 2016, Eq. in §2): 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
+internal struct GeluOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => 0.5f * x * (1f + MathF.Tanh(VMath.GeluK * (x + VMath.GeluC * x * x * x)));
+    public Vector256<float> Invoke(Vector256<float> x)
+    {
+        var u = Vector256.Create(VMath.GeluK) * (x + Vector256.Create(VMath.GeluC) * x * x * x);
+        return Vector256.Create(0.5f) * x * (Vector256.Create(1f) + VMath.Tanh(u));
+    }
+    // d/dx = 0.5(1+t) + 0.5x(1-t²)·k(1+3c x²)
+    public float Invoke(float x, float y, float dy)
+    {
+        float t = MathF.Tanh(VMath.GeluK * (x + VMath.GeluC * x * x * x));
+        return dy * (0.5f * (1f + t) + 0.5f * x * (1f - t * t) * VMath.GeluK * (1f + 3f * VMath.GeluC * x * x));
+    }
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy)
+    {
+        var one = Vector256.Create(1f); var half = Vector256.Create(0.5f);
+        var x2 = x * x;
+        var t = VMath.Tanh(Vector256.Create(VMath.GeluK) * (x + Vector256.Create(VMath.GeluC) * x2 * x));
+        var d = half * (one + t) + half * x * (one - t * t) * Vector256.Create(VMath.GeluK) * (one + Vector256.Create(3f * VMath.GeluC) * x2);
+        return dy * d;
+    }
+}
+
+internal struct SiluOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => x * VMath.Sigmoid(x);
+    public Vector256<float> Invoke(Vector256<float> x) => x * VMath.Sigmoid(x);
+    // d/dx = s(1 + x(1-s))
+    public float Invoke(float x, float y, float dy) { float s = VMath.Sigmoid(x); return dy * s * (1f + x * (1f - s)); }
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy)
+    {
+        var one = Vector256.Create(1f);
+        var s = VMath.Sigmoid(x);
+        return dy * s * (one + x * (one - s));
+    }
+}
+
+internal struct SigmoidOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => VMath.Sigmoid(x);
+    public Vector256<float> Invoke(Vector256<float> x) => VMath.Sigmoid(x);
+    public float Invoke(float x, float y, float dy) => dy * y * (1f - y);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => dy * y * (Vector256.Create(1f) - y);
+}
+
+internal struct TanhOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => MathF.Tanh(x);
+    public Vector256<float> Invoke(Vector256<float> x) => VMath.Tanh(x);
+    public float Invoke(float x, float y, float dy) => dy * (1f - y * y);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => dy * (Vector256.Create(1f) - y * y);
+}
+
+internal struct AddScalarOp(float a) : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => x + a;
+    public Vector256<float> Invoke(Vector256<float> x) => x + Vector256.Create(a);
+    public float Invoke(float x, float y, float dy) => dy;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => dy;
+}
+
+internal struct MulScalarOp(float a) : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => x * a;
+    public Vector256<float> Invoke(Vector256<float> x) => x * Vector256.Create(a);
+    public float Invoke(float x, float y, float dy) => dy * a;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => dy * Vector256.Create(a);
+}
+
+internal struct RSubScalarOp(float a) : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => a - x;
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Create(a) - x;
+    public float Invoke(float x, float y, float dy) => -dy;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => -dy;
+}
+
+/// <summary>x^p for a scalar exponent; vector path uses exp(p·log x), so x must be &gt; 0 unless p is 2 or 0.5.</summary>
+internal struct PowScalarOp(float p) : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => p == 2f ? x * x : p == 1f ? x : p == 0.5f ? MathF.Sqrt(x) : MathF.Pow(x, p);
+    public Vector256<float> Invoke(Vector256<float> x) =>
+        p == 2f ? x * x : p == 1f ? x : p == 0.5f ? Vector256.Sqrt(x) : Vector256.Exp(Vector256.Create(p) * Vector256.Log(x));
+    public float Invoke(float x, float y, float dy) => p == 2f ? 2f * x * dy : p == 1f ? dy : dy * p * MathF.Pow(x, p - 1f);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) =>
+        p == 2f ? Vector256.Create(2f) * x * dy : p == 1f ? dy
+        : dy * Vector256.Create(p) * Vector256.Exp(Vector256.Create(p - 1f) * Vector256.Log(x));
+}
+
+/// <summary>Charbonnier penalty sqrt(x² + ε²) (Charbonnier et al. 1994); <c>eps2</c> = ε².</summary>
+internal struct CharbonnierOp(float eps2) : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => MathF.Sqrt(x * x + eps2);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Sqrt(x * x + Vector256.Create(eps2));
+    public float Invoke(float x, float y, float dy) => dy * x / y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => dy * x / y;
+}
