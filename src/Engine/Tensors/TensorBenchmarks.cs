@@ -32,7 +32,7 @@ public static class TensorBenchmarks
     /// <summary>
     /// Reads the clock ("cpu MHz", the highest listed) and model from /proc/cpuinfo. FMA units per core is
     /// assumed 2 (Zen 2–4, Intel since Haswell); lanes are 8 because the kernels use 256-bit vectors
-    /// (1 and 1 when the scalar fallback is active).
+    /// (fallback kernels: see the switch below). The clock is what the OS reports; turbo can exceed it.
     /// </summary>
     public static Peak MachinePeak()
     {
@@ -50,8 +50,9 @@ public static class TensorBenchmarks
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
-        bool simd = Sgemm.IsAccelerated;
-        return new Peak(CpuParallel.MaxThreads, simd ? 2 : 1, simd ? 8 : 1, mhz / 1000.0, cpu);
+        // avx2-fma: 2 FMA pipes × 8 lanes; v128: a mul and an add pipe ≈ one FMA × 4 lanes; scalar: 1 × 1
+        var (units, lanes) = Sgemm.KernelName switch { "avx2-fma" => (2, 8), "v128" => (1, 4), _ => (1, 1) };
+        return new Peak(CpuParallel.MaxThreads, units, lanes, mhz / 1000.0, cpu);
     }
 
     private static (double best, int reps) Time(Action a, double minSeconds)
@@ -75,7 +76,7 @@ public static class TensorBenchmarks
         var a = new float[(long)m * k]; var b = new float[(long)k * n]; var c = new float[(long)m * n];
         rng.FillUniform(a, -1, 1); rng.FillUniform(b, -1, 1);
         var (t, reps) = Time(() => Sgemm.Run(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, false), minSeconds);
-        return new Result($"sgemm {m}x{n}x{k}", t, 2.0 * m * n * k / t / 1e9, $"best of {reps}, {CpuParallel.MaxThreads} threads, simd={Sgemm.IsAccelerated}");
+        return new Result($"sgemm {m}x{n}x{k}", t, 2.0 * m * n * k / t / 1e9, $"best of {reps}, {CpuParallel.MaxThreads} threads, simd={Sgemm.IsAccelerated} kernel={Sgemm.KernelName}");
     }
 
     /// <summary>conv2d forward, and forward+backward (input, weight and bias gradients), 3×3 pad 1.</summary>
@@ -104,6 +105,30 @@ public static class TensorBenchmarks
         {
             new Result($"conv2d fwd {shape}", tf, fwdFlops / tf / 1e9, $"best of {rf}"),
             new Result($"conv2d fwd+bwd {shape}", tb, 3 * fwdFlops / tb / 1e9, $"best of {rb}; {n * h * w / tb / 1e6:F2} Mpix/s"),
+        };
+    }
+
+    /// <summary>The three conv2d kernels timed separately (forward, input gradient, weight gradient), 3×3 pad 1.</summary>
+    public static Result[] Conv2dPhases(int n, int c, int h, int w, int o, int k = 3, double minSeconds = 0.5)
+    {
+        var rng = new Rng(3);
+        using var x = Tensor.Randn(rng, n, c, h, w);
+        using var wt = Tensor.Randn(rng, new[] { o, c, k, k }, 0.05f);
+        var p = Conv2dParams.Create(1, k / 2);
+        using var y = Tensor.Empty(n, o, h, w);
+        using var dx = Tensor.Empty(n, c, h, w);
+        using var dw = Tensor.Empty(o, c, k, k);
+        var be = Backends.Cpu;
+        double flops = 2.0 * n * o * h * w * c * k * k;
+        var (tf, _) = Time(() => be.Conv2d(x, wt, null, y, p), minSeconds);
+        var (ti, _) = Time(() => be.Conv2dBackwardInput(y, wt, dx, p), minSeconds);
+        var (tw, _) = Time(() => be.Conv2dBackwardWeight(x, y, dw, p), minSeconds);
+        string shape = $"{n}x{c}x{h}x{w} -> {o}, {k}x{k}";
+        return new[]
+        {
+            new Result($"conv2d kernel fwd {shape}", tf, flops / tf / 1e9, ""),
+            new Result($"conv2d kernel dX {shape}", ti, flops / ti / 1e9, ""),
+            new Result($"conv2d kernel dW {shape}", tw, flops / tw / 1e9, ""),
         };
     }
 
