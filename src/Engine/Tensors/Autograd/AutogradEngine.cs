@@ -47,7 +47,15 @@ internal static class AutogradEngine
                 {
                     var gi = gin[i];
                     var inp = node.Inputs[i];
-                    if (gi == null || !inp.RequiresGrad) continue;
+                    if (gi == null) continue;
+                    if (!inp.RequiresGrad)
+                    {
+                        // unused gradient: free it unless something else holds the same object
+                        bool shared = ReferenceEquals(gi, g);
+                        for (int j = 0; j < gin.Length && !shared; j++) shared = j != i && ReferenceEquals(gin[j], gi);
+                        if (!shared) gi.Dispose();
+                        continue;
+                    }
                     if (!gi.Shape.AsSpan().SequenceEqual(inp.Shape))
                         throw new InvalidOperationException($"backward of {node.Name}: gradient {i} has shape {Tensor.ShapeString(gi.Shape)}, input has {Tensor.ShapeString(inp.Shape)}");
                     // the same object may come back twice (or be g itself): give each holder its own reference
@@ -63,7 +71,7 @@ internal static class AutogradEngine
                     }
                     else grads[inp] = gi;
                 }
-                foreach (var gi in gin) gi?.Dispose();
+                // g may have been handed on (as a view) to an input; views hold their own storage reference
                 g.Dispose();
             }
         }

@@ -166,22 +166,34 @@ public static unsafe class Sgemm
     /// <summary>B panel [kc × nc] → slivers of NR columns, k-major inside a sliver (dst[s][k][j]), zero-padded.</summary>
     private static void PackB(int kc, int nc, float* B, int rsB, int csB, float* dst)
     {
+        if (csB == 1)
+        {
+            // rows of B are contiguous: read each row once, sequentially, scattering 16-float pieces to the slivers
+            int full = nc / NR;
+            long sliver = (long)kc * NR;
+            for (int k = 0; k < kc; k++)
+            {
+                float* s = B + (long)k * rsB;
+                float* d = dst + k * NR;
+                if (Vector256.IsHardwareAccelerated)
+                    for (int j = 0; j < full; j++, s += NR, d += sliver)
+                    {
+                        Vector256.Store(Vector256.Load(s), d);
+                        Vector256.Store(Vector256.Load(s + 8), d + 8);
+                    }
+                else
+                    for (int j = 0; j < full; j++, s += NR, d += sliver)
+                        for (int q = 0; q < NR; q++) d[q] = s[q];
+            }
+        }
         for (int j0 = 0; j0 < nc; j0 += NR)
         {
             int nr = Math.Min(NR, nc - j0);
             float* d = dst + (long)j0 * kc;
             if (nr == NR && csB == 1)
             {
-                for (int k = 0; k < kc; k++, d += NR)
-                {
-                    float* s = B + (long)k * rsB + j0;
-                    if (Vector256.IsHardwareAccelerated)
-                    {
-                        Vector256.Store(Vector256.Load(s), d);
-                        Vector256.Store(Vector256.Load(s + 8), d + 8);
-                    }
-                    else for (int j = 0; j < NR; j++) d[j] = s[j];
-                }
+                // handled below, row by row across all full slivers (sequential reads)
+                continue;
             }
             else if (nr == NR && rsB == 1)
             {
