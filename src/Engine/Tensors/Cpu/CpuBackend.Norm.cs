@@ -167,7 +167,7 @@ public sealed partial class CpuBackend
                 {
                     int r = Xo + bx + ch * S, ry = Yo + bx + ch * S;
                     float gm = G != null ? G[Go + ch] : 1f, bt = B != null ? B[Bo + ch] : 0f;
-                    for (int p = 0; p < pc; p++) Y[ry + p] = (X[r + p] - mu[p]) * rsv[p] * gm + bt;
+                    for (int p = 0; p < pc; p++) Y[ry + p] = (float)((X[r + p] - acc[p]) * rsv[p] * gm + bt); // μ in float64: x ≈ μ cancels exactly
                 }
             }
         }
