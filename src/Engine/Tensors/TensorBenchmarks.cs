@@ -107,6 +107,30 @@ public static class TensorBenchmarks
         };
     }
 
+    /// <summary>The three conv2d kernels timed separately (forward, input gradient, weight gradient), 3×3 pad 1.</summary>
+    public static Result[] Conv2dPhases(int n, int c, int h, int w, int o, int k = 3, double minSeconds = 0.5)
+    {
+        var rng = new Rng(3);
+        using var x = Tensor.Randn(rng, n, c, h, w);
+        using var wt = Tensor.Randn(rng, new[] { o, c, k, k }, 0.05f);
+        var p = Conv2dParams.Create(1, k / 2);
+        using var y = Tensor.Empty(n, o, h, w);
+        using var dx = Tensor.Empty(n, c, h, w);
+        using var dw = Tensor.Empty(o, c, k, k);
+        var be = Backends.Cpu;
+        double flops = 2.0 * n * o * h * w * c * k * k;
+        var (tf, _) = Time(() => be.Conv2d(x, wt, null, y, p), minSeconds);
+        var (ti, _) = Time(() => be.Conv2dBackwardInput(y, wt, dx, p), minSeconds);
+        var (tw, _) = Time(() => be.Conv2dBackwardWeight(x, y, dw, p), minSeconds);
+        string shape = $"{n}x{c}x{h}x{w} -> {o}, {k}x{k}";
+        return new[]
+        {
+            new Result($"conv2d kernel fwd {shape}", tf, flops / tf / 1e9, ""),
+            new Result($"conv2d kernel dX {shape}", ti, flops / ti / 1e9, ""),
+            new Result($"conv2d kernel dW {shape}", tw, flops / tw / 1e9, ""),
+        };
+    }
+
     /// <summary>The standard set recorded in docs/tensors.md.</summary>
     public static IReadOnlyList<Result> RunAll(Action<string>? log = null, double minSeconds = 1.0)
     {

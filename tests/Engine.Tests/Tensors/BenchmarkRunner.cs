@@ -18,3 +18,16 @@ public class BenchmarkRunner
         TestContext.Out.WriteLine(TensorBenchmarks.Gemm(64, 65536, 576));
     }
 }
+
+[Explicit("benchmark; run on demand")]
+public class ConvBenchmarkRunner
+{
+    [Test]
+    public void ConvOnly()
+    {
+        foreach (var r in TensorBenchmarks.Conv2dPhases(1, 64, 256, 256, 64, 3, 2.0)) TestContext.Out.WriteLine(r);
+        foreach (var r in TensorBenchmarks.Conv2dPhases(4, 32, 128, 128, 32, 3, 2.0)) TestContext.Out.WriteLine(r);
+        foreach (var r in TensorBenchmarks.Conv2d(1, 64, 256, 256, 64, 3, 0.5)) TestContext.Out.WriteLine(r);
+        foreach (var r in TensorBenchmarks.Conv2d(4, 32, 128, 128, 32, 3, 0.5)) TestContext.Out.WriteLine(r);
+    }
+}

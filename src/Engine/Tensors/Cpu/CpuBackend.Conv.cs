@@ -33,12 +33,13 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>col[k, t] = x[n, g·Cg + c, oh·sh − ph + i·dh, ow·sw − pw + j·dw] for pixels p0..p0+pc, k = (c·Kh + i)·Kw + j.</summary>
-    private static void Im2Col(in ConvGeom g, float[] x, int xOff, int n, int grp, int p0, int pc, float[] col)
+    private static void Im2Col(in ConvGeom g, float[] x, int xOff, int n, int grp, int p0, int pc, float[] col, int c0 = 0, int c1 = -1)
     {
         var P = g.P;
+        if (c1 < 0) c1 = g.Cg;
         int baseC = xOff + (n * g.C + grp * g.Cg) * g.H * g.W;
-        int k = 0;
-        for (int c = 0; c < g.Cg; c++)
+        int k = c0 * g.Kh * g.Kw;
+        for (int c = c0; c < c1; c++)
         for (int i = 0; i < g.Kh; i++)
         for (int j = 0; j < g.Kw; j++, k++)
         {
@@ -70,12 +71,13 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: dx[...] += col[k, t].</summary>
-    private static void Col2Im(in ConvGeom g, float[] col, int pc, int n, int grp, int p0, float[] dx, int dxOff)
+    private static void Col2Im(in ConvGeom g, float[] col, int pc, int n, int grp, int p0, float[] dx, int dxOff, int c0 = 0, int c1 = -1)
     {
         var P = g.P;
+        if (c1 < 0) c1 = g.Cg;
         int baseC = dxOff + (n * g.C + grp * g.Cg) * g.H * g.W;
-        int k = 0;
-        for (int c = 0; c < g.Cg; c++)
+        int k = c0 * g.Kh * g.Kw;
+        for (int c = c0; c < c1; c++)
         for (int i = 0; i < g.Kh; i++)
         for (int j = 0; j < g.Kw; j++, k++)
         {
@@ -99,15 +101,40 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <summary>im2col split over input channels (disjoint rows of col), for when there are fewer work items than threads.</summary>
+    private static void Im2ColParallel(in ConvGeom g, float[] x, int xOff, int n, int grp, int p0, int pc, float[] col, bool parallel)
+    {
+        if (!parallel || g.Cg < 2) { Im2Col(g, x, xOff, n, grp, p0, pc, col); return; }
+        CpuParallel.For(g.Cg, 1, new Im2ColBody(g, x, xOff, n, grp, p0, pc, col));
+    }
+
+    private readonly record struct Im2ColBody(ConvGeom G, float[] X, int Xo, int N, int Grp, int P0, int Pc, float[] Col) : IRangeBody
+    {
+        public void Run(int s, int e) => Im2Col(G, X, Xo, N, Grp, P0, Pc, Col, s, e);
+    }
+
+    /// <summary>col2im split over input channels: each channel's dx plane is written by one thread only.</summary>
+    private static void Col2ImParallel(in ConvGeom g, float[] col, int pc, int n, int grp, int p0, float[] dx, int dxOff, bool parallel)
+    {
+        if (!parallel || g.Cg < 2) { Col2Im(g, col, pc, n, grp, p0, dx, dxOff); return; }
+        CpuParallel.For(g.Cg, 1, new Col2ImBody(g, col, pc, n, grp, p0, dx, dxOff));
+    }
+
+    private readonly record struct Col2ImBody(ConvGeom G, float[] Col, int Pc, int N, int Grp, int P0, float[] Dx, int Dxo) : IRangeBody
+    {
+        public void Run(int s, int e) => Col2Im(G, Col, Pc, N, Grp, P0, Dx, Dxo, s, e);
+    }
+
     public void Conv2d(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dParams p)
     {
         var g = Geom(x, w, y, p);
-        int tasks = g.N * g.G * g.Tiles;
+        int tasks = g.N * g.G;
         bool outer = tasks >= CpuParallel.MaxThreads;
         var body = new ConvFwdBody(g, x.CpuArray, x.Offset, w.CpuArray, w.Offset, bias?.CpuArray, bias?.Offset ?? 0, y.CpuArray, y.Offset, outer ? 1 : 0);
         if (outer) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
     }
 
+    /// <summary>One (image, group): y[Og, Pix] = W_g[Og, Kc] · col[Kc, Pix] with col packed straight from x.</summary>
     private readonly record struct ConvFwdBody(ConvGeom G, float[] X, int Xo, float[] Wt, int Wo, float[]? B, int Bo, float[] Y, int Yo, int Threads) : IRangeBody
     {
         public void Run(int s, int e)
@@ -115,15 +142,120 @@ public sealed partial class CpuBackend
             var g = G;
             for (int t = s; t < e; t++)
             {
-                int tile = t % g.Tiles, ng = t / g.Tiles, grp = ng % g.G, n = ng / g.G;
-                int p0 = tile * g.Tile, pc = Math.Min(g.Tile, g.Pix - p0);
-                int yoff = Yo + (n * g.O + grp * g.Og) * g.Pix + p0;
+                int grp = t % g.G, n = t / g.G;
+                int yoff = Yo + (n * g.O + grp * g.Og) * g.Pix;
                 if (B != null)
-                    for (int o = 0; o < g.Og; o++) Y.AsSpan(yoff + o * g.Pix, pc).Fill(B[Bo + grp * g.Og + o]);
-                float[] bArr; int bOff, rsB;
-                if (g.Direct) { bArr = X; bOff = Xo + (n * g.C + grp * g.Cg) * g.Pix + p0; rsB = g.Pix; }
-                else { bArr = ColBuffer(g.Kc * pc); Im2Col(g, X, Xo, n, grp, p0, pc, bArr); bOff = 0; rsB = pc; }
-                Sgemm.Run(g.Og, pc, g.Kc, Wt, Wo + grp * g.Og * g.Kc, g.Kc, 1, bArr, bOff, rsB, 1, Y, yoff, g.Pix, B != null, Threads);
+                    for (int o = 0; o < g.Og; o++) Y.AsSpan(yoff + o * g.Pix, g.Pix).Fill(B[Bo + grp * g.Og + o]);
+                if (g.Direct)
+                    Sgemm.Run(g.Og, g.Pix, g.Kc, Wt, Wo + grp * g.Og * g.Kc, g.Kc, 1, X, Xo + (n * g.C + grp * g.Cg) * g.Pix, g.Pix, 1, Y, yoff, g.Pix, B != null, Threads);
+                else
+                    Sgemm.RunPacked(g.Og, g.Pix, g.Kc, Wt, Wo + grp * g.Og * g.Kc, g.Kc, 1, new Im2ColPack(g, X, Xo, n, grp, false), Y, yoff, g.Pix, B != null, Threads);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Implicit im2col: packs B panels straight from the image. Not transposed: B[k, p] = col[k, p] (forward).
+    /// Transposed: B[p, k] = col[k, p] (weight gradient, where pixels are the reduction dim).
+    /// </summary>
+    private readonly unsafe struct Im2ColPack(ConvGeom g, float[] x, int xOff, int n, int grp, bool transposed) : Sgemm.IPackB
+    {
+        public void Pack(int k0, int kc, int j0, int nc, float* dst)
+        {
+            fixed (float* px = x)
+            {
+                float* img = px + xOff + (long)(n * g.C + grp * g.Cg) * g.H * g.W;
+                if (!transposed) PackForward(img, k0, kc, j0, nc, dst);
+                else PackTransposed(img, k0, kc, j0, nc, dst);
+            }
+        }
+
+        // rows = column-matrix rows (c, i, j), columns = pixels
+        private void PackForward(float* img, int k0, int kc, int j0, int nc, float* dst)
+        {
+            var P = g.P;
+            int khw = g.Kh * g.Kw;
+            long sliver = (long)kc * Sgemm.NR;
+            int padded = (nc + Sgemm.NR - 1) / Sgemm.NR * Sgemm.NR;
+            for (int kk = 0; kk < kc; kk++)
+            {
+                int k = k0 + kk, c = k / khw, r = k - c * khw, i = r / g.Kw, j = r - i * g.Kw;
+                float* plane = img + (long)c * g.H * g.W;
+                float* drow = dst + kk * Sgemm.NR;
+                int p = j0, q = 0;
+                while (q < nc)
+                {
+                    int oh = p / g.Wo, ow = p - oh * g.Wo;
+                    int run = Math.Min(g.Wo - ow, nc - q);
+                    int ih = oh * P.StrideH - P.PadH + i * P.DilationH;
+                    if ((uint)ih >= (uint)g.H)
+                    {
+                        for (int t = 0; t < run; t++) drow[((q + t) >> 4) * sliver + ((q + t) & 15)] = 0f;
+                    }
+                    else
+                    {
+                        float* row = plane + (long)ih * g.W;
+                        int iw = ow * P.StrideW - P.PadW + j * P.DilationW;
+                        int t = 0;
+                        if (P.StrideW == 1)
+                        {
+                            // leading out-of-image columns, then the in-image stretch copied in pieces that stay
+                            // inside one 16-wide sliver row, then trailing out-of-image columns
+                            for (; t < run && iw < 0; t++, iw++) drow[((q + t) >> 4) * sliver + ((q + t) & 15)] = 0f;
+                            int inside = Math.Min(run - t, g.W - iw);
+                            int end = t + Math.Max(inside, 0);
+                            while (t < end)
+                            {
+                                int qq = q + t, lane = qq & 15, len = Math.Min(16 - lane, end - t);
+                                new ReadOnlySpan<float>(row + iw, len).CopyTo(new Span<float>(drow + (qq >> 4) * sliver + lane, len));
+                                t += len; iw += len;
+                            }
+                        }
+                        for (; t < run; t++, iw += P.StrideW)
+                            drow[((q + t) >> 4) * sliver + ((q + t) & 15)] = (uint)iw < (uint)g.W ? row[iw] : 0f;
+                    }
+                    q += run; p += run;
+                }
+                for (; q < padded; q++) drow[(q >> 4) * sliver + (q & 15)] = 0f;
+            }
+        }
+
+        // rows = pixels (k0..k0+kc), columns = column-matrix rows (c, i, j)
+        private void PackTransposed(float* img, int k0, int kc, int j0, int nc, float* dst)
+        {
+            var P = g.P;
+            int khw = g.Kh * g.Kw;
+            long sliver = (long)kc * Sgemm.NR;
+            int padded = (nc + Sgemm.NR - 1) / Sgemm.NR * Sgemm.NR;
+            for (int q = 0; q < padded; q++)
+            {
+                float* dcol = dst + (q >> 4) * sliver + (q & 15);
+                if (q >= nc)
+                {
+                    for (int kk = 0; kk < kc; kk++) dcol[kk * Sgemm.NR] = 0f;
+                    continue;
+                }
+                int k = j0 + q, c = k / khw, r = k - c * khw, i = r / g.Kw, j = r - i * g.Kw;
+                float* plane = img + (long)c * g.H * g.W;
+                int p = k0, kk2 = 0;
+                while (kk2 < kc)
+                {
+                    int oh = p / g.Wo, ow = p - oh * g.Wo;
+                    int run = Math.Min(g.Wo - ow, kc - kk2);
+                    int ih = oh * P.StrideH - P.PadH + i * P.DilationH;
+                    if ((uint)ih >= (uint)g.H)
+                    {
+                        for (int t = 0; t < run; t++) dcol[(kk2 + t) * Sgemm.NR] = 0f;
+                    }
+                    else
+                    {
+                        float* row = plane + (long)ih * g.W;
+                        int iw = ow * P.StrideW - P.PadW + j * P.DilationW;
+                        for (int t = 0; t < run; t++, iw += P.StrideW)
+                            dcol[(kk2 + t) * Sgemm.NR] = (uint)iw < (uint)g.W ? row[iw] : 0f;
+                    }
+                    kk2 += run; p += run;
+                }
             }
         }
     }
@@ -159,7 +291,7 @@ public sealed partial class CpuBackend
                     }
                     var col = ColBuffer(g.Kc * pc);
                     Sgemm.Run(g.Kc, pc, g.Og, Wt, Wo + grp * g.Og * g.Kc, 1, g.Kc, Dy, dyoff, g.Pix, 1, col, 0, pc, false, Threads);
-                    Col2Im(g, col, pc, n, grp, p0, Dx, Dxo);
+                    Col2ImParallel(g, col, pc, n, grp, p0, Dx, Dxo, Threads != 1);
                 }
             }
         }
@@ -169,31 +301,32 @@ public sealed partial class CpuBackend
     {
         var g = Geom(x, dw, dy, p);
         dw.Span.Clear();
-        int tasks = g.N * g.G * g.Tiles;
+        int tasks = g.N * g.G;
         int threads = Math.Min(CpuParallel.MaxThreads, tasks);
         var body = new ConvBwdWeightBody(g, x.CpuArray, x.Offset, dy.CpuArray, dy.Offset, dw.CpuArray, dw.Offset, dw.Numel, threads > 1 ? 1 : 0);
         if (threads > 1) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
     }
 
+    /// <summary>dW_g[Og, Kc] += dy[Og, Pix] · colᵀ[Pix, Kc], colᵀ packed straight from x; per-thread partial sums.</summary>
     private readonly record struct ConvBwdWeightBody(ConvGeom G, float[] X, int Xo, float[] Dy, int Dyo, float[] Dw, int Dwo, int DwLen, int Threads) : IRangeBody
     {
         public void Run(int s, int e)
         {
             var g = G;
-            // each thread accumulates into its own buffer, then adds it to dw under a lock
+            // with several threads each accumulates into its own buffer, then adds it to dw under a lock
             float[] acc = Threads == 0 ? Dw : TensorArena.RentFloat(DwLen);
             int accOff = Threads == 0 ? Dwo : 0;
             if (Threads != 0) Array.Clear(acc, 0, DwLen);
             for (int t = s; t < e; t++)
             {
-                int tile = t % g.Tiles, ng = t / g.Tiles, grp = ng % g.G, n = ng / g.G;
-                int p0 = tile * g.Tile, pc = Math.Min(g.Tile, g.Pix - p0);
-                int dyoff = Dyo + (n * g.O + grp * g.Og) * g.Pix + p0;
-                float[] bArr; int bOff, csB;
-                if (g.Direct) { bArr = X; bOff = Xo + (n * g.C + grp * g.Cg) * g.Pix + p0; csB = g.Pix; }
-                else { bArr = ColBuffer(g.Kc * pc); Im2Col(g, X, Xo, n, grp, p0, pc, bArr); bOff = 0; csB = pc; }
-                // dW_g[Og, Kc] += dy[Og, pc] · colᵀ[pc, Kc]
-                Sgemm.Run(g.Og, g.Kc, pc, Dy, dyoff, g.Pix, 1, bArr, bOff, 1, csB, acc, accOff + grp * g.Og * g.Kc, g.Kc, true, Threads);
+                int grp = t % g.G, n = t / g.G;
+                int dyoff = Dyo + (n * g.O + grp * g.Og) * g.Pix;
+                if (g.Direct)
+                    Sgemm.Run(g.Og, g.Kc, g.Pix, Dy, dyoff, g.Pix, 1, X, Xo + (n * g.C + grp * g.Cg) * g.Pix, 1, g.Pix,
+                        acc, accOff + grp * g.Og * g.Kc, g.Kc, true, Threads);
+                else
+                    Sgemm.RunPacked(g.Og, g.Kc, g.Pix, Dy, dyoff, g.Pix, 1, new Im2ColPack(g, X, Xo, n, grp, true),
+                        acc, accOff + grp * g.Og * g.Kc, g.Kc, true, Threads);
             }
             if (Threads != 0)
             {

@@ -15,6 +15,16 @@ namespace HdrOfx.Engine.Tensors.Cpu;
 /// </summary>
 public static unsafe class Sgemm
 {
+    /// <summary>
+    /// Packed-panel layout every <see cref="IPackB"/> writes: rows k0..k0+kc, columns j0..j0+nc of B, as
+    /// ⌈nc/16⌉ slivers of kc×16 floats (sliver s holds columns 16s..16s+15, k-major), zero-padded past nc.
+    /// Element (k0+kk, j0+q) goes to dst[(q/16)·kc·16 + kk·16 + q%16].
+    /// </summary>
+    public interface IPackB
+    {
+        void Pack(int k0, int kc, int j0, int nc, float* dst);
+    }
+
     public const int MR = 6, NR = 16, KC = 256, MC = 120, NC = 3072;
 
     [ThreadStatic] private static float[]? _packA, _packB;
@@ -38,45 +48,63 @@ public static unsafe class Sgemm
             if (!accumulate) for (int i = 0; i < M; i++) c.AsSpan(cOff + i * ldc, N).Clear();
             return;
         }
+        RunPacked(M, N, K, a, aOff, rsA, csA, new StridedB(b, bOff, rsB, csB), c, cOff, ldc, accumulate, threads);
+    }
+
+    /// <summary>
+    /// C (+)= A·B where B is produced panel by panel by <paramref name="packB"/> (implicit GEMM: e.g. conv2d packs
+    /// straight from the image, with no im2col buffer). Same threading and blocking as <see cref="Run"/>.
+    /// </summary>
+    internal static void RunPacked<TB>(int M, int N, int K, float[] a, int aOff, int rsA, int csA, TB packB,
+        float[] c, int cOff, int ldc, bool accumulate, int threads = 0) where TB : struct, IPackB
+    {
+        if (M <= 0 || N <= 0) return;
+        if (K <= 0)
+        {
+            if (!accumulate) for (int i = 0; i < M; i++) c.AsSpan(cOff + i * ldc, N).Clear();
+            return;
+        }
         if (threads <= 0) threads = CpuParallel.MaxThreads;
         long flops = 2L * M * N * K;
         threads = (int)Math.Min(threads, Math.Max(1, flops / (1L << 21))); // ≥ ~2 MFLOP per thread
         if (threads <= 1)
         {
-            fixed (float* pa = a, pb = b, pc = c)
-                Serial(M, N, K, pa + aOff, rsA, csA, pb + bOff, rsB, csB, pc + cOff, ldc, accumulate);
+            fixed (float* pa = a, pc = c)
+                Serial(M, N, K, pa + aOff, rsA, csA, packB, 0, pc + cOff, ldc, accumulate);
             return;
         }
         bool splitN = N >= threads * NR * 2 || N >= M;
         int units = splitN ? (N + NR - 1) / NR : (M + MR - 1) / MR;
         threads = Math.Min(threads, units);
-        var job = new Job(M, N, K, a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, accumulate, splitN, units, threads);
+        var job = new Job<TB>(M, N, K, a, aOff, rsA, csA, packB, c, cOff, ldc, accumulate, splitN, units, threads);
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.Run);
     }
 
-    private sealed class Job(int M, int N, int K, float[] a, int aOff, int rsA, int csA, float[] b, int bOff, int rsB, int csB,
-        float[] c, int cOff, int ldc, bool accumulate, bool splitN, int units, int threads)
+    private sealed class Job<TB>(int M, int N, int K, float[] a, int aOff, int rsA, int csA, TB packB,
+        float[] c, int cOff, int ldc, bool accumulate, bool splitN, int units, int threads) where TB : struct, IPackB
     {
         public void Run(int t)
         {
             int u0 = (int)((long)units * t / threads), u1 = (int)((long)units * (t + 1) / threads);
-            fixed (float* pa = a, pb = b, pc = c)
+            fixed (float* pa = a, pc = c)
             {
                 if (splitN)
                 {
                     int j0 = u0 * NR, j1 = Math.Min(N, u1 * NR);
-                    if (j1 > j0) Serial(M, j1 - j0, K, pa + aOff, rsA, csA, pb + bOff + (long)j0 * csB, rsB, csB, pc + cOff + j0, ldc, accumulate);
+                    if (j1 > j0) Serial(M, j1 - j0, K, pa + aOff, rsA, csA, packB, j0, pc + cOff + j0, ldc, accumulate);
                 }
                 else
                 {
                     int i0 = u0 * MR, i1 = Math.Min(M, u1 * MR);
-                    if (i1 > i0) Serial(i1 - i0, N, K, pa + aOff + (long)i0 * rsA, rsA, csA, pb + bOff, rsB, csB, pc + cOff + (long)i0 * ldc, ldc, accumulate);
+                    if (i1 > i0) Serial(i1 - i0, N, K, pa + aOff + (long)i0 * rsA, rsA, csA, packB, 0, pc + cOff + (long)i0 * ldc, ldc, accumulate);
                 }
             }
         }
     }
 
-    private static void Serial(int M, int N, int K, float* A, int rsA, int csA, float* B, int rsB, int csB, float* C, int ldc, bool accumulate)
+    /// <summary>One thread's GEMM over columns [jBase, jBase + N) of the logical B.</summary>
+    private static void Serial<TB>(int M, int N, int K, float* A, int rsA, int csA, TB packB, int jBase, float* C, int ldc, bool accumulate)
+        where TB : struct, IPackB
     {
         var bufA = _packA ??= GC.AllocateUninitializedArray<float>(MC * KC + 64, pinned: true);
         var bufB = _packB ??= GC.AllocateUninitializedArray<float>(KC * NC + 64, pinned: true);
@@ -94,7 +122,7 @@ public static unsafe class Sgemm
                 {
                     int kc = Math.Min(KC, K - pc);
                     bool add = accumulate || pc > 0;
-                    PackB(kc, nc, B + (long)pc * rsB + (long)jc * csB, rsB, csB, pB);
+                    packB.Pack(pc, kc, jBase + jc, nc, pB);
                     for (int ic = 0; ic < M; ic += MC)
                     {
                         int mc = Math.Min(MC, M - ic);
@@ -160,6 +188,15 @@ public static unsafe class Sgemm
                     for (int r = 0; r < MR; r++)
                         d[r] = r < mr ? A[(long)(i0 + r) * rsA + (long)k * csA] : 0f;
             }
+        }
+    }
+
+    /// <summary>B read through element strides from an array.</summary>
+    private readonly struct StridedB(float[] b, int off, int rs, int cs) : IPackB
+    {
+        public void Pack(int k0, int kc, int j0, int nc, float* dst)
+        {
+            fixed (float* pb = b) PackB(kc, nc, pb + off + (long)k0 * rs + (long)j0 * cs, rs, cs, dst);
         }
     }
 
