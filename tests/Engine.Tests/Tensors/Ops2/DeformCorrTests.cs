@@ -6,7 +6,7 @@ namespace HdrOfx.Engine.Tests.Tensors.Ops2;
 
 /// <summary>
 /// Patch correlation and modulated deformable convolution against float64 references.
-/// Tolerances (relative, floor 1e-3·max): correlation forward 1e-5, gradient 1e-4;
+/// Tolerances (relative, floor 1e-3·max): correlation forward 1e-4 (C-long fp32 dot products), gradient 1e-4;
 /// DCNv2 forward 1e-4 and gradient 1e-4 (C·kh·kw-long fp32 dot products through SGEMM).
 /// </summary>
 public class DeformCorrTests
@@ -39,7 +39,7 @@ public class DeformCorrTests
         var f2 = Randn(seed + 1, n, c, h, w);
         int d = 2 * r + 1;
         Check(t => Tensor.Correlation(t[0], t[1], r), a => CorrRef(a[0], a[1], n, c, h, w, r),
-            new[] { n, d * d, h, w }, new[] { f1, f2 }, 1e-5, 1e-4);
+            new[] { n, d * d, h, w }, new[] { f1, f2 }, 1e-4, 1e-4);
     }
 
     [Test]
