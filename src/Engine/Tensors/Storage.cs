@@ -17,6 +17,9 @@ public abstract class Storage
 
     public bool IsReleased => Volatile.Read(ref _refs) <= 0;
 
+    /// <summary>Live references (tensors and views) to this storage.</summary>
+    internal int RefCount => Volatile.Read(ref _refs);
+
     internal void AddRef()
     {
         if (Interlocked.Increment(ref _refs) <= 1)

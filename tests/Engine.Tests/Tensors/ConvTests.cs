@@ -29,6 +29,25 @@ public class ConvTests
             inputs, maxPerInput: 32).AssertWithin(1e-4, 1e-4); // forward: K = C·k² fp32 products (GEMM tolerance, see docs)
     }
 
+    // N, Cin, H, W, Cout, k, stride, pad, outputPadding, dilation, groups, bias
+    [TestCase(1, 2, 4, 4, 3, 3, 1, 0, 0, 1, 1, false)]
+    [TestCase(2, 4, 3, 5, 2, 3, 2, 1, 1, 1, 1, true)]
+    [TestCase(1, 3, 4, 4, 2, 4, 2, 1, 0, 1, 1, true)]   // the usual ×2 upsampler
+    [TestCase(1, 4, 3, 3, 6, 3, 2, 0, 0, 2, 2, true)]   // dilation, groups
+    [TestCase(2, 3, 5, 4, 3, 1, 1, 0, 0, 1, 1, false)]  // 1×1
+    public void ConvTranspose2dMatchesReferenceWithGradients(int n, int cin, int h, int w, int cout, int k, int s, int p, int op, int d, int groups, bool bias)
+    {
+        var rng = new Rng((ulong)(n * 7 + cin * 3 + k + s));
+        using var x = Tensor.Randn(rng, n, cin, h, w);
+        using var wt = Tensor.Randn(rng, new[] { cin, cout / groups, k, k }, 0.5f);
+        using var b = Tensor.Randn(rng, cout);
+        var inputs = bias ? new[] { x, wt, b } : new[] { x, wt };
+        GradCheck.Check(
+            t => Tensor.ConvTranspose2d(t[0], t[1], bias ? t[2] : null, s, p, op, d, groups),
+            r => Reference.ConvTranspose2d(r[0], r[1], bias ? r[2] : null, s, p, op, d, groups),
+            inputs, maxPerInput: 32).AssertWithin(1e-4, 1e-4);
+    }
+
     [Test]
     public void Conv2dLargeTiledMatchesReference()
     {

@@ -66,6 +66,11 @@ namespace HdrOfx.Engine.Tests.Tensors
             var cx = Tensor.Randn(rng, 2, 4, 9, 8); var cw = Tensor.Randn(rng, new[] { 6, 2, 3, 3 }, 0.5f); var cb = Tensor.Randn(rng, 6);
             Check("conv2d", () => GradCheck.Check(t => Tensor.Conv2d(t[0], t[1], t[2], 2, 1, 1, 2), r => Reference.Conv2d(r[0], r[1], r[2], 2, 2, 1, 1, 1, 1, 2), new[] { cx, cw, cb }, maxPerInput: 24), 1e-4, 1e-4);
 
+            var tx = Tensor.Randn(rng, 1, 4, 3, 5); var tw = Tensor.Randn(rng, new[] { 4, 3, 3, 3 }, 0.5f);
+            Check("conv_transpose2d", () => GradCheck.Check(t => Tensor.ConvTranspose2d(t[0], t[1], null, 2, 1, 1, 1, 2), r => Reference.ConvTranspose2d(r[0], r[1], null, 2, 1, 1, 1, 2), new[] { tx, tw }, maxPerInput: 24), 1e-4, 1e-4);
+            var l1 = Tensor.Randn(rng, 2, 3, 5); var l2 = Tensor.Randn(rng, 2, 3, 5);
+            Check("charbonnier", () => GradCheck.Check(t => Tensor.CharbonnierLoss(t[0], t[1]), r => new RefTensor(new[] { Reference.Mean(Reference.Binary(r[0], r[1], (u, v) => Math.Sqrt((u - v) * (u - v) + 1e-6))) }, Array.Empty<int>()), new[] { l1, l2 }), 1e-5, 1e-4);
+
             // SGEMM odd shapes, both layouts
             int[] sizes = { 1, 5, 17, 33, 130, 257 };
             foreach (int m in sizes)

@@ -146,6 +146,34 @@ public static class Reference
         return y;
     }
 
+    /// <summary>conv_transpose2d by its definition: every input pixel scatters w-weighted copies into the output.</summary>
+    public static RefTensor ConvTranspose2d(RefTensor x, RefTensor w, RefTensor? b, int s, int p, int op, int d, int groups)
+    {
+        int n = x.Shape[0], cin = x.Shape[1], h = x.Shape[2], wd = x.Shape[3];
+        int cog = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3], cig = cin / groups, cout = cog * groups;
+        int ho = (h - 1) * s - 2 * p + d * (kh - 1) + op + 1, wo = (wd - 1) * s - 2 * p + d * (kw - 1) + op + 1;
+        var y = new RefTensor(new[] { n, cout, ho, wo });
+        for (int ni = 0; ni < n; ni++)
+        {
+            if (b != null) for (int co = 0; co < cout; co++) for (int yy = 0; yy < ho; yy++) for (int xx = 0; xx < wo; xx++) y[ni, co, yy, xx] = b.Data[co];
+            for (int ci = 0; ci < cin; ci++)
+            {
+                int g = ci / cig;
+                for (int iy = 0; iy < h; iy++)
+                for (int ix = 0; ix < wd; ix++)
+                for (int co = 0; co < cog; co++)
+                for (int i = 0; i < kh; i++)
+                for (int j = 0; j < kw; j++)
+                {
+                    int oy = iy * s - p + i * d, ox = ix * s - p + j * d;
+                    if (oy < 0 || oy >= ho || ox < 0 || ox >= wo) continue;
+                    y[ni, g * cog + co, oy, ox] += x[ni, ci, iy, ix] * w[ci, co, i, j];
+                }
+            }
+        }
+        return y;
+    }
+
     public static RefTensor PixelShuffle(RefTensor x, int r)
     {
         int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3], oc = c / (r * r);

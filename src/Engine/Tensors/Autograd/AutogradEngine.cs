@@ -85,8 +85,12 @@ internal static class AutogradEngine
     {
         using (TensorScope.Suspend())
         {
-            // a fresh copy: leaf gradients are updated in place later, so they must not share storage
-            if (leaf.Grad == null) leaf.Grad = g.Clone();
+            // leaf gradients are updated in place later, so they must own their storage: take g over when
+            // nothing else references its storage (the common case), else copy
+            if (leaf.Grad == null)
+                leaf.Grad = g.IsContiguous && g.Offset == 0 && g.Storage.RefCount == 1 && g.Storage.Length == g.Numel
+                    ? g.MakeView(g.Shape, g.Strides, 0)
+                    : g.Clone();
             else
             {
                 leaf.Grad.AddInPlace(g);

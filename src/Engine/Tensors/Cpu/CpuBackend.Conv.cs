@@ -1,9 +1,11 @@
 namespace HdrOfx.Engine.Tensors.Cpu;
 
 /// <summary>
-/// conv2d as im2col + <see cref="Sgemm"/>, tiled over output pixels so the column buffer stays about
-/// 1 MiB (L2-sized) instead of K×H×W. A 1×1, stride-1, unpadded conv skips im2col (the input already is
-/// the column matrix). Work items are (image, group, pixel tile).
+/// conv2d on <see cref="Sgemm"/>. Forward and weight gradient are implicit GEMMs: the B panels are packed straight
+/// from the image (<see cref="Im2ColPack"/>), so no column matrix is ever stored. The input gradient computes
+/// column tiles (~1 MiB, L2-sized) with a GEMM and scatters them back with col2im. A 1×1, stride-1, unpadded conv
+/// uses the image itself as the column matrix. Work items are (image, group): one per thread when there are enough,
+/// else the GEMM (and col2im, split by channel) is threaded.
 /// </summary>
 public sealed partial class CpuBackend
 {
@@ -32,45 +34,7 @@ public sealed partial class CpuBackend
         return c;
     }
 
-    /// <summary>col[k, t] = x[n, g·Cg + c, oh·sh − ph + i·dh, ow·sw − pw + j·dw] for pixels p0..p0+pc, k = (c·Kh + i)·Kw + j.</summary>
-    private static void Im2Col(in ConvGeom g, float[] x, int xOff, int n, int grp, int p0, int pc, float[] col, int c0 = 0, int c1 = -1)
-    {
-        var P = g.P;
-        if (c1 < 0) c1 = g.Cg;
-        int baseC = xOff + (n * g.C + grp * g.Cg) * g.H * g.W;
-        int k = c0 * g.Kh * g.Kw;
-        for (int c = c0; c < c1; c++)
-        for (int i = 0; i < g.Kh; i++)
-        for (int j = 0; j < g.Kw; j++, k++)
-        {
-            int dst = k * pc;
-            int plane = baseC + c * g.H * g.W;
-            int p = p0, end = p0 + pc;
-            while (p < end)
-            {
-                int oh = p / g.Wo, ow = p - oh * g.Wo;
-                int run = Math.Min(g.Wo - ow, end - p);
-                int ih = oh * P.StrideH - P.PadH + i * P.DilationH;
-                if ((uint)ih >= (uint)g.H)
-                {
-                    Array.Clear(col, dst, run);
-                }
-                else
-                {
-                    int row = plane + ih * g.W;
-                    int iw = ow * P.StrideW - P.PadW + j * P.DilationW;
-                    if (P.StrideW == 1 && iw >= 0 && iw + run <= g.W)
-                        Array.Copy(x, row + iw, col, dst, run);
-                    else
-                        for (int t = 0; t < run; t++, iw += P.StrideW)
-                            col[dst + t] = (uint)iw < (uint)g.W ? x[row + iw] : 0f;
-                }
-                dst += run; p += run;
-            }
-        }
-    }
-
-    /// <summary>The adjoint of <see cref="Im2Col"/>: dx[...] += col[k, t].</summary>
+    /// <summary>The adjoint of im2col: dx[n, g·Cg + c, oh·sh − ph + i·dh, ow·sw − pw + j·dw] += col[(c·Kh + i)·Kw + j, t].</summary>
     private static void Col2Im(in ConvGeom g, float[] col, int pc, int n, int grp, int p0, float[] dx, int dxOff, int c0 = 0, int c1 = -1)
     {
         var P = g.P;
@@ -99,18 +63,6 @@ public sealed partial class CpuBackend
                 src += run; p += run;
             }
         }
-    }
-
-    /// <summary>im2col split over input channels (disjoint rows of col), for when there are fewer work items than threads.</summary>
-    private static void Im2ColParallel(in ConvGeom g, float[] x, int xOff, int n, int grp, int p0, int pc, float[] col, bool parallel)
-    {
-        if (!parallel || g.Cg < 2) { Im2Col(g, x, xOff, n, grp, p0, pc, col); return; }
-        CpuParallel.For(g.Cg, 1, new Im2ColBody(g, x, xOff, n, grp, p0, pc, col));
-    }
-
-    private readonly record struct Im2ColBody(ConvGeom G, float[] X, int Xo, int N, int Grp, int P0, int Pc, float[] Col) : IRangeBody
-    {
-        public void Run(int s, int e) => Im2Col(G, X, Xo, N, Grp, P0, Pc, Col, s, e);
     }
 
     /// <summary>col2im split over input channels: each channel's dx plane is written by one thread only.</summary>
