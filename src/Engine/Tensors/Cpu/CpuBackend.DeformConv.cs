@@ -73,47 +73,54 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>The adjoint of <see cref="DeformIm2Col"/> for dcol: accumulates into dx, doffset and dmask of image n (any may be null).</summary>
+    /// <summary>
+    /// Where <see cref="DeformCol2Im"/> accumulates the offset and mask gradients: element (channel ch, tile pixel t)
+    /// goes to Base + ch·ChanStride + PixBase + t (the global [N, 2GK | GK, Pix] arrays, or a chunk-local [2GK | GK, pc] buffer).
+    /// </summary>
+    private readonly record struct DcnGradTarget(float[]? Arr, int Base, int ChanStride, int PixBase);
+
+    /// <summary>
+    /// The adjoint of <see cref="DeformIm2Col"/> for dcol over channels [c0, c1) of image n: dx (direct, each channel
+    /// owns its plane), Δp and Δm into their targets. Any array may be null.
+    /// </summary>
     private static void DeformCol2Im(in DcnGeom g, float[] dcol, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc,
-        float[]? dx, int dxo, float[]? doff, int doo, float[]? dmsk, int dmo)
+        int c0, int c1, float[]? dx, int dxo, DcnGradTarget doff, DcnGradTarget dmsk)
     {
         var P = g.P;
-        int plane = g.H * g.W, K = g.K, H = g.H, W = g.W;
-        for (int c = 0; c < g.C; c++)
+        int plane = g.H * g.W, K = g.K, H = g.H, W = g.W, G = P.DeformGroups;
+        for (int c = c0; c < c1; c++)
         {
             int grp = c / g.Cg;
             int xb = xo + (n * g.C + c) * plane, dxb = dxo + (n * g.C + c) * plane;
             for (int k = 0; k < K; k++)
             {
                 int i = k / g.Kw, j = k % g.Kw;
-                int orel = (n * 2 * P.DeformGroups * K + grp * 2 * K + 2 * k) * g.Pix;
-                int mrel = (n * P.DeformGroups * K + grp * K + k) * g.Pix;
+                int och = grp * 2 * K + 2 * k, mch = grp * K + k;
+                int ob = oo + (n * 2 * G * K + och) * g.Pix, mb = mo + (n * G * K + mch) * g.Pix;
+                int dob = doff.Base + och * doff.ChanStride + doff.PixBase, dmb = dmsk.Base + mch * dmsk.ChanStride + dmsk.PixBase;
                 int src = (c * K + k) * pc;
                 for (int t = 0; t < pc; t++)
                 {
                     float gc = dcol[src + t];
                     if (gc == 0f) continue;
                     int p = p0 + t, oh = p / g.Wo, ow = p - oh * g.Wo;
-                    float hs = oh * P.StrideH - P.PadH + i * P.DilationH + off[oo + orel + p];
-                    float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[oo + orel + g.Pix + p];
+                    float hs = oh * P.StrideH - P.PadH + i * P.DilationH + off[ob + p];
+                    float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[ob + g.Pix + p];
                     if (!(hs > -1f && hs < H && ws > -1f && ws < W)) continue;
-                    float m = msk[mo + mrel + p];
+                    float m = msk[mb + p];
                     int h0 = (int)MathF.Floor(hs), w0 = (int)MathF.Floor(ws);
                     float lh = hs - h0, lw = ws - w0;
                     bool vh0 = h0 >= 0, vh1 = h0 + 1 < H, vw0 = w0 >= 0, vw1 = w0 + 1 < W;
                     int r0 = h0 * W, r1 = r0 + W;
                     float x00 = vh0 && vw0 ? x[xb + r0 + w0] : 0f, x01 = vh0 && vw1 ? x[xb + r0 + w0 + 1] : 0f;
                     float x10 = vh1 && vw0 ? x[xb + r1 + w0] : 0f, x11 = vh1 && vw1 ? x[xb + r1 + w0 + 1] : 0f;
-                    if (dmsk != null)
-                    {
-                        float v = (1 - lh) * ((1 - lw) * x00 + lw * x01) + lh * ((1 - lw) * x10 + lw * x11);
-                        dmsk[dmo + mrel + p] += gc * v;
-                    }
+                    if (dmsk.Arr != null)
+                        dmsk.Arr[dmb + t] += gc * ((1 - lh) * ((1 - lw) * x00 + lw * x01) + lh * ((1 - lw) * x10 + lw * x11));
                     float gm = gc * m;
-                    if (doff != null)
+                    if (doff.Arr != null)
                     {
-                        doff[doo + orel + p] += gm * ((1 - lw) * (x10 - x00) + lw * (x11 - x01));
-                        doff[doo + orel + g.Pix + p] += gm * ((1 - lh) * (x01 - x00) + lh * (x11 - x10));
+                        doff.Arr[dob + t] += gm * ((1 - lw) * (x10 - x00) + lw * (x11 - x01));
+                        doff.Arr[dob + doff.ChanStride + t] += gm * ((1 - lh) * (x01 - x00) + lh * (x11 - x10));
                     }
                     if (dx != null)
                     {
@@ -123,6 +130,63 @@ public sealed partial class CpuBackend
                         if (vh1 && vw1) dx[dxb + r1 + w0 + 1] += gm * lh * lw;
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="DeformCol2Im"/> for one tile of image n, split over channel chunks on all threads (used when there are
+    /// fewer images than threads). dx planes are disjoint per channel; Δp and Δm, shared by the channels of a group,
+    /// go to chunk-local buffers that are then added in chunk order (deterministic).
+    /// </summary>
+    private static void DeformCol2ImParallel(in DcnGeom g, float[] dcol, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc,
+        float[]? dx, int dxo, float[]? doff, int doo, float[]? dmsk, int dmo)
+    {
+        int chunks = Math.Min(CpuParallel.MaxThreads, g.C);
+        int gk = g.P.DeformGroups * g.K;
+        if (chunks <= 1 || (long)g.Kc * pc < 32768)
+        {
+            DeformCol2Im(g, dcol, x, xo, off, oo, msk, mo, n, p0, pc, 0, g.C, dx, dxo,
+                new DcnGradTarget(doff, doo + n * 2 * gk * g.Pix, g.Pix, p0), new DcnGradTarget(dmsk, dmo + n * gk * g.Pix, g.Pix, p0));
+            return;
+        }
+        int per = 3 * gk * pc; // [2GK, pc] offsets then [GK, pc] mask
+        var buf = TensorArena.RentFloat(chunks * per);
+        try
+        {
+            Array.Clear(buf, 0, chunks * per);
+            CpuParallel.For(chunks, 1, new DcnCol2ImBody(g, dcol, x, xo, off, oo, msk, mo, n, p0, pc, dx, dxo, doff != null, dmsk != null, buf, per, chunks));
+            for (int ck = 0; ck < chunks; ck++)
+            {
+                int b = ck * per;
+                if (doff != null)
+                    for (int ch = 0; ch < 2 * gk; ch++)
+                    {
+                        var d = doff.AsSpan(doo + (n * 2 * gk + ch) * g.Pix + p0, pc);
+                        ElementwiseDriver.BinarySpan(new AddOp(), d, buf.AsSpan(b + ch * pc, pc), d);
+                    }
+                if (dmsk != null)
+                    for (int ch = 0; ch < gk; ch++)
+                    {
+                        var d = dmsk.AsSpan(dmo + (n * gk + ch) * g.Pix + p0, pc);
+                        ElementwiseDriver.BinarySpan(new AddOp(), d, buf.AsSpan(b + (2 * gk + ch) * pc, pc), d);
+                    }
+            }
+        }
+        finally { TensorArena.Return(buf); }
+    }
+
+    private readonly record struct DcnCol2ImBody(DcnGeom G, float[] Dcol, float[] X, int Xo, float[] Off, int Oo, float[] M, int Mo, int N, int P0, int Pc,
+        float[]? Dx, int Dxo, bool WantOff, bool WantMask, float[] Buf, int Per, int Chunks) : IRangeBody
+    {
+        public void Run(int s, int e)
+        {
+            int gk = G.P.DeformGroups * G.K;
+            for (int ck = s; ck < e; ck++)
+            {
+                int c0 = (int)((long)G.C * ck / Chunks), c1 = (int)((long)G.C * (ck + 1) / Chunks);
+                DeformCol2Im(G, Dcol, X, Xo, Off, Oo, M, Mo, N, P0, Pc, c0, c1, Dx, Dxo,
+                    new DcnGradTarget(WantOff ? Buf : null, ck * Per, Pc, 0), new DcnGradTarget(WantMask ? Buf : null, ck * Per + 2 * gk * Pc, Pc, 0));
             }
         }
     }
@@ -212,7 +276,13 @@ public sealed partial class CpuBackend
                     if (Dx == null && DOff == null && DM == null) continue;
                     // dcol[Kc, pc] = Wᵀ[Kc, O] · dy[O, pc]
                     Sgemm.Run(g.Kc, pc, g.O, Wt, Wo, 1, g.Kc, Dy, dyoff, g.Pix, 1, col, 0, pc, false, Threads);
-                    DeformCol2Im(g, col, X, Xo, Off, Oo, M, Mo, n, p0, pc, Dx, Dxo, DOff, DOo, DM, DMo);
+                    if (Threads == 1)
+                    {
+                        int gk = g.P.DeformGroups * g.K;
+                        DeformCol2Im(g, col, X, Xo, Off, Oo, M, Mo, n, p0, pc, 0, g.C, Dx, Dxo,
+                            new DcnGradTarget(DOff, DOo + n * 2 * gk * g.Pix, g.Pix, p0), new DcnGradTarget(DM, DMo + n * gk * g.Pix, g.Pix, p0));
+                    }
+                    else DeformCol2ImParallel(g, col, X, Xo, Off, Oo, M, Mo, n, p0, pc, Dx, Dxo, DOff, DOo, DM, DMo);
                 }
             }
         }

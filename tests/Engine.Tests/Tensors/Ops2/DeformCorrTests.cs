@@ -7,7 +7,7 @@ namespace HdrOfx.Engine.Tests.Tensors.Ops2;
 /// <summary>
 /// Patch correlation and modulated deformable convolution against float64 references.
 /// Tolerances (relative, floor 1e-3·max): correlation forward 1e-4 (C-long fp32 dot products), gradient 1e-4;
-/// DCNv2 forward 1e-4 and gradient 1e-4 (C·kh·kw-long fp32 dot products through SGEMM).
+/// DCNv2 forward 1e-4 (1e-3 on the 22×22 case, see there) and gradient 1e-4 (C·kh·kw-long fp32 dot products through SGEMM).
 /// </summary>
 public class DeformCorrTests
 {
@@ -89,7 +89,10 @@ public class DeformCorrTests
     [TestCase(1, 2, 7, 7, 2, 3, 2, 1, 1, 1, false, 22UL)]
     [TestCase(2, 3, 6, 6, 4, 3, 1, 2, 2, 3, true, 23UL)]
     [TestCase(1, 2, 5, 4, 3, 1, 1, 0, 1, 1, true, 24UL)]
-    public void DeformConv2d_MatchesReference_AndGradients(int n, int c, int h, int w, int o, int k, int s, int p, int dil, int g, bool withBias, ulong seed)
+    // one image with Kc·pixels ≥ 32768 takes the channel-parallel col2im; at 22 px the fp32 sampling coordinates
+    // (ulp 2e-6) and 72-term sums put the forward near cancelling outputs at ~7e-6 abs, so 1e-3 rel there
+    [TestCase(1, 8, 22, 22, 4, 3, 1, 1, 1, 2, true, 25UL, 1e-3)]
+    public void DeformConv2d_MatchesReference_AndGradients(int n, int c, int h, int w, int o, int k, int s, int p, int dil, int g, bool withBias, ulong seed, double fwdTol = 1e-4)
     {
         int ho = (h + 2 * p - dil * (k - 1) - 1) / s + 1, wo = (w + 2 * p - dil * (k - 1) - 1) / s + 1;
         var x = Randn(seed, n, c, h, w);
@@ -100,7 +103,7 @@ public class DeformCorrTests
         var inputs = withBias ? new[] { x, off, m, wt, b } : new[] { x, off, m, wt };
         Check(t => Tensor.DeformConv2d(t[0], t[1], t[2], t[3], withBias ? t[4] : null, s, p, dil, g),
             a => DcnRef(a[0], a[1], a[2], a[3], withBias ? a[4] : null, n, c, h, w, o, k, k, s, p, dil, g),
-            new[] { n, o, ho, wo }, inputs, 1e-4, 1e-4, maxPerInput: 96);
+            new[] { n, o, ho, wo }, inputs, fwdTol, 1e-4, maxPerInput: h * w > 100 ? 40 : 96);
     }
 
     [Test]
