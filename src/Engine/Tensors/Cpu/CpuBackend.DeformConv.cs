@@ -23,6 +23,16 @@ public sealed partial class CpuBackend
         public int Tiles => (Pix + Tile - 1) / Tile;
     }
 
+    [ThreadStatic] private static float[]? _dcnCol;
+
+    /// <summary>This thread's column buffer (grown on demand, never shrunk: no allocation after warm-up).</summary>
+    private static float[] DcnColBuffer(int n)
+    {
+        var c = _dcnCol;
+        if (c == null || c.Length < n) _dcnCol = c = GC.AllocateUninitializedArray<float>(Math.Max(n, 1 << 16));
+        return c;
+    }
+
     private static DcnGeom DcnGeometry(Tensor x, Tensor w, Tensor y, DeformConv2dParams p) =>
         new(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], w.Shape[0], w.Shape[2], w.Shape[3], y.Shape[2], y.Shape[3], p);
 
@@ -214,7 +224,7 @@ public sealed partial class CpuBackend
                 int yoff = Yo + n * g.O * g.Pix + p0;
                 if (B != null)
                     for (int o = 0; o < g.O; o++) Y.AsSpan(yoff + o * g.Pix, pc).Fill(B[Bo + o]);
-                var col = ColBuffer(g.Kc * pc);
+                var col = DcnColBuffer(g.Kc * pc);
                 DeformIm2Col(g, X, Xo, Off, Oo, M, Mo, n, p0, pc, col);
                 Sgemm.Run(g.O, pc, g.Kc, Wt, Wo, g.Kc, 1, col, 0, pc, 1, Y, yoff, g.Pix, B != null, Threads);
             }
@@ -266,7 +276,7 @@ public sealed partial class CpuBackend
                 {
                     int p0 = tile * g.Tile, pc = Math.Min(g.Tile, g.Pix - p0);
                     int dyoff = Dyo + n * g.O * g.Pix + p0;
-                    var col = ColBuffer(g.Kc * pc);
+                    var col = DcnColBuffer(g.Kc * pc);
                     if (acc != null)
                     {
                         DeformIm2Col(g, X, Xo, Off, Oo, M, Mo, n, p0, pc, col);
