@@ -28,7 +28,7 @@ public readonly record struct Conv2dParams(int StrideH, int StrideW, int PadH, i
 /// from the tensors; any tensor argument named <c>y</c>/<c>dx</c>/... is an output and is contiguous F32
 /// unless stated. A CUDA backend implements the same interface (DESIGN §6).
 /// </summary>
-public interface IBackend
+public partial interface IBackend
 {
     Device Device { get; }
 

@@ -84,6 +84,7 @@ namespace HdrOfx.Engine.Tests.Tensors
                 catch (Exception e) { log.WriteLine("FAIL " + e.Message); failures++; }
             }
             log.WriteLine($"sgemm shapes checked; failures={failures}");
+            failures += Ops2.VisionFallbackChecks.Run(log);
             log.WriteLine(failures == 0 ? "SELFTEST PASSED" : "SELFTEST FAILED");
             return failures;
         }

@@ -1,0 +1,312 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace HdrOfx.Engine.Tensors.Cpu;
+
+/// <summary>
+/// Group norm (Wu &amp; He 2018) and layer norm over channels. Statistics accumulate in float64 (two passes:
+/// mean, then Σ(x−μ)²), so the fp32 result is within a few ulp of a float64 reference.
+/// Backward, with x̂ = (x−μ)·rstd and g = dy·γ over one normalized set of L elements:
+/// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)); dγ = Σ dy·x̂; dβ = Σ dy.
+/// Parameter gradients are summed per fixed chunk and the chunks added in order, so results do not depend on
+/// thread timing.
+/// </summary>
+public sealed partial class CpuBackend
+{
+    // ------------------------------------------------------------------ group norm
+
+    public void GroupNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor y, Tensor mean, Tensor rstd, int groups, float eps)
+    {
+        int n = x.Shape[0], c = x.Shape[1], s = x.Numel / Math.Max(1, n * c);
+        var body = new GroupNormFwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, beta?.CpuArray, beta?.Offset ?? 0,
+            y.CpuArray, y.Offset, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset, c, s, groups, eps);
+        CpuParallel.For(n * groups, Math.Max(1, 16384 / Math.Max(1, c / groups * s)), body);
+    }
+
+    private readonly record struct GroupNormFwd(float[] X, int Xo, float[]? G, int Go, float[]? B, int Bo, float[] Y, int Yo,
+        float[] M, int Mo, float[] R, int Ro, int C, int S, int Groups, float Eps) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            int cg = C / Groups, len = cg * S;
+            for (int seg = start; seg < end; seg++)
+            {
+                int o = seg * len, grp = seg % Groups;
+                double mu = SumRowDouble(X, Xo + o, 1, len) / len;
+                double v = SumSqDevDouble(X, Xo + o, len, mu) / len;
+                float rs = (float)(1.0 / Math.Sqrt(v + Eps));
+                M[Mo + seg] = (float)mu; R[Ro + seg] = rs;
+                for (int ci = 0; ci < cg; ci++)
+                {
+                    int ch = grp * cg + ci;
+                    float a = rs * (G != null ? G[Go + ch] : 1f);
+                    float b = (B != null ? B[Bo + ch] : 0f) - (float)mu * a;
+                    AxpbSpan(X.AsSpan(Xo + o + ci * S, S), Y.AsSpan(Yo + o + ci * S, S), a, b);
+                }
+            }
+        }
+    }
+
+    public void GroupNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor? dgamma, Tensor? dbeta, int groups)
+    {
+        int n = x.Shape[0], c = x.Shape[1], s = x.Numel / Math.Max(1, n * c);
+        int segs = n * groups;
+        int chunks = Math.Max(1, Math.Min(CpuParallel.MaxThreads, segs));
+        var partial = ArrayPool<double>.Shared.Rent(chunks * 2 * c);
+        try
+        {
+            Array.Clear(partial, 0, chunks * 2 * c);
+            var body = new GroupNormBwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset,
+                dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset, partial, c, s, groups, segs, chunks);
+            CpuParallel.For(chunks, 1, body);
+            ReduceParamGrads(partial, chunks, c, dgamma, dbeta);
+        }
+        finally { ArrayPool<double>.Shared.Return(partial); }
+    }
+
+    /// <summary>dγ = Σ over chunks of partial[t, 0, c], dβ of partial[t, 1, c], added in chunk order.</summary>
+    private static void ReduceParamGrads(double[] partial, int chunks, int c, Tensor? dgamma, Tensor? dbeta)
+    {
+        for (int ch = 0; ch < c; ch++)
+        {
+            double sg = 0, sb = 0;
+            for (int t = 0; t < chunks; t++) { sg += partial[t * 2 * c + ch]; sb += partial[t * 2 * c + c + ch]; }
+            if (dgamma != null) dgamma.CpuArray[dgamma.Offset + ch] = (float)sg;
+            if (dbeta != null) dbeta.CpuArray[dbeta.Offset + ch] = (float)sb;
+        }
+    }
+
+    private readonly record struct GroupNormBwd(float[] X, int Xo, float[]? G, int Go, float[] M, int Mo, float[] R, int Ro,
+        float[] Dy, int Dyo, float[] Dx, int Dxo, double[] Partial, int C, int S, int Groups, int Segs, int Chunks) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            int cg = C / Groups, len = cg * S;
+            Span<double> sdy = cg <= 256 ? stackalloc double[cg] : new double[cg];
+            Span<double> sdyx = cg <= 256 ? stackalloc double[cg] : new double[cg];
+            for (int t = start; t < end; t++)
+            {
+                int pg = t * 2 * C;
+                int s0 = (int)((long)Segs * t / Chunks), s1 = (int)((long)Segs * (t + 1) / Chunks);
+                for (int seg = s0; seg < s1; seg++)
+                {
+                    int o = seg * len, grp = seg % Groups;
+                    double mu = M[Mo + seg], rs = R[Ro + seg];
+                    double sumG = 0, sumGx = 0; // Σ g and Σ g·x̂ over the group
+                    for (int ci = 0; ci < cg; ci++)
+                    {
+                        int ch = grp * cg + ci;
+                        DotSums(Dy, Dyo + o + ci * S, X, Xo + o + ci * S, S, out double a, out double b);
+                        sdy[ci] = a; sdyx[ci] = b;
+                        double gm = G != null ? G[Go + ch] : 1.0;
+                        double xs = rs * (b - mu * a); // Σ dy·x̂
+                        sumG += gm * a; sumGx += gm * xs;
+                        Partial[pg + ch] += xs;
+                        Partial[pg + C + ch] += a;
+                    }
+                    double m1 = sumG / len, m2 = sumGx / len;
+                    // dx = γ·rstd·dy + x·(−rstd²·m2) + (−rstd·m1 + μ·rstd²·m2)
+                    float bx = (float)(-rs * rs * m2), cst = (float)(-rs * m1 + mu * rs * rs * m2);
+                    for (int ci = 0; ci < cg; ci++)
+                    {
+                        int ch = grp * cg + ci;
+                        float a = (float)(rs * (G != null ? G[Go + ch] : 1.0));
+                        Axpbypc(Dy.AsSpan(Dyo + o + ci * S, S), X.AsSpan(Xo + o + ci * S, S), Dx.AsSpan(Dxo + o + ci * S, S), a, bx, cst);
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ layer norm over channels (NCHW)
+
+    private const int ChannelNormBlock = 256;
+
+    public void ChannelNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor y, Tensor mean, Tensor rstd, float eps)
+    {
+        int n = x.Shape[0], c = x.Shape[1], s = x.Numel / Math.Max(1, n * c);
+        int blocks = (s + ChannelNormBlock - 1) / ChannelNormBlock;
+        var body = new ChannelNormFwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, beta?.CpuArray, beta?.Offset ?? 0,
+            y.CpuArray, y.Offset, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset, c, s, blocks, eps);
+        CpuParallel.For(n * blocks, Math.Max(1, 64 / Math.Max(1, c)), body);
+    }
+
+    private readonly record struct ChannelNormFwd(float[] X, int Xo, float[]? G, int Go, float[]? B, int Bo, float[] Y, int Yo,
+        float[] M, int Mo, float[] R, int Ro, int C, int S, int Blocks, float Eps) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            Span<double> acc = stackalloc double[ChannelNormBlock];
+            Span<float> mu = stackalloc float[ChannelNormBlock];
+            Span<float> rsv = stackalloc float[ChannelNormBlock];
+            Span<double> v = stackalloc double[ChannelNormBlock];
+            for (int t = start; t < end; t++)
+            {
+                int n = t / Blocks, p0 = (t % Blocks) * ChannelNormBlock, pc = Math.Min(ChannelNormBlock, S - p0);
+                int bx = n * C * S + p0;
+                acc.Clear();
+                for (int ch = 0; ch < C; ch++)
+                {
+                    int r = Xo + bx + ch * S;
+                    for (int p = 0; p < pc; p++) acc[p] += X[r + p];
+                }
+                for (int p = 0; p < pc; p++) { mu[p] = (float)(acc[p] / C); acc[p] /= C; }
+                v.Clear();
+                for (int ch = 0; ch < C; ch++)
+                {
+                    int r = Xo + bx + ch * S;
+                    for (int p = 0; p < pc; p++) { double d = X[r + p] - acc[p]; v[p] += d * d; }
+                }
+                for (int p = 0; p < pc; p++)
+                {
+                    rsv[p] = (float)(1.0 / Math.Sqrt(v[p] / C + Eps));
+                    M[Mo + n * S + p0 + p] = mu[p]; R[Ro + n * S + p0 + p] = rsv[p];
+                }
+                for (int ch = 0; ch < C; ch++)
+                {
+                    int r = Xo + bx + ch * S, ry = Yo + bx + ch * S;
+                    float gm = G != null ? G[Go + ch] : 1f, bt = B != null ? B[Bo + ch] : 0f;
+                    for (int p = 0; p < pc; p++) Y[ry + p] = (float)((X[r + p] - acc[p]) * rsv[p] * gm + bt); // μ in float64: x ≈ μ cancels exactly
+                }
+            }
+        }
+    }
+
+    public void ChannelNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor? dgamma, Tensor? dbeta)
+    {
+        int n = x.Shape[0], c = x.Shape[1], s = x.Numel / Math.Max(1, n * c);
+        int blocks = (s + ChannelNormBlock - 1) / ChannelNormBlock;
+        int tasks = n * blocks;
+        int chunks = Math.Max(1, Math.Min(CpuParallel.MaxThreads, tasks));
+        var partial = ArrayPool<double>.Shared.Rent(chunks * 2 * c);
+        try
+        {
+            Array.Clear(partial, 0, chunks * 2 * c);
+            var body = new ChannelNormBwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset,
+                dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset, partial, c, s, blocks, tasks, chunks);
+            CpuParallel.For(chunks, 1, body);
+            ReduceParamGrads(partial, chunks, c, dgamma, dbeta);
+        }
+        finally { ArrayPool<double>.Shared.Return(partial); }
+    }
+
+    private readonly record struct ChannelNormBwd(float[] X, int Xo, float[]? G, int Go, float[] M, int Mo, float[] R, int Ro,
+        float[] Dy, int Dyo, float[] Dx, int Dxo, double[] Partial, int C, int S, int Blocks, int Tasks, int Chunks) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            Span<double> m1 = stackalloc double[ChannelNormBlock];
+            Span<double> m2 = stackalloc double[ChannelNormBlock];
+            for (int ck = start; ck < end; ck++)
+            {
+                int pg = ck * 2 * C;
+                int t0 = (int)((long)Tasks * ck / Chunks), t1 = (int)((long)Tasks * (ck + 1) / Chunks);
+                for (int t = t0; t < t1; t++)
+                {
+                    int n = t / Blocks, p0 = (t % Blocks) * ChannelNormBlock, pc = Math.Min(ChannelNormBlock, S - p0);
+                    int bx = n * C * S + p0, bs = n * S + p0;
+                    m1.Clear(); m2.Clear();
+                    for (int ch = 0; ch < C; ch++)
+                    {
+                        int r = bx + ch * S;
+                        double gm = G != null ? G[Go + ch] : 1.0;
+                        double sx = 0, sd = 0;
+                        for (int p = 0; p < pc; p++)
+                        {
+                            double d = Dy[Dyo + r + p];
+                            double xh = (X[Xo + r + p] - M[Mo + bs + p]) * (double)R[Ro + bs + p];
+                            m1[p] += gm * d; m2[p] += gm * d * xh;
+                            sx += d * xh; sd += d;
+                        }
+                        Partial[pg + ch] += sx; Partial[pg + C + ch] += sd;
+                    }
+                    for (int ch = 0; ch < C; ch++)
+                    {
+                        int r = bx + ch * S;
+                        double gm = G != null ? G[Go + ch] : 1.0;
+                        for (int p = 0; p < pc; p++)
+                        {
+                            double rs = R[Ro + bs + p];
+                            double xh = (X[Xo + r + p] - M[Mo + bs + p]) * rs;
+                            Dx[Dxo + r + p] = (float)(rs * (gm * Dy[Dyo + r + p] - m1[p] / C - xh * m2[p] / C));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ small span helpers
+
+    /// <summary>Σ (x − mu)² in float64.</summary>
+    internal static double SumSqDevDouble(float[] x, int o, int n, double mu)
+    {
+        double s = 0;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            ref float p = ref x[o];
+            var m = Vector256.Create(mu);
+            var acc = Vector256<double>.Zero;
+            for (; i <= n - 8; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref p, (nuint)i));
+                lo -= m; hi -= m;
+                acc += lo * lo + hi * hi;
+            }
+            s = Vector256.Sum(acc);
+        }
+        for (; i < n; i++) { double d = x[o + i] - mu; s += d * d; }
+        return s;
+    }
+
+    /// <summary>a = Σ dy, b = Σ dy·x in float64.</summary>
+    internal static void DotSums(float[] dy, int dyo, float[] x, int xo, int n, out double a, out double b)
+    {
+        double sa = 0, sb = 0;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            ref float pd = ref dy[dyo];
+            ref float px = ref x[xo];
+            var va = Vector256<double>.Zero; var vb = Vector256<double>.Zero;
+            for (; i <= n - 8; i += 8)
+            {
+                var (dl, dh) = Vector256.Widen(Vector256.LoadUnsafe(ref pd, (nuint)i));
+                var (xl, xh) = Vector256.Widen(Vector256.LoadUnsafe(ref px, (nuint)i));
+                va += dl + dh; vb += dl * xl + dh * xh;
+            }
+            sa = Vector256.Sum(va); sb = Vector256.Sum(vb);
+        }
+        for (; i < n; i++) { sa += dy[dyo + i]; sb += (double)dy[dyo + i] * x[xo + i]; }
+        a = sa; b = sb;
+    }
+
+    /// <summary>y = a·x + b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AxpbSpan(ReadOnlySpan<float> x, Span<float> y, float a, float b)
+    {
+        int i = 0, n = x.Length;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var va = Vector256.Create(a); var vb = Vector256.Create(b);
+            for (; i <= n - 8; i += 8)
+                (Vector256.Create(x.Slice(i, 8)) * va + vb).CopyTo(y.Slice(i, 8));
+        }
+        for (; i < n; i++) y[i] = x[i] * a + b;
+    }
+
+    /// <summary>z = a·u + b·v + c.</summary>
+    internal static void Axpbypc(ReadOnlySpan<float> u, ReadOnlySpan<float> v, Span<float> z, float a, float b, float c)
+    {
+        int i = 0, n = u.Length;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var va = Vector256.Create(a); var vb = Vector256.Create(b); var vc = Vector256.Create(c);
+            for (; i <= n - 8; i += 8)
+                (Vector256.Create(u.Slice(i, 8)) * va + Vector256.Create(v.Slice(i, 8)) * vb + vc).CopyTo(z.Slice(i, 8));
+        }
+        for (; i < n; i++) z[i] = u[i] * a + v[i] * b + c;
+    }
+}
