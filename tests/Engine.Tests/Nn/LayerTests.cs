@@ -241,4 +241,25 @@ public class LayerTests
         using var _ = GradMode.NoGrad();
         Assert.That(m.Forward(NnTestUtil.Randn(rng, 1, 8, 64, 64)).Shape, Is.EqualTo(new[] { 1, 8, 64, 64 }));
     }
+
+    [Test]
+    public void DeformableConvBlockStartsAsHalfAPlainConvAndHasGradients()
+    {
+        var rng = new Rng(19);
+        using var m = new DeformableConvBlock(4, 3, 3, rng);
+        var x = NnTestUtil.Randn(rng, 2, 4, 5, 5);
+        using (GradMode.NoGrad())
+        {
+            // zero offsets and σ(0) = ½ masks: exactly conv(x, W/2) + b
+            var y = m.Forward(x).ToArray();
+            var w2 = m.Weight.MulScalar(0.5f);
+            var reference = Tensor.Conv2d(x, w2, m.Bias, padding: 1).ToArray();
+            for (int i = 0; i < y.Length; i++) Assert.That(y[i], Is.EqualTo(reference[i]).Within(1e-5), $"y[{i}]");
+        }
+        // move the offset conv off zero so offsets and masks vary. Bilinear sampling has kinks at integer positions,
+        // so keep the fractional offsets inside (0.2, 0.8) where finite differences are valid
+        Init.Normal(m.ConvOffset.Weight, rng, 0, 0.01f);
+        Init.Uniform(m.ConvOffset.Bias!, rng, 0.35f, 0.65f);
+        NnTestUtil.CheckGradients(m, xs => m.Forward(xs[0], xs[1]), new[] { x, NnTestUtil.Randn(rng, 2, 4, 5, 5) }, perTensor: 8, h: 2e-3);
+    }
 }

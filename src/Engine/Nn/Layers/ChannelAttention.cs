@@ -30,11 +30,10 @@ public sealed class ChannelAttention : Module
         if (x.Rank != 4 || x.Shape[1] != Channels) throw new ArgumentException($"ChannelAttention({Channels}): input {Tensor.ShapeString(x.Shape)} is not [B, {Channels}, H, W]");
         int b = x.Shape[0], h = x.Shape[2], w = x.Shape[3], ch = Channels / Heads;
         var qkv = _dw.Forward(_qkv.Forward(x)).Chunk(3, 1);
-        var q = Functional.L2Normalize(qkv[0].Reshape(b, Heads, ch, h * w), -1);
-        var k = Functional.L2Normalize(qkv[1].Reshape(b, Heads, ch, h * w), -1);
+        var q = qkv[0].Reshape(b, Heads, ch, h * w);
+        var k = qkv[1].Reshape(b, Heads, ch, h * w);
         var v = qkv[2].Reshape(b, Heads, ch, h * w);
-        var attn = (Tensor.MatMul(q, k.Transpose(-2, -1)) * Temperature).Softmax(-1); // [B, heads, ch, ch]
-        var o = Tensor.MatMul(attn, v).Reshape(b, Channels, h, w);
+        var o = Tensor.ChannelAttention(q, k, v, Temperature).Reshape(b, Channels, h, w); // attention map [B, heads, ch, ch]
         return _out.Forward(o);
     }
 
