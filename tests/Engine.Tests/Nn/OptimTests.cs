@@ -165,4 +165,44 @@ public class OptimTests
         using var warm = new Ema(m, decay: 0.999, warmup: true);
         Assert.That(warm.CurrentDecay, Is.EqualTo(0.1).Within(1e-12));
     }
+
+    [Test]
+    public void AdamWStateRoundTripResumesExactly()
+    {
+        string dir = Path.Combine(TestContext.CurrentContext.WorkDirectory, "optim-state");
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, "adamw.safetensors");
+        var rng = new Rng(21);
+        var x = TensorScope.Detach(Tensor.Randn(rng, 8, 4));
+        var y = TensorScope.Detach(Tensor.Randn(rng, 8, 2));
+        void Steps(Linear l, AdamW o, int n)
+        {
+            for (int i = 0; i < n; i++)
+                using (new TensorScope()) { Tensor.MseLoss(l.Forward(x), y).Backward(); o.Step(); l.ZeroGrad(); }
+        }
+        // run A: 6 steps straight
+        using var a = new Linear(4, 2, new Rng(1));
+        var optA = new AdamW(a.NamedParameters(), lr: 0.01);
+        Steps(a, optA, 6);
+        // run B: 3 steps, save model + optimizer, restore into fresh objects, 3 more
+        using var b = new Linear(4, 2, new Rng(1));
+        var optB = new AdamW(b.NamedParameters(), lr: 0.01);
+        Steps(b, optB, 3);
+        string model = Path.Combine(dir, "model.safetensors");
+        Safetensors.Save(b, model);
+        optB.SaveState(path);
+        using var c = new Linear(4, 2, new Rng(2));
+        Safetensors.Load(c, model);
+        var optC = new AdamW(c.NamedParameters(), lr: 0.01);
+        optC.LoadState(path);
+        Assert.That(optC.StepCount, Is.EqualTo(3));
+        Steps(c, optC, 3);
+        Assert.That(c.Weight.ToArray().Select(BitConverter.SingleToInt32Bits), Is.EqualTo(a.Weight.ToArray().Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(c.Bias!.ToArray().Select(BitConverter.SingleToInt32Bits), Is.EqualTo(a.Bias!.ToArray().Select(BitConverter.SingleToInt32Bits)));
+        // a different model's optimizer state is refused with the names
+        using var d = new Linear(4, 3, new Rng(3));
+        var optD = new AdamW(d.NamedParameters());
+        var ex = Assert.Throws<StateDictMismatchException>(() => optD.LoadState(path))!;
+        Assert.That(ex.Message, Does.Contain("exp_avg.weight: expected F32 [3, 4], found F32 [2, 4]"));
+    }
 }

@@ -105,5 +105,70 @@ public sealed class AdamW : IDisposable
         throw new KeyNotFoundException($"AdamW: no parameter named '{name}'");
     }
 
+    /// <summary>
+    /// Saves the moments ("exp_avg.NAME", "exp_avg_sq.NAME", F32) and the step count and hyper-parameters (metadata)
+    /// to a safetensors file, so training can resume exactly.
+    /// </summary>
+    public void SaveState(string path)
+    {
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        try
+        {
+            foreach (var e in _entries)
+            {
+                tensors.Add(new("exp_avg." + e.Name, TensorScope.Detach(Tensor.FromSpan(e.M, e.Param.Shape))));
+                tensors.Add(new("exp_avg_sq." + e.Name, TensorScope.Detach(Tensor.FromSpan(e.V, e.Param.Shape))));
+            }
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            var meta = new Dictionary<string, string>
+            {
+                ["optimizer"] = "AdamW",
+                ["step"] = StepCount.ToString(inv),
+                ["lr"] = LearningRate.ToString("R", inv),
+                ["betas"] = $"{Beta1.ToString("R", inv)},{Beta2.ToString("R", inv)}",
+                ["eps"] = Eps.ToString("R", inv),
+                ["weight_decay"] = WeightDecay.ToString("R", inv),
+            };
+            Safetensors.Save(path, tensors, DType.F32, meta);
+        }
+        finally
+        {
+            foreach (var (_, t) in tensors) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Restores what <see cref="SaveState"/> wrote. Every parameter's moments must be present with its shape, and no
+    /// others (same rules and messages as a strict <see cref="Module.LoadStateDict"/>); nothing changes on failure.
+    /// The learning rate is not restored (the schedule sets it).
+    /// </summary>
+    public void LoadState(string path)
+    {
+        using var f = Safetensors.Load(path);
+        if (!f.Metadata.TryGetValue("optimizer", out var kind) || kind != "AdamW" || !f.Metadata.TryGetValue("step", out var stepText)
+            || !long.TryParse(stepText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long step))
+            throw new InvalidDataException($"optimizer state '{path}': metadata lacks optimizer=AdamW and an integer step");
+        var missing = new List<string>();
+        var shapes = new List<string>();
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in _entries)
+            foreach (var key in new[] { "exp_avg." + e.Name, "exp_avg_sq." + e.Name })
+            {
+                expected.Add(key);
+                if (!f.Tensors.TryGetValue(key, out var t)) missing.Add(key);
+                else if (t.DType != DType.F32 || !t.Shape.AsSpan().SequenceEqual(e.Param.Shape))
+                    shapes.Add($"{key}: expected F32 {Tensor.ShapeString(e.Param.Shape)}, found {t.DType} {Tensor.ShapeString(t.Shape)}");
+            }
+        var unexpected = f.Tensors.Keys.Where(k => !expected.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0 || shapes.Count > 0)
+            throw new StateDictMismatchException("AdamW", path, missing, unexpected, shapes, strict: true);
+        foreach (var e in _entries)
+        {
+            f["exp_avg." + e.Name].Span.CopyTo(e.M);
+            f["exp_avg_sq." + e.Name].Span.CopyTo(e.V);
+        }
+        StepCount = step;
+    }
+
     public void Dispose() { }
 }
