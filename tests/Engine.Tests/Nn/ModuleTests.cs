@@ -162,4 +162,26 @@ public class ModuleTests
         double var = w.Select(v => (double)v * v).Average();
         Assert.That(var, Is.EqualTo(bound * bound / 3.0).Within(15).Percent);
     }
+
+    [Test]
+    public void FrozenSubNetworkGetsNoGradientAndDoesNotMove()
+    {
+        var rng = new Rng(8);
+        using var net = new SmallUNet(3, 3, 4, rng);
+        var enc0 = net.NamedChildren().First(c => c.Key == "enc0").Value;
+        enc0.RequiresGrad(false);
+        var frozen = enc0.Parameters().Select(p => p.ToArray()).ToArray();
+        var other = net.StateDict()["out.weight"].ToArray();
+        var opt = new AdamW(net.NamedParameters(), lr: 1e-2);
+        var x = TensorScope.Detach(Tensor.Randn(rng, 1, 3, 8, 8));
+        using (new TensorScope())
+        {
+            Tensor.MseLoss(net.Forward(x), x).Backward();
+            Assert.That(enc0.Parameters().All(p => p.Grad == null), Is.True);
+            opt.Step();
+            net.ZeroGrad();
+        }
+        Assert.That(enc0.Parameters().Select(p => p.ToArray()), Is.EqualTo(frozen));
+        Assert.That(net.StateDict()["out.weight"].ToArray(), Is.Not.EqualTo(other));
+    }
 }
