@@ -7,6 +7,7 @@ public enum UnaryOp : byte
     Relu, LeakyRelu /* alpha = negative slope */, Gelu /* tanh approximation */, Silu, Sigmoid, Tanh,
     AddScalar /* x + alpha */, MulScalar /* x * alpha */, PowScalar /* x ^ alpha */, RSubScalar /* alpha - x */,
     Charbonnier /* sqrt(x^2 + alpha), alpha = eps^2 */,
+    ClampMin /* max(x, alpha) */, ClampMax /* min(x, alpha) */,
 }
 
 /// <summary>Elementwise binary kernels (operands already broadcast to the output shape).</summary>

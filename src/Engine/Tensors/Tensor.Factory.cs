@@ -49,6 +49,20 @@ public sealed partial class Tensor
         return t;
     }
 
+    /// <summary>A CPU F16 or BF16 tensor holding a copy of raw 16-bit values (row-major).</summary>
+    public static Tensor FromBits16(ReadOnlySpan<ushort> bits, DType dtype, int[] shape)
+    {
+        if (dtype == DType.F32) throw new ArgumentException("FromBits16 is for F16/BF16", nameof(dtype));
+        var t = Create(shape, Device.Cpu, dtype);
+        if (t.Numel != bits.Length)
+        {
+            t.Dispose();
+            throw new ArgumentException($"{bits.Length} values for shape {ShapeString(shape)} ({t.Numel} needed)", nameof(bits));
+        }
+        bits.CopyTo(t.Bits16Span);
+        return t;
+    }
+
     /// <summary>Standard normal samples times <paramref name="std"/> (deterministic for a given RNG state).</summary>
     public static Tensor Randn(Rng rng, int[] shape, float std = 1f)
     {
