@@ -41,6 +41,12 @@ public interface IBackend
 
     void Fill(Tensor dst, float value);
 
+    /// <summary>Host → device: copies row-major F32 values into contiguous F32 <paramref name="dst"/> of this backend.</summary>
+    void CopyFromHost(ReadOnlySpan<float> src, Tensor dst);
+
+    /// <summary>Device → host: copies contiguous F32 <paramref name="src"/> of this backend into <paramref name="dst"/>.</summary>
+    void CopyToHost(Tensor src, Span<float> dst);
+
     /// <summary>y = op(x). x and y contiguous with equal element counts (may be the same tensor).</summary>
     void Unary(UnaryOp op, Tensor x, Tensor y, float alpha);
 

@@ -121,6 +121,31 @@ public sealed partial class Tensor
         return y;
     }
 
+    /// <summary>
+    /// This tensor on <paramref name="device"/> (F32; contiguous copy), or this tensor itself when already there.
+    /// Not recorded by autograd (move parameters before building the graph).
+    /// </summary>
+    public Tensor To(Device device)
+    {
+        ThrowIfDisposed();
+        if (device == Device) return this;
+        var src = DType == DType.F32 ? Contiguous() : To(DType.F32);
+        var y = Create(_shape, device);
+        try
+        {
+            if (src.Device.Kind == DeviceKind.Cpu) y.Backend.CopyFromHost(src.Span, y);
+            else if (device.Kind == DeviceKind.Cpu) src.Backend.CopyToHost(src, y.Span);
+            else
+            {
+                var host = new float[Numel];
+                src.Backend.CopyToHost(src, host);
+                y.Backend.CopyFromHost(host, y);
+            }
+        }
+        finally { if (!ReferenceEquals(src, this)) src.Dispose(); }
+        return y;
+    }
+
     /// <summary>Copies the elements of <paramref name="src"/> into this tensor (shapes must match, src may broadcast). Not recorded.</summary>
     public void CopyFrom(Tensor src)
     {

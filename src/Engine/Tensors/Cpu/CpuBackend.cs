@@ -64,6 +64,10 @@ public sealed partial class CpuBackend : IBackend
         return (ushort)((bits + rounding) >> 16);
     }
 
+    public void CopyFromHost(ReadOnlySpan<float> src, Tensor dst) => src.CopyTo(dst.Span);
+
+    public void CopyToHost(Tensor src, Span<float> dst) => src.Span.CopyTo(dst);
+
     public void Fill(Tensor dst, float value)
     {
         dst.ThrowIfDisposed();
