@@ -31,7 +31,7 @@ namespace HdrOfx.Engine.Tests.Tensors
     {
         public static int Run(TextWriter log)
         {
-            log.WriteLine($"vector256={Vector256.IsHardwareAccelerated} simd={Sgemm.IsAccelerated} avx2={System.Runtime.Intrinsics.X86.Avx2.IsSupported}");
+            log.WriteLine($"vector256={Vector256.IsHardwareAccelerated} simd={Sgemm.IsAccelerated} avx2={System.Runtime.Intrinsics.X86.Avx2.IsSupported} gemm-kernel={Sgemm.KernelName}");
             int failures = 0;
             void Check(string name, Func<GradCheck.Report> f, double fwdTol, double gradTol)
             {

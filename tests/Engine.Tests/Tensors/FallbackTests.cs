@@ -10,14 +10,15 @@ namespace HdrOfx.Engine.Tests.Tensors;
 [NonParallelizable]
 public class FallbackTests
 {
-    [TestCase("DOTNET_EnableAVX2", "0")]
-    [TestCase("DOTNET_EnableHWIntrinsic", "0")]
-    public void ScalarFallbackPassesInChildProcess(string key, string value)
+    [TestCase("DOTNET_EnableAVX2", "0", "v128")]
+    [TestCase("DOTNET_EnableHWIntrinsic", "0", "scalar")]
+    public void ScalarFallbackPassesInChildProcess(string key, string value, string gemmKernel)
     {
         var (code, output) = FallbackSelfTest.RunChild((key, value));
         TestContext.Out.WriteLine(output);
         Assert.That(output, Does.Contain("simd=False"), "the child still used the SIMD kernels; the switch was not honoured");
         Assert.That(output, Does.Contain("vector256=False"));
+        Assert.That(output, Does.Contain("gemm-kernel=" + gemmKernel));
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("SELFTEST PASSED"));
     }

@@ -77,12 +77,14 @@ public sealed partial class CpuBackend
         public void Run(int s, int e) => Col2Im(G, Col, Pc, N, Grp, P0, Dx, Dxo, s, e);
     }
 
-    public void Conv2d(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dParams p)
+    public void Conv2d(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dParams p) =>
+        ConvForward(Geom(x, w, y, p), x.CpuArray, x.Offset, w.CpuArray, w.Offset, bias?.CpuArray, bias?.Offset ?? 0, y.CpuArray, y.Offset);
+
+    private static void ConvForward(in ConvGeom g, float[] x, int xo, float[] w, int wo, float[]? b, int bo, float[] y, int yo)
     {
-        var g = Geom(x, w, y, p);
         int tasks = g.N * g.G;
         bool outer = tasks >= CpuParallel.MaxThreads;
-        var body = new ConvFwdBody(g, x.CpuArray, x.Offset, w.CpuArray, w.Offset, bias?.CpuArray, bias?.Offset ?? 0, y.CpuArray, y.Offset, outer ? 1 : 0);
+        var body = new ConvFwdBody(g, x, xo, w, wo, b, bo, y, yo, outer ? 1 : 0);
         if (outer) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
     }
 
@@ -215,6 +217,32 @@ public sealed partial class CpuBackend
     public void Conv2dBackwardInput(Tensor dy, Tensor w, Tensor dx, Conv2dParams p)
     {
         var g = Geom(dx, w, dy, p);
+        int padH = p.DilationH * (g.Kh - 1) - p.PadH, padW = p.DilationW * (g.Kw - 1) - p.PadW;
+        if (!g.Direct && p.StrideH == 1 && p.StrideW == 1 && padH >= 0 && padW >= 0)
+        {
+            // stride 1: dx is a plain convolution of dy with the spatially flipped, channel-transposed weight
+            // (W'[g·Cg + c, o, i, j] = W[g·Og + o, c, kh−1−i, kw−1−j], padding d(k−1) − p), so it runs on the fast
+            // implicit-GEMM forward instead of GEMM + col2im
+            int len = g.O * g.Cg * g.Kh * g.Kw;
+            var wf = TensorArena.RentFloat(len);
+            try
+            {
+                var wa = w.CpuArray; int wo = w.Offset, khw = g.Kh * g.Kw;
+                for (int grp = 0; grp < g.G; grp++)
+                for (int o = 0; o < g.Og; o++)
+                for (int c = 0; c < g.Cg; c++)
+                {
+                    int src = wo + ((grp * g.Og + o) * g.Cg + c) * khw;
+                    int dst = ((grp * g.Cg + c) * g.Og + o) * khw;
+                    for (int t = 0; t < khw; t++) wf[dst + t] = wa[src + khw - 1 - t];
+                }
+                var pf = new Conv2dParams(1, 1, padH, padW, p.DilationH, p.DilationW, p.Groups);
+                var gf = new ConvGeom(g.N, g.O, g.Ho, g.Wo, g.C, g.Kh, g.Kw, g.H, g.W, g.G, pf);
+                ConvForward(gf, dy.CpuArray, dy.Offset, wf, 0, null, 0, dx.CpuArray, dx.Offset);
+            }
+            finally { TensorArena.Return(wf); }
+            return;
+        }
         if (!g.Direct) dx.Span.Clear();
         int tasks = g.N * g.G; // tiles of one image/group overlap in dx, so they stay on one thread
         bool outer = tasks >= CpuParallel.MaxThreads;

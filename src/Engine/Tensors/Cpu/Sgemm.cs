@@ -29,6 +29,9 @@ public static unsafe class Sgemm
 
     [ThreadStatic] private static float[]? _packA, _packB;
 
+    /// <summary>Which micro-kernel runs: "avx2-fma" (6×16, 256-bit FMA), "v128" (2× 6×8, 128-bit) or "scalar".</summary>
+    public static string KernelName => IsAccelerated ? "avx2-fma" : Vector128.IsHardwareAccelerated ? "v128" : "scalar";
+
     /// <summary>True when the Vector256/FMA micro-kernel is in use (false under DOTNET_EnableAVX2=0).</summary>
     public static bool IsAccelerated => Fma.IsSupported && Vector256.IsHardwareAccelerated;
 
@@ -109,6 +112,7 @@ public static unsafe class Sgemm
         var bufA = _packA ??= GC.AllocateUninitializedArray<float>(MC * KC + 64, pinned: true);
         var bufB = _packB ??= GC.AllocateUninitializedArray<float>(KC * NC + 64, pinned: true);
         bool simd = IsAccelerated;
+        bool simd128 = !simd && Vector128.IsHardwareAccelerated;
         float* tile = stackalloc float[MR * NR];
         fixed (float* pA0 = bufA, pB0 = bufB)
         {
@@ -139,12 +143,14 @@ public static unsafe class Sgemm
                                 if (mr == MR && nr == NR)
                                 {
                                     if (simd) Kernel6x16(kc, ap, bp, cp, ldc, add);
+                                    else if (simd128) { Kernel6x8V128(kc, ap, bp, cp, ldc, add); Kernel6x8V128(kc, ap, bp + 8, cp + 8, ldc, add); }
                                     else KernelScalar(kc, ap, bp, cp, ldc, add);
                                 }
                                 else
                                 {
                                     // edge tile: compute the full padded tile into a scratch buffer, copy the valid part
                                     if (simd) Kernel6x16(kc, ap, bp, tile, NR, false);
+                                    else if (simd128) { Kernel6x8V128(kc, ap, bp, tile, NR, false); Kernel6x8V128(kc, ap, bp + 8, tile + 8, NR, false); }
                                     else KernelScalar(kc, ap, bp, tile, NR, false);
                                     for (int i = 0; i < mr; i++)
                                     for (int j = 0; j < nr; j++)
@@ -294,7 +300,40 @@ public static unsafe class Sgemm
         Vector256.Store(v1, p + 8);
     }
 
-    /// <summary>Scalar micro-kernel on the same packed layout (fallback without AVX2/FMA).</summary>
+    /// <summary>
+    /// 128-bit fallback (SSE without AVX2, NEON; also NativeAOT built for the default x64 baseline): half of a 16-wide
+    /// sliver, 6×8 with 12 accumulators, multiply + add (no FMA assumed). Called twice per 6×16 tile.
+    /// </summary>
+    private static void Kernel6x8V128(int kc, float* a, float* b, float* c, int ldc, bool add)
+    {
+        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 4);
+            var av = Vector128.Create(a[0]); c00 += av * b0; c01 += av * b1;
+            av = Vector128.Create(a[1]); c10 += av * b0; c11 += av * b1;
+            av = Vector128.Create(a[2]); c20 += av * b0; c21 += av * b1;
+            av = Vector128.Create(a[3]); c30 += av * b0; c31 += av * b1;
+            av = Vector128.Create(a[4]); c40 += av * b0; c41 += av * b1;
+            av = Vector128.Create(a[5]); c50 += av * b0; c51 += av * b1;
+            a += MR; b += NR;
+        }
+        Store128(c, 0, ldc, c00, c01, add); Store128(c, 1, ldc, c10, c11, add); Store128(c, 2, ldc, c20, c21, add);
+        Store128(c, 3, ldc, c30, c31, add); Store128(c, 4, ldc, c40, c41, add); Store128(c, 5, ldc, c50, c51, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store128(float* c, int row, int ldc, Vector128<float> v0, Vector128<float> v1, bool add)
+    {
+        float* p = c + (long)row * ldc;
+        if (add) { v0 += Vector128.Load(p); v1 += Vector128.Load(p + 4); }
+        Vector128.Store(v0, p);
+        Vector128.Store(v1, p + 4);
+    }
+
+    /// <summary>Scalar micro-kernel on the same packed layout (fallback without any SIMD).</summary>
     private static void KernelScalar(int kc, float* a, float* b, float* c, int ldc, bool add)
     {
         float* acc = stackalloc float[MR * NR];
