@@ -7,6 +7,7 @@ public enum UnaryOp : byte
     Relu, LeakyRelu /* alpha = negative slope */, Gelu /* tanh approximation */, Silu, Sigmoid, Tanh,
     AddScalar /* x + alpha */, MulScalar /* x * alpha */, PowScalar /* x ^ alpha */, RSubScalar /* alpha - x */,
     Charbonnier /* sqrt(x^2 + alpha), alpha = eps^2 */,
+    ClampMin /* max(x, alpha) */, ClampMax /* min(x, alpha) */,
 }
 
 /// <summary>Elementwise binary kernels (operands already broadcast to the output shape).</summary>
@@ -39,6 +40,12 @@ public partial interface IBackend
     void Copy(Tensor src, Tensor dst);
 
     void Fill(Tensor dst, float value);
+
+    /// <summary>Host → device: copies row-major F32 values into contiguous F32 <paramref name="dst"/> of this backend.</summary>
+    void CopyFromHost(ReadOnlySpan<float> src, Tensor dst);
+
+    /// <summary>Device → host: copies contiguous F32 <paramref name="src"/> of this backend into <paramref name="dst"/>.</summary>
+    void CopyToHost(Tensor src, Span<float> dst);
 
     /// <summary>y = op(x). x and y contiguous with equal element counts (may be the same tensor).</summary>
     void Unary(UnaryOp op, Tensor x, Tensor y, float alpha);

@@ -49,6 +49,20 @@ public sealed partial class Tensor
         return t;
     }
 
+    /// <summary>A CPU F16 or BF16 tensor holding a copy of raw 16-bit values (row-major).</summary>
+    public static Tensor FromBits16(ReadOnlySpan<ushort> bits, DType dtype, int[] shape)
+    {
+        if (dtype == DType.F32) throw new ArgumentException("FromBits16 is for F16/BF16", nameof(dtype));
+        var t = Create(shape, Device.Cpu, dtype);
+        if (t.Numel != bits.Length)
+        {
+            t.Dispose();
+            throw new ArgumentException($"{bits.Length} values for shape {ShapeString(shape)} ({t.Numel} needed)", nameof(bits));
+        }
+        bits.CopyTo(t.Bits16Span);
+        return t;
+    }
+
     /// <summary>Standard normal samples times <paramref name="std"/> (deterministic for a given RNG state).</summary>
     public static Tensor Randn(Rng rng, int[] shape, float std = 1f)
     {
@@ -104,6 +118,31 @@ public sealed partial class Tensor
         if (dtype == DType) return this;
         var y = Create(_shape, Device, dtype);
         Backend.Copy(this, y);
+        return y;
+    }
+
+    /// <summary>
+    /// This tensor on <paramref name="device"/> (F32; contiguous copy), or this tensor itself when already there.
+    /// Not recorded by autograd (move parameters before building the graph).
+    /// </summary>
+    public Tensor To(Device device)
+    {
+        ThrowIfDisposed();
+        if (device == Device) return this;
+        var src = DType == DType.F32 ? Contiguous() : To(DType.F32);
+        var y = Create(_shape, device);
+        try
+        {
+            if (src.Device.Kind == DeviceKind.Cpu) y.Backend.CopyFromHost(src.Span, y);
+            else if (device.Kind == DeviceKind.Cpu) src.Backend.CopyToHost(src, y.Span);
+            else
+            {
+                var host = new float[Numel];
+                src.Backend.CopyToHost(src, host);
+                y.Backend.CopyFromHost(host, y);
+            }
+        }
+        finally { if (!ReferenceEquals(src, this)) src.Dispose(); }
         return y;
     }
 

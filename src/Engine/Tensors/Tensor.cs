@@ -104,6 +104,18 @@ public sealed partial class Tensor : IDisposable
         }
     }
 
+    /// <summary>The raw 16-bit elements of a contiguous CPU F16/BF16 tensor (safetensors I/O).</summary>
+    public Span<ushort> Bits16Span
+    {
+        get
+        {
+            ThrowIfDisposed();
+            if (Device.Kind != DeviceKind.Cpu || DType == DType.F32) throw new InvalidOperationException($"Bits16Span needs a CPU F16/BF16 tensor (this one is {DType} on {Device})");
+            if (!IsContiguous) throw new InvalidOperationException("Bits16Span needs a contiguous tensor");
+            return ((CpuStorage)Storage).Bits16.AsSpan(Offset, Numel);
+        }
+    }
+
     internal float[] CpuArray => ((CpuStorage)CpuStorageOrThrow()).F32;
 
     private Storage CpuStorageOrThrow()

@@ -132,6 +132,55 @@ public static class TensorBenchmarks
         };
     }
 
+    /// <summary>
+    /// One SGD training step of a plain 3-layer conv net (3→c→c→3, 3×3, GELU, L1 loss) at batch×3×size×size,
+    /// inside a <see cref="TensorScope"/>. Reports ms/step, managed bytes allocated per step (GC) and arena misses per
+    /// step (fresh tensor buffers), measured after warm-up.
+    /// </summary>
+    public static Result TrainingStep(int batch = 4, int size = 128, int c = 32, int steps = 10)
+    {
+        var rng = new Rng(4);
+        using var x = Tensor.Rand(rng, new[] { batch, 3, size, size });
+        using var target = Tensor.Rand(rng, new[] { batch, 3, size, size });
+        var ws = new[]
+        {
+            Tensor.Randn(rng, new[] { c, 3, 3, 3 }, 0.2f).RequireGrad(), Tensor.Zeros(c).RequireGrad(),
+            Tensor.Randn(rng, new[] { c, c, 3, 3 }, 0.06f).RequireGrad(), Tensor.Zeros(c).RequireGrad(),
+            Tensor.Randn(rng, new[] { 3, c, 3, 3 }, 0.06f).RequireGrad(), Tensor.Zeros(3).RequireGrad(),
+        };
+        float loss = 0;
+        void Step()
+        {
+            using (new TensorScope())
+            {
+                var h = Tensor.Conv2d(x, ws[0], ws[1], 1, 1).Gelu();
+                h = Tensor.Conv2d(h, ws[2], ws[3], 1, 1).Gelu();
+                var y = Tensor.Conv2d(h, ws[4], ws[5], 1, 1);
+                var l = Tensor.L1Loss(y, target);
+                l.Backward();
+                loss = l.Item();
+                using (GradMode.NoGrad())
+                    foreach (var w in ws) { using var u = w.Grad!.MulScalar(-0.01f); w.AddInPlace(u); w.ZeroGrad(setToNull: false); }
+            }
+        }
+        Step(); Step(); // warm-up: JIT, arena buckets, packing buffers
+        long bytes0 = GC.GetTotalAllocatedBytes(precise: true), miss0 = TensorArena.Misses;
+        var sw = Stopwatch.StartNew();
+        double best = double.MaxValue;
+        for (int i = 0; i < steps; i++)
+        {
+            var t0 = sw.Elapsed.TotalSeconds;
+            Step();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds - t0);
+        }
+        long bytes = (GC.GetTotalAllocatedBytes(precise: true) - bytes0) / steps;
+        double misses = (TensorArena.Misses - miss0) / (double)steps;
+        foreach (var w in ws) w.Dispose();
+        double flops = 3 * 2.0 * batch * size * size * 9 * (3 * c + c * c + c * 3);
+        return new Result($"train step conv net {batch}x3x{size}x{size}, c={c}", best, flops / best / 1e9,
+            string.Create(CultureInfo.InvariantCulture, $"best of {steps}; {bytes / 1024.0:F1} KiB managed/step, {misses:F1} arena misses/step, loss {loss:F4}"));
+    }
+
     /// <summary>The standard set recorded in docs/tensors.md.</summary>
     public static IReadOnlyList<Result> RunAll(Action<string>? log = null, double minSeconds = 1.0)
     {
@@ -143,6 +192,7 @@ public static class TensorBenchmarks
         Add(Gemm(256, 256, 256, minSeconds));
         foreach (var r in Conv2d(1, 64, 256, 256, 64, 3, minSeconds)) Add(r);
         foreach (var r in Conv2d(4, 32, 128, 128, 32, 3, minSeconds)) Add(r);
+        Add(TrainingStep());
         return results;
     }
 }

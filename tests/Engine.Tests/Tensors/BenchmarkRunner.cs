@@ -31,3 +31,10 @@ public class ConvBenchmarkRunner
         foreach (var r in TensorBenchmarks.Conv2d(4, 32, 128, 128, 32, 3, 0.5)) TestContext.Out.WriteLine(r);
     }
 }
+
+[Explicit("benchmark; run on demand")]
+public class TrainStepBenchmarkRunner
+{
+    [Test]
+    public void TrainStep() => TestContext.Out.WriteLine(TensorBenchmarks.TrainingStep());
+}

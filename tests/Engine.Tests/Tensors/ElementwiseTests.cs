@@ -49,6 +49,8 @@ public class ElementwiseTests
         yield return Case("mul_scalar", x => x * -2.5f, v => v * -2.5);
         yield return Case("div_scalar", x => x / 4f, v => v / 4);
         yield return Case("pow2", x => x.Pow(2f), v => v * v);
+        yield return Case("clamp", x => x.Clamp(-0.5f, 0.7f), v => Math.Min(Math.Max(v, -0.5), 0.7));
+        yield return Case("clamp_min", x => x.ClampMin(0.3f), v => Math.Max(v, 0.3));
         yield return Case("pow_half", x => x.Pow(0.5f), Math.Sqrt, positive: true);
         yield return Case("pow_1.7", x => x.Pow(1.7f), v => Math.Pow(v, 1.7), positive: true);
         yield return Case("pow_-1.3", x => x.Pow(-1.3f), v => Math.Pow(v, -1.3), positive: true);

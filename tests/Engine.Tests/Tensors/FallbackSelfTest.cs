@@ -15,6 +15,13 @@ internal static class StartupHook
 {
     public static void Initialize()
     {
+        if (Environment.GetEnvironmentVariable("HDROFX_TENSOR_BENCH") == "1")
+        {
+            // the same startup-hook door runs the benchmarks without the test host: see docs/tensors.md §8
+            HdrOfx.Engine.Tensors.TensorBenchmarks.RunAll(Console.WriteLine);
+            Console.Out.Flush();
+            Environment.Exit(0);
+        }
         if (Environment.GetEnvironmentVariable("HDROFX_TENSOR_SELFTEST") != "1") return;
         int failures;
         try { failures = FallbackSelfTest.Run(Console.Out); }

@@ -27,6 +27,16 @@ public class StorageTests
     }
 
     [Test]
+    public void RawBitsRoundTrip()
+    {
+        var bits = new ushort[] { 0x3C00, 0xC000, 0x0000, 0x7BFF }; // f16: 1, -2, 0, 65504
+        using var h = Tensor.FromBits16(bits, DType.F16, new[] { 2, 2 });
+        Assert.That(h.To(DType.F32).ToArray(), Is.EqualTo(new[] { 1f, -2f, 0f, 65504f }));
+        Assert.That(h.Bits16Span.ToArray(), Is.EqualTo(bits));
+        Assert.Throws<ArgumentException>(() => Tensor.FromBits16(bits, DType.BF16, new[] { 3 }));
+    }
+
+    [Test]
     public void Bf16RoundsToNearestEven()
     {
         Assert.That(CpuBackend.FloatToBf16(1f), Is.EqualTo((ushort)0x3F80));

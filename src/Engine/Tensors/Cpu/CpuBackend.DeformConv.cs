@@ -36,49 +36,55 @@ public sealed partial class CpuBackend
     private static DcnGeom DcnGeometry(Tensor x, Tensor w, Tensor y, DeformConv2dParams p) =>
         new(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], w.Shape[0], w.Shape[2], w.Shape[3], y.Shape[2], y.Shape[3], p);
 
-    /// <summary>Bilinear sample of one plane at (h, w), zero outside (torchvision's bilinear_interpolate).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float BilinearZero(float[] x, int plane, int H, int W, float h, float w)
-    {
-        if (!(h > -1f && h < H && w > -1f && w < W)) return 0f;
-        int h0 = (int)MathF.Floor(h), w0 = (int)MathF.Floor(w);
-        float lh = h - h0, lw = w - w0;
-        float v = 0f;
-        if (h0 >= 0)
-        {
-            if (w0 >= 0) v += (1 - lh) * (1 - lw) * x[plane + h0 * W + w0];
-            if (w0 + 1 < W) v += (1 - lh) * lw * x[plane + h0 * W + w0 + 1];
-        }
-        if (h0 + 1 < H)
-        {
-            if (w0 >= 0) v += lh * (1 - lw) * x[plane + (h0 + 1) * W + w0];
-            if (w0 + 1 < W) v += lh * lw * x[plane + (h0 + 1) * W + w0 + 1];
-        }
-        return v;
-    }
+    [ThreadStatic] private static int[]? _dcnTapIdx;
+    [ThreadStatic] private static float[]? _dcnTapW;
 
-    /// <summary>col[(c·K + k), t] = m · x_c(p_t + p_k + Δp) for pixels p0..p0+pc of image n.</summary>
+    /// <summary>
+    /// col[(c·K + k), t] = m · x_c(p_t + p_k + Δp) for pixels p0..p0+pc of image n. The four taps of a (group, kernel
+    /// point, pixel) — plane indices clamped into the image, weights times the mask, zero where a tap is outside — are
+    /// the same for every channel of the group, so they are computed once and reused C/G times.
+    /// </summary>
     private static void DeformIm2Col(in DcnGeom g, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc, float[] col)
     {
         var P = g.P;
-        int plane = g.H * g.W, K = g.K;
-        for (int c = 0; c < g.C; c++)
+        int plane = g.H * g.W, K = g.K, H = g.H, W = g.W;
+        var idx = _dcnTapIdx; var wt = _dcnTapW;
+        if (idx == null || idx.Length < 4 * pc) { _dcnTapIdx = idx = new int[Math.Max(4 * pc, 1024)]; _dcnTapW = wt = new float[idx.Length]; }
+        for (int grp = 0; grp < P.DeformGroups; grp++)
+        for (int k = 0; k < K; k++)
         {
-            int grp = c / g.Cg;
-            int xb = xo + (n * g.C + c) * plane;
-            for (int k = 0; k < K; k++)
+            int i = k / g.Kw, j = k % g.Kw;
+            int ob = oo + (n * 2 * P.DeformGroups * K + grp * 2 * K + 2 * k) * g.Pix;
+            int mb = mo + (n * P.DeformGroups * K + grp * K + k) * g.Pix;
+            for (int t = 0; t < pc; t++)
             {
-                int i = k / g.Kw, j = k % g.Kw;
-                int ob = oo + (n * 2 * P.DeformGroups * K + grp * 2 * K + 2 * k) * g.Pix;
-                int mb = mo + (n * P.DeformGroups * K + grp * K + k) * g.Pix;
-                int dst = (c * K + k) * pc;
-                for (int t = 0; t < pc; t++)
+                int p = p0 + t, oh = p / g.Wo, ow = p - oh * g.Wo;
+                float hs = oh * P.StrideH - P.PadH + i * P.DilationH + off[ob + p];
+                float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[ob + g.Pix + p];
+                int q = 4 * t;
+                if (!(hs > -1f && hs < H && ws > -1f && ws < W))
                 {
-                    int p = p0 + t, oh = p / g.Wo, ow = p - oh * g.Wo;
-                    float hs = oh * P.StrideH - P.PadH + i * P.DilationH + off[ob + p];
-                    float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[ob + g.Pix + p];
-                    col[dst + t] = msk[mb + p] * BilinearZero(x, xb, g.H, g.W, hs, ws);
+                    idx[q] = idx[q + 1] = idx[q + 2] = idx[q + 3] = 0;
+                    wt![q] = wt[q + 1] = wt[q + 2] = wt[q + 3] = 0f;
+                    continue;
                 }
+                float m = msk[mb + p];
+                int h0 = (int)MathF.Floor(hs), w0 = (int)MathF.Floor(ws);
+                float lh = hs - h0, lw = ws - w0;
+                bool vh0 = h0 >= 0, vh1 = h0 + 1 < H, vw0 = w0 >= 0, vw1 = w0 + 1 < W;
+                int ch0 = vh0 ? h0 : 0, ch1 = vh1 ? h0 + 1 : 0, cw0 = vw0 ? w0 : 0, cw1 = vw1 ? w0 + 1 : 0;
+                idx[q] = ch0 * W + cw0; idx[q + 1] = ch0 * W + cw1; idx[q + 2] = ch1 * W + cw0; idx[q + 3] = ch1 * W + cw1;
+                wt![q] = vh0 && vw0 ? m * (1 - lh) * (1 - lw) : 0f;
+                wt[q + 1] = vh0 && vw1 ? m * (1 - lh) * lw : 0f;
+                wt[q + 2] = vh1 && vw0 ? m * lh * (1 - lw) : 0f;
+                wt[q + 3] = vh1 && vw1 ? m * lh * lw : 0f;
+            }
+            for (int c = grp * g.Cg; c < (grp + 1) * g.Cg; c++)
+            {
+                int xb = xo + (n * g.C + c) * plane;
+                int dst = (c * K + k) * pc;
+                for (int t = 0, q = 0; t < pc; t++, q += 4)
+                    col[dst + t] = wt![q] * x[xb + idx[q]] + wt[q + 1] * x[xb + idx[q + 1]] + wt[q + 2] * x[xb + idx[q + 2]] + wt[q + 3] * x[xb + idx[q + 3]];
             }
         }
     }
@@ -89,55 +95,75 @@ public sealed partial class CpuBackend
     /// </summary>
     private readonly record struct DcnGradTarget(float[]? Arr, int Base, int ChanStride, int PixBase);
 
+    [ThreadStatic] private static float[]? _dcnTapB;
+
     /// <summary>
     /// The adjoint of <see cref="DeformIm2Col"/> for dcol over channels [c0, c1) of image n: dx (direct, each channel
-    /// owns its plane), Δp and Δm into their targets. Any array may be null.
+    /// owns its plane), Δp and Δm into their targets. Any array may be null. The taps of a (group, kernel point, pixel)
+    /// are computed once per group (clamped indices, 0/1 validity, fractions, mask) and reused for its channels.
     /// </summary>
     private static void DeformCol2Im(in DcnGeom g, float[] dcol, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc,
         int c0, int c1, float[]? dx, int dxo, DcnGradTarget doff, DcnGradTarget dmsk)
     {
         var P = g.P;
         int plane = g.H * g.W, K = g.K, H = g.H, W = g.W, G = P.DeformGroups;
-        for (int c = c0; c < c1; c++)
+        const int TI = 4, TF = 7; // per pixel: 4 indices; 4 validities, lh, lw, m
+        var idx = _dcnTapIdx; var tf = _dcnTapB;
+        if (idx == null || idx.Length < TI * pc) { _dcnTapIdx = idx = new int[Math.Max(TI * pc, 1024)]; _dcnTapW = new float[idx.Length]; }
+        if (tf == null || tf.Length < TF * pc) _dcnTapB = tf = new float[Math.Max(TF * pc, 1792)];
+        for (int grp = c0 / g.Cg; grp < G && grp * g.Cg < c1; grp++)
         {
-            int grp = c / g.Cg;
-            int xb = xo + (n * g.C + c) * plane, dxb = dxo + (n * g.C + c) * plane;
+            int cs = Math.Max(c0, grp * g.Cg), ce = Math.Min(c1, (grp + 1) * g.Cg);
             for (int k = 0; k < K; k++)
             {
                 int i = k / g.Kw, j = k % g.Kw;
                 int och = grp * 2 * K + 2 * k, mch = grp * K + k;
                 int ob = oo + (n * 2 * G * K + och) * g.Pix, mb = mo + (n * G * K + mch) * g.Pix;
                 int dob = doff.Base + och * doff.ChanStride + doff.PixBase, dmb = dmsk.Base + mch * dmsk.ChanStride + dmsk.PixBase;
-                int src = (c * K + k) * pc;
                 for (int t = 0; t < pc; t++)
                 {
-                    float gc = dcol[src + t];
-                    if (gc == 0f) continue;
                     int p = p0 + t, oh = p / g.Wo, ow = p - oh * g.Wo;
                     float hs = oh * P.StrideH - P.PadH + i * P.DilationH + off[ob + p];
                     float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[ob + g.Pix + p];
-                    if (!(hs > -1f && hs < H && ws > -1f && ws < W)) continue;
-                    float m = msk[mb + p];
+                    int q = TI * t, f = TF * t;
+                    if (!(hs > -1f && hs < H && ws > -1f && ws < W)) { tf[f + 6] = float.NaN; continue; } // marks "no contribution"
                     int h0 = (int)MathF.Floor(hs), w0 = (int)MathF.Floor(ws);
-                    float lh = hs - h0, lw = ws - w0;
                     bool vh0 = h0 >= 0, vh1 = h0 + 1 < H, vw0 = w0 >= 0, vw1 = w0 + 1 < W;
-                    int r0 = h0 * W, r1 = r0 + W;
-                    float x00 = vh0 && vw0 ? x[xb + r0 + w0] : 0f, x01 = vh0 && vw1 ? x[xb + r0 + w0 + 1] : 0f;
-                    float x10 = vh1 && vw0 ? x[xb + r1 + w0] : 0f, x11 = vh1 && vw1 ? x[xb + r1 + w0 + 1] : 0f;
-                    if (dmsk.Arr != null)
-                        dmsk.Arr[dmb + t] += gc * ((1 - lh) * ((1 - lw) * x00 + lw * x01) + lh * ((1 - lw) * x10 + lw * x11));
-                    float gm = gc * m;
-                    if (doff.Arr != null)
+                    int ch0 = vh0 ? h0 : 0, ch1 = vh1 ? h0 + 1 : 0, cw0 = vw0 ? w0 : 0, cw1 = vw1 ? w0 + 1 : 0;
+                    idx[q] = ch0 * W + cw0; idx[q + 1] = ch0 * W + cw1; idx[q + 2] = ch1 * W + cw0; idx[q + 3] = ch1 * W + cw1;
+                    tf[f] = vh0 && vw0 ? 1f : 0f; tf[f + 1] = vh0 && vw1 ? 1f : 0f; tf[f + 2] = vh1 && vw0 ? 1f : 0f; tf[f + 3] = vh1 && vw1 ? 1f : 0f;
+                    tf[f + 4] = hs - h0; tf[f + 5] = ws - w0; tf[f + 6] = msk[mb + p];
+                }
+                for (int c = cs; c < ce; c++)
+                {
+                    int xb = xo + (n * g.C + c) * plane, dxb = dxo + (n * g.C + c) * plane;
+                    int src = (c * K + k) * pc;
+                    for (int t = 0; t < pc; t++)
                     {
-                        doff.Arr[dob + t] += gm * ((1 - lw) * (x10 - x00) + lw * (x11 - x01));
-                        doff.Arr[dob + doff.ChanStride + t] += gm * ((1 - lh) * (x01 - x00) + lh * (x11 - x10));
-                    }
-                    if (dx != null)
-                    {
-                        if (vh0 && vw0) dx[dxb + r0 + w0] += gm * (1 - lh) * (1 - lw);
-                        if (vh0 && vw1) dx[dxb + r0 + w0 + 1] += gm * (1 - lh) * lw;
-                        if (vh1 && vw0) dx[dxb + r1 + w0] += gm * lh * (1 - lw);
-                        if (vh1 && vw1) dx[dxb + r1 + w0 + 1] += gm * lh * lw;
+                        float gc = dcol[src + t];
+                        int q = TI * t, f = TF * t;
+                        float m = tf[f + 6];
+                        if (gc == 0f || float.IsNaN(m)) continue;
+                        float lh = tf[f + 4], lw = tf[f + 5];
+                        int i00 = xb + idx[q], i01 = xb + idx[q + 1], i10 = xb + idx[q + 2], i11 = xb + idx[q + 3];
+                        float x00 = tf[f] * x[i00], x01 = tf[f + 1] * x[i01], x10 = tf[f + 2] * x[i10], x11 = tf[f + 3] * x[i11];
+                        if (dmsk.Arr != null)
+                            dmsk.Arr[dmb + t] += gc * ((1 - lh) * ((1 - lw) * x00 + lw * x01) + lh * ((1 - lw) * x10 + lw * x11));
+                        float gm = gc * m;
+                        if (doff.Arr != null)
+                        {
+                            doff.Arr[dob + t] += gm * ((1 - lw) * (x10 - x00) + lw * (x11 - x01));
+                            doff.Arr[dob + doff.ChanStride + t] += gm * ((1 - lh) * (x01 - x00) + lh * (x11 - x10));
+                        }
+                        if (dx != null)
+                        {
+                            // invalid taps have weight 0 at a clamped (valid) index: adding 0 is harmless
+                            int d = dxb - xb;
+                            dx[d + i00] += gm * tf[f] * (1 - lh) * (1 - lw);
+                            dx[d + i01] += gm * tf[f + 1] * (1 - lh) * lw;
+                            dx[d + i10] += gm * tf[f + 2] * lh * (1 - lw);
+                            dx[d + i11] += gm * tf[f + 3] * lh * lw;
+                        }
                     }
                 }
             }

@@ -37,6 +37,14 @@ public sealed partial class CpuBackend
                 double v = SumSqDevDouble(X, Xo + o, len, mu) / len;
                 float rs = (float)(1.0 / Math.Sqrt(v + Eps));
                 M[Mo + seg] = (float)mu; R[Ro + seg] = rs;
+                if (S == 1)
+                {
+                    // channel-last layer norm: one row, γ/β indexed along it
+                    int c0 = grp * cg;
+                    NormRowAffine(X.AsSpan(Xo + o, len), Y.AsSpan(Yo + o, len), (float)mu, rs,
+                        G != null ? G.AsSpan(Go + c0, cg) : default, B != null ? B.AsSpan(Bo + c0, cg) : default);
+                    continue;
+                }
                 for (int ci = 0; ci < cg; ci++)
                 {
                     int ch = grp * cg + ci;
@@ -94,6 +102,11 @@ public sealed partial class CpuBackend
                     int o = seg * len, grp = seg % Groups;
                     double mu = M[Mo + seg], rs = R[Ro + seg];
                     double sumG = 0, sumGx = 0; // Σ g and Σ g·x̂ over the group
+                    if (S == 1)
+                    {
+                        RowBackward(seg, o, grp * cg, cg, mu, rs, pg);
+                        continue;
+                    }
                     for (int ci = 0; ci < cg; ci++)
                     {
                         int ch = grp * cg + ci;
@@ -115,6 +128,25 @@ public sealed partial class CpuBackend
                         Axpbypc(Dy.AsSpan(Dyo + o + ci * S, S), X.AsSpan(Xo + o + ci * S, S), Dx.AsSpan(Dxo + o + ci * S, S), a, bx, cst);
                     }
                 }
+            }
+        }
+
+        /// <summary>S = 1 (channel-last rows): the normalized set is one contiguous row whose elements are channels.</summary>
+        private void RowBackward(int seg, int o, int c0, int len, double mu, double rs, int pg)
+        {
+            double sumG = 0, sumGx = 0;
+            for (int j = 0; j < len; j++)
+            {
+                double d = Dy[Dyo + o + j], xh = (X[Xo + o + j] - mu) * rs, gm = G != null ? G[Go + c0 + j] : 1.0;
+                sumG += gm * d; sumGx += gm * d * xh;
+                Partial[pg + c0 + j] += d * xh;
+                Partial[pg + C + c0 + j] += d;
+            }
+            double m1 = sumG / len, m2 = sumGx / len;
+            for (int j = 0; j < len; j++)
+            {
+                double d = Dy[Dyo + o + j], xh = (X[Xo + o + j] - mu) * rs, gm = G != null ? G[Go + c0 + j] : 1.0;
+                Dx[Dxo + o + j] = (float)(rs * (gm * d - m1 - xh * m2));
             }
         }
     }
@@ -281,6 +313,25 @@ public sealed partial class CpuBackend
         }
         for (; i < n; i++) { sa += dy[dyo + i]; sb += (double)dy[dyo + i] * x[xo + i]; }
         a = sa; b = sb;
+    }
+
+    /// <summary>y = (x − μ)·rstd·γ + β along a row; empty γ/β spans mean 1 and 0.</summary>
+    internal static void NormRowAffine(ReadOnlySpan<float> x, Span<float> y, float mu, float rs, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta)
+    {
+        int i = 0, n = x.Length;
+        bool hg = !gamma.IsEmpty, hb = !beta.IsEmpty;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vm = Vector256.Create(mu); var vr = Vector256.Create(rs);
+            for (; i <= n - 8; i += 8)
+            {
+                var v = (Vector256.Create(x.Slice(i, 8)) - vm) * vr;
+                if (hg) v *= Vector256.Create(gamma.Slice(i, 8));
+                if (hb) v += Vector256.Create(beta.Slice(i, 8));
+                v.CopyTo(y.Slice(i, 8));
+            }
+        }
+        for (; i < n; i++) y[i] = (x[i] - mu) * rs * (hg ? gamma[i] : 1f) + (hb ? beta[i] : 0f);
     }
 
     /// <summary>y = a·x + b.</summary>

@@ -64,6 +64,10 @@ public sealed partial class CpuBackend : IBackend
         return (ushort)((bits + rounding) >> 16);
     }
 
+    public void CopyFromHost(ReadOnlySpan<float> src, Tensor dst) => src.CopyTo(dst.Span);
+
+    public void CopyToHost(Tensor src, Span<float> dst) => src.Span.CopyTo(dst);
+
     public void Fill(Tensor dst, float value)
     {
         dst.ThrowIfDisposed();
@@ -106,6 +110,8 @@ public sealed partial class CpuBackend : IBackend
             case UnaryOp.RSubScalar: ElementwiseDriver.Unary(new RSubScalarOp(alpha), xa, xo, ya, yo, n); break;
             case UnaryOp.PowScalar: ElementwiseDriver.Unary(new PowScalarOp(alpha), xa, xo, ya, yo, n); break;
             case UnaryOp.Charbonnier: ElementwiseDriver.Unary(new CharbonnierOp(alpha), xa, xo, ya, yo, n); break;
+            case UnaryOp.ClampMin: ElementwiseDriver.Unary(new ClampMinOp(alpha), xa, xo, ya, yo, n); break;
+            case UnaryOp.ClampMax: ElementwiseDriver.Unary(new ClampMaxOp(alpha), xa, xo, ya, yo, n); break;
             default: throw new NotSupportedException($"unary op {op}");
         }
     }
@@ -134,6 +140,8 @@ public sealed partial class CpuBackend : IBackend
             case UnaryOp.RSubScalar: ElementwiseDriver.UnaryGrad(new RSubScalarOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
             case UnaryOp.PowScalar: ElementwiseDriver.UnaryGrad(new PowScalarOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
             case UnaryOp.Charbonnier: ElementwiseDriver.UnaryGrad(new CharbonnierOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.ClampMin: ElementwiseDriver.UnaryGrad(new ClampMinOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.ClampMax: ElementwiseDriver.UnaryGrad(new ClampMaxOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
             default: throw new NotSupportedException($"unary backward {op}");
         }
     }

@@ -247,3 +247,23 @@ internal struct CharbonnierOp(float eps2) : IUnaryKernel, IUnaryGradKernel
     public float Invoke(float x, float y, float dy) => dy * x / y;
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => dy * x / y;
 }
+
+/// <summary>max(x, lo); the gradient passes where x &gt; lo.</summary>
+internal struct ClampMinOp(float lo) : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => x > lo ? x : lo;
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Max(x, Vector256.Create(lo));
+    public float Invoke(float x, float y, float dy) => x > lo ? dy : 0f;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(lo)), dy, Vector256<float>.Zero);
+}
+
+/// <summary>min(x, hi); the gradient passes where x &lt; hi.</summary>
+internal struct ClampMaxOp(float hi) : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => x < hi ? x : hi;
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Min(x, Vector256.Create(hi));
+    public float Invoke(float x, float y, float dy) => x < hi ? dy : 0f;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(hi)), dy, Vector256<float>.Zero);
+}

@@ -179,6 +179,22 @@ public sealed partial class Tensor
     /// <summary>x^p. For p other than 1, 2, 0.5 the input must be positive (computed as exp(p·log x)).</summary>
     public Tensor Pow(float p) => Unary(UnaryOp.PowScalar, p, "Pow");
 
+    /// <summary>max(x, lo).</summary>
+    public Tensor ClampMin(float lo) => Unary(UnaryOp.ClampMin, lo, "ClampMin");
+
+    /// <summary>min(x, hi).</summary>
+    public Tensor ClampMax(float hi) => Unary(UnaryOp.ClampMax, hi, "ClampMax");
+
+    /// <summary>min(max(x, lo), hi); the gradient passes strictly inside (lo, hi).</summary>
+    public Tensor Clamp(float lo, float hi)
+    {
+        if (!(lo <= hi)) throw new ArgumentException($"Clamp: lo {lo} > hi {hi}");
+        var a = ClampMin(lo);
+        var r = a.ClampMax(hi);
+        if (!NeedsGrad(a)) a.Dispose(); // ClampMax's backward reads a, so keep it while a graph exists
+        return r;
+    }
+
     // ------------------------------------------------------------------ in place (not recorded)
 
     private void CheckInPlace(string op)

@@ -69,6 +69,15 @@ public class NormTests
             new[] { x }, 1e-5, 1e-4);
     }
 
+    [Test]
+    public void GroupNorm_OnRowsWithoutSpatialDims()
+    {
+        var x = Randn(40, 3, 8) * 2f;
+        var g = Randn(41, 8); var b = Randn(42, 8);
+        Check(t => Tensor.GroupNorm(t[0], 2, t[1], t[2]), d => GroupNormRef(d[0], d[1], d[2], 3, 8, 1, 2, 1e-5), x.Shape, // 4 per group: with 2, x̂ = ±1 and the gradient is ~0
+            new[] { x, g, b }, 1e-5, 1e-4);
+    }
+
     [TestCase(5, 7, 4UL)]
     [TestCase(3, 33, 5UL)]
     public void LayerNorm_ChannelLast_MatchesReference_AndGradients(int rows, int c, ulong seed)

@@ -80,6 +80,42 @@ public class SamplingTests
     }
 
     [Test]
+    public void Sampling_StridedCoordinates_MatchContiguous_AndGradients()
+    {
+        int n = 2, c = 3, h = 5, w = 6;
+        var x = Randn(40, n, c, h, w);
+        var flowHwc = Randn(41, n, h, w, 2) * 1.3f;            // a flow stored channel-last ...
+        var flowView = flowHwc.Permute(0, 3, 1, 2);             // ... passed as a strided [N, 2, H, W] view
+        var a = Tensor.FlowWarp(x, flowView);
+        var b = Tensor.FlowWarp(x, flowView.Contiguous());
+        Assert.That(a.ToArray(), Is.EqualTo(b.ToArray()));
+        var gridChw = Rand(42, new[] { n, 2, 4, 7 }, -1.2f, 1.2f);
+        var gridView = gridChw.Permute(0, 2, 3, 1);
+        Assert.That(Tensor.GridSample(x, gridView).ToArray(), Is.EqualTo(Tensor.GridSample(x, gridView.Contiguous()).ToArray()));
+        // gradient through the strided view reaches the channel-last storage
+        Check(t => Tensor.FlowWarp(t[0], t[1].Permute(0, 3, 1, 2)), d =>
+        {
+            var f = new double[d[1].Length]; // to [N, 2, H, W]
+            for (int b2 = 0; b2 < n; b2++) for (int i = 0; i < h; i++) for (int j = 0; j < w; j++) for (int k = 0; k < 2; k++)
+                f[((b2 * 2 + k) * h + i) * w + j] = d[1][((b2 * h + i) * w + j) * 2 + k];
+            return GridSampleRef(d[0], f, n, c, h, w, h, w, false, GridPadding.Zeros, true);
+        }, new[] { n, c, h, w }, new[] { x, flowHwc }, 1e-4, 1e-4);
+    }
+
+    [Test]
+    public void Sampling_NonFiniteCoordinatesReadZero()
+    {
+        var x = Randn(43, 1, 1, 3, 3);
+        var flow = Tensor.Zeros(1, 2, 3, 3);
+        flow[0, 0, 1, 1] = float.NaN; flow[0, 1, 0, 0] = float.PositiveInfinity; flow[0, 0, 2, 2] = -1e30f;
+        var y = Tensor.FlowWarp(x, flow);
+        Assert.That(y[0, 0, 1, 1], Is.EqualTo(0f));
+        Assert.That(y[0, 0, 0, 0], Is.EqualTo(0f));
+        Assert.That(y[0, 0, 2, 2], Is.EqualTo(0f));
+        Assert.That(y[0, 0, 0, 1], Is.EqualTo(x[0, 0, 0, 1]));
+    }
+
+    [Test]
     public void FlowWarp_IntegerShiftMovesPixels()
     {
         var x = Randn(13, 1, 1, 4, 5);
