@@ -184,4 +184,22 @@ public class ModuleTests
         Assert.That(enc0.Parameters().Select(p => p.ToArray()), Is.EqualTo(frozen));
         Assert.That(net.StateDict()["out.weight"].ToArray(), Is.Not.EqualTo(other));
     }
+
+    private sealed class Stack : Module
+    {
+        public readonly ModuleList<RestormerBlock> Blocks;
+        public Stack(Rng rng) => Blocks = RegisterModule("blocks", new ModuleList<RestormerBlock>(Enumerable.Range(0, 2).Select(_ => new RestormerBlock(4, 2, rng))));
+        public override Tensor Forward(Tensor x) { foreach (var b in Blocks) x = b.Forward(x); return x; }
+    }
+
+    [Test]
+    public void ModuleListNamesItemsByIndex()
+    {
+        using var s = new Stack(new Rng(1));
+        Assert.That(s.Blocks.Count, Is.EqualTo(2));
+        Assert.That(s.NamedParameters().Select(p => p.Key), Does.Contain("blocks.1.attn.temperature"));
+        Assert.That(s.NamedParameters().Select(p => p.Key), Does.Contain("blocks.0.ffn.dwconv.weight"));
+        using var _ = new TensorScope();
+        Assert.That(s.Forward(Tensor.Zeros(1, 4, 3, 3)).Shape, Is.EqualTo(new[] { 1, 4, 3, 3 }));
+    }
 }
