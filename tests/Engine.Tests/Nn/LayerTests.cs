@@ -217,6 +217,7 @@ public class LayerTests
     {
         var rng = new Rng(16);
         using var m = new MaxVitBlock(8, 2, 2, rng, mlpRatio: 2);
+        Assert.That(m.NamedParameters().Select(p => p.Key), Does.Contain("grid_bias.table"));
         var x = NnTestUtil.Randn(rng, 1, 8, 4, 4);
         Assert.That(m.Forward(x).Shape, Is.EqualTo(new[] { 1, 8, 4, 4 }));
         NnTestUtil.CheckGradients(m, xs => m.Forward(xs[0]), new[] { x }, perTensor: 6);
@@ -261,5 +262,24 @@ public class LayerTests
         Init.Normal(m.ConvOffset.Weight, rng, 0, 0.01f);
         Init.Uniform(m.ConvOffset.Bias!, rng, 0.35f, 0.65f);
         NnTestUtil.CheckGradients(m, xs => m.Forward(xs[0], xs[1]), new[] { x, NnTestUtil.Randn(rng, 2, 4, 5, 5) }, perTensor: 8, h: 2e-3);
+    }
+
+    [Test]
+    public void RelativePositionBiasDependsOnlyOnTheOffset()
+    {
+        using var rpb = new RelativePositionBias(2, 3, new Rng(20));
+        var bias = rpb.Bias();
+        Assert.That(bias.Shape, Is.EqualTo(new[] { 2, 9, 9 }));
+        var table = rpb.Table.ToArray();
+        for (int h = 0; h < 2; h++)
+            for (int i = 0; i < 9; i++)
+                for (int j = 0; j < 9; j++)
+                {
+                    int dy = i / 3 - j / 3, dx = i % 3 - j % 3;
+                    Assert.That(bias[h, i, j], Is.EqualTo(table[h * 25 + (dy + 2) * 5 + (dx + 2)]), $"h{h} ({i},{j})");
+                }
+        // tokens 0→4 and 4→8 have the same offset (−1, −1)
+        Assert.That(rpb.IndexOf(0, 4), Is.EqualTo(rpb.IndexOf(4, 8)));
+        Assert.That(rpb.StateDict().Keys, Is.EqualTo(new[] { "table" }), "the one-hot gather is not state");
     }
 }

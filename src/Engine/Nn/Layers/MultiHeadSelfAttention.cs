@@ -21,12 +21,15 @@ public sealed class MultiHeadSelfAttention : Module
         Proj = RegisterModule("proj", new Linear(dim, dim, rng));
     }
 
-    public override Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x) => Forward(x, null);
+
+    /// <summary>With an additive score bias broadcasting to [B, heads, L, L] (e.g. a relative position bias [heads, L, L]).</summary>
+    public Tensor Forward(Tensor x, Tensor? bias)
     {
         if (x.Rank != 3 || x.Shape[2] != Dim) throw new ArgumentException($"MultiHeadSelfAttention({Dim}): input {Tensor.ShapeString(x.Shape)} is not [B, L, {Dim}]");
         int b = x.Shape[0], l = x.Shape[1], d = Dim / Heads;
         var qkv = Qkv.Forward(x).Reshape(b, l, 3, Heads, d).Permute(2, 0, 3, 1, 4); // [3, B, h, L, d]
-        var o = Functional.ScaledDotProductAttention(qkv.Select(0, 0), qkv.Select(0, 1), qkv.Select(0, 2));
+        var o = Tensor.ScaledDotProductAttention(qkv.Select(0, 0), qkv.Select(0, 1), qkv.Select(0, 2), bias);
         return Proj.Forward(o.Permute(0, 2, 1, 3).Reshape(b, l, Dim));
     }
 
