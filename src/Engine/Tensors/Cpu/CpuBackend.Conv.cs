@@ -24,6 +24,16 @@ public sealed partial class CpuBackend
         public int Tiles => (Pix + Tile - 1) / Tile;
     }
 
+    /// <summary>
+    /// Whether to give whole work items to threads (each GEMM single-threaded) rather than thread each GEMM:
+    /// only when the items divide evenly or are plentiful, so no thread idles behind an uneven split.
+    /// </summary>
+    private static bool SplitOuter(int tasks)
+    {
+        int t = CpuParallel.MaxThreads;
+        return t > 1 && tasks >= t && (tasks % t == 0 || tasks >= 4 * t);
+    }
+
     private static ConvGeom Geom(Tensor x, Tensor w, Tensor y, Conv2dParams p) =>
         new(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], w.Shape[0], w.Shape[2], w.Shape[3], y.Shape[2], y.Shape[3], p.Groups, p);
 
@@ -83,7 +93,7 @@ public sealed partial class CpuBackend
     private static void ConvForward(in ConvGeom g, float[] x, int xo, float[] w, int wo, float[]? b, int bo, float[] y, int yo)
     {
         int tasks = g.N * g.G;
-        bool outer = tasks >= CpuParallel.MaxThreads;
+        bool outer = SplitOuter(tasks);
         var body = new ConvFwdBody(g, x, xo, w, wo, b, bo, y, yo, outer ? 1 : 0);
         if (outer) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
     }
@@ -245,7 +255,7 @@ public sealed partial class CpuBackend
         }
         if (!g.Direct) dx.Span.Clear();
         int tasks = g.N * g.G; // tiles of one image/group overlap in dx, so they stay on one thread
-        bool outer = tasks >= CpuParallel.MaxThreads;
+        bool outer = SplitOuter(tasks);
         var body = new ConvBwdInputBody(g, dy.CpuArray, dy.Offset, w.CpuArray, w.Offset, dx.CpuArray, dx.Offset, outer ? 1 : 0);
         if (outer) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
     }
@@ -282,37 +292,50 @@ public sealed partial class CpuBackend
         var g = Geom(x, dw, dy, p);
         dw.Span.Clear();
         int tasks = g.N * g.G;
-        int threads = Math.Min(CpuParallel.MaxThreads, tasks);
-        var body = new ConvBwdWeightBody(g, x.CpuArray, x.Offset, dy.CpuArray, dy.Offset, dw.CpuArray, dw.Offset, dw.Numel, threads > 1 ? 1 : 0);
-        if (threads > 1) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
+        int threads = SplitOuter(tasks) ? Math.Min(CpuParallel.MaxThreads, tasks) : 1;
+        float[] xa = x.CpuArray, dya = dy.CpuArray, dwa = dw.CpuArray;
+        if (threads <= 1)
+        {
+            // one work item (or one thread): the GEMM itself is threaded, accumulating straight into dw
+            new ConvBwdWeightBody(g, xa, x.Offset, dya, dy.Offset, dwa, dw.Offset, 0).Run(0, tasks);
+            return;
+        }
+        // each chunk of work items accumulates into its own buffer; the buffers are then added in chunk order,
+        // so the result does not depend on which thread finishes first (bit-reproducible for a given thread count)
+        int len = dw.Numel;
+        var parts = new float[threads][];
+        for (int c = 0; c < threads; c++) { parts[c] = TensorArena.RentFloat(len); Array.Clear(parts[c], 0, len); }
+        try
+        {
+            int xo = x.Offset, dyo = dy.Offset;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, c =>
+            {
+                int s = (int)((long)tasks * c / threads), e = (int)((long)tasks * (c + 1) / threads);
+                new ConvBwdWeightBody(g, xa, xo, dya, dyo, parts[c], 0, 1).Run(s, e);
+            });
+            var dst = dw.Span;
+            for (int c = 0; c < threads; c++)
+                ElementwiseDriver.BinarySpan(new AddOp(), dst, parts[c].AsSpan(0, len), dst);
+        }
+        finally { foreach (var b in parts) TensorArena.Return(b); }
     }
 
-    /// <summary>dW_g[Og, Kc] += dy[Og, Pix] · colᵀ[Pix, Kc], colᵀ packed straight from x; per-thread partial sums.</summary>
-    private readonly record struct ConvBwdWeightBody(ConvGeom G, float[] X, int Xo, float[] Dy, int Dyo, float[] Dw, int Dwo, int DwLen, int Threads) : IRangeBody
+    /// <summary>dW_g[Og, Kc] += dy[Og, Pix] · colᵀ[Pix, Kc] for work items [s, e), colᵀ packed straight from x.</summary>
+    private readonly record struct ConvBwdWeightBody(ConvGeom G, float[] X, int Xo, float[] Dy, int Dyo, float[] Acc, int AccOff, int Threads)
     {
         public void Run(int s, int e)
         {
             var g = G;
-            // with several threads each accumulates into its own buffer, then adds it to dw under a lock
-            float[] acc = Threads == 0 ? Dw : TensorArena.RentFloat(DwLen);
-            int accOff = Threads == 0 ? Dwo : 0;
-            if (Threads != 0) Array.Clear(acc, 0, DwLen);
             for (int t = s; t < e; t++)
             {
                 int grp = t % g.G, n = t / g.G;
                 int dyoff = Dyo + (n * g.O + grp * g.Og) * g.Pix;
                 if (g.Direct)
                     Sgemm.Run(g.Og, g.Kc, g.Pix, Dy, dyoff, g.Pix, 1, X, Xo + (n * g.C + grp * g.Cg) * g.Pix, 1, g.Pix,
-                        acc, accOff + grp * g.Og * g.Kc, g.Kc, true, Threads);
+                        Acc, AccOff + grp * g.Og * g.Kc, g.Kc, true, Threads);
                 else
                     Sgemm.RunPacked(g.Og, g.Kc, g.Pix, Dy, dyoff, g.Pix, 1, new Im2ColPack(g, X, Xo, n, grp, true),
-                        acc, accOff + grp * g.Og * g.Kc, g.Kc, true, Threads);
-            }
-            if (Threads != 0)
-            {
-                lock (Dw)
-                    ElementwiseDriver.BinarySpan(new AddOp(), Dw.AsSpan(Dwo, DwLen), acc.AsSpan(0, DwLen), Dw.AsSpan(Dwo, DwLen));
-                TensorArena.Return(acc);
+                        Acc, AccOff + grp * g.Og * g.Kc, g.Kc, true, Threads);
             }
         }
     }
