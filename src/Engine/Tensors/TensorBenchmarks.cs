@@ -13,10 +13,16 @@ namespace HdrOfx.Engine.Tensors;
 /// </summary>
 public static class TensorBenchmarks
 {
-    public sealed record Result(string Name, double Seconds, double GFlops, string Detail)
+    /// <summary>
+    /// <see cref="Seconds"/>/<see cref="GFlops"/>: best wall-clock repetition. <see cref="GFlopsPerCpuSecond"/>: all
+    /// repetitions' flops over the process CPU time they used — per busy core, so it is not diluted when other
+    /// processes share the cores (compare it with the per-core peak; NaN where not measured).
+    /// </summary>
+    public sealed record Result(string Name, double Seconds, double GFlops, string Detail, double GFlopsPerCpuSecond = double.NaN)
     {
         public override string ToString() =>
-            string.Create(CultureInfo.InvariantCulture, $"{Name,-44} {Seconds * 1e3,10:F2} ms {GFlops,9:F1} GFLOP/s  {Detail}");
+            string.Create(CultureInfo.InvariantCulture,
+                $"{Name,-44} {Seconds * 1e3,10:F2} ms {GFlops,9:F1} GFLOP/s {(double.IsNaN(GFlopsPerCpuSecond) ? "" : $"({GFlopsPerCpuSecond:F1} per busy core)")}  {Detail}");
     }
 
     /// <summary>The machine's theoretical FP32 peak for our kernels: cores × FMA units × lanes × 2 × clock.</summary>
@@ -57,16 +63,36 @@ public static class TensorBenchmarks
 
     private static (double best, int reps) Time(Action a, double minSeconds)
     {
+        var (best, reps, _) = TimeCpu(a, minSeconds);
+        return (best, reps);
+    }
+
+    /// <summary>Best wall time, repetitions, and process CPU seconds per repetition (averaged).</summary>
+    private static (double best, int reps, double cpuPerRep) TimeCpu(Action a, double minSeconds)
+    {
         a(); // warm-up: JIT, arena, packing buffers
         double best = double.MaxValue, total = 0; int reps = 0;
         var sw = new Stopwatch();
+        var proc = Process.GetCurrentProcess();
+        proc.Refresh();
+        var cpu0 = proc.TotalProcessorTime;
         while (total < minSeconds || reps < 3)
         {
             sw.Restart(); a(); sw.Stop();
             double s = sw.Elapsed.TotalSeconds;
             best = Math.Min(best, s); total += s; reps++;
         }
-        return (best, reps);
+        proc.Refresh();
+        double cpu = (proc.TotalProcessorTime - cpu0).TotalSeconds;
+        return (best, reps, cpu / reps);
+    }
+
+    /// <summary>The 1-minute load average from /proc/loadavg ("?" where unavailable): other processes on the cores.</summary>
+    public static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return "?"; }
+        catch (UnauthorizedAccessException) { return "?"; }
     }
 
     /// <summary>C = A·B for row-major A [m×k], B [k×n].</summary>
@@ -75,8 +101,9 @@ public static class TensorBenchmarks
         var rng = new Rng(1);
         var a = new float[(long)m * k]; var b = new float[(long)k * n]; var c = new float[(long)m * n];
         rng.FillUniform(a, -1, 1); rng.FillUniform(b, -1, 1);
-        var (t, reps) = Time(() => Sgemm.Run(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, false), minSeconds);
-        return new Result($"sgemm {m}x{n}x{k}", t, 2.0 * m * n * k / t / 1e9, $"best of {reps}, {CpuParallel.MaxThreads} threads, simd={Sgemm.IsAccelerated} kernel={Sgemm.KernelName}");
+        var (t, reps, cpu) = TimeCpu(() => Sgemm.Run(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, false), minSeconds);
+        double flops = 2.0 * m * n * k;
+        return new Result($"sgemm {m}x{n}x{k}", t, flops / t / 1e9, $"best of {reps}, {CpuParallel.MaxThreads} threads, kernel={Sgemm.KernelName}", flops / cpu / 1e9);
     }
 
     /// <summary>conv2d forward, and forward+backward (input, weight and bias gradients), 3×3 pad 1.</summary>
@@ -87,13 +114,13 @@ public static class TensorBenchmarks
         using var wt = Tensor.Randn(rng, new[] { o, c, k, k }, 0.05f);
         using var bias = Tensor.Zeros(o);
         double fwdFlops = 2.0 * n * o * h * w * c * k * k;
-        var (tf, rf) = Time(() =>
+        var (tf, rf, cf) = TimeCpu(() =>
         {
             using var _ = GradMode.NoGrad();
             using var y = Tensor.Conv2d(x, wt, bias, 1, k / 2);
         }, minSeconds);
         wt.RequiresGrad = true; bias.RequiresGrad = true; x.RequiresGrad = true;
-        var (tb, rb) = Time(() =>
+        var (tb, rb, cb) = TimeCpu(() =>
         {
             using var scope = new TensorScope();
             var y = Tensor.Conv2d(x, wt, bias, 1, k / 2);
@@ -103,8 +130,8 @@ public static class TensorBenchmarks
         string shape = $"{n}x{c}x{h}x{w} -> {o}, {k}x{k}";
         return new[]
         {
-            new Result($"conv2d fwd {shape}", tf, fwdFlops / tf / 1e9, $"best of {rf}"),
-            new Result($"conv2d fwd+bwd {shape}", tb, 3 * fwdFlops / tb / 1e9, $"best of {rb}; {n * h * w / tb / 1e6:F2} Mpix/s"),
+            new Result($"conv2d fwd {shape}", tf, fwdFlops / tf / 1e9, $"best of {rf}", fwdFlops / cf / 1e9),
+            new Result($"conv2d fwd+bwd {shape}", tb, 3 * fwdFlops / tb / 1e9, $"best of {rb}; {n * h * w / tb / 1e6:F2} Mpix/s", 3 * fwdFlops / cb / 1e9),
         };
     }
 
@@ -120,15 +147,15 @@ public static class TensorBenchmarks
         using var dw = Tensor.Empty(o, c, k, k);
         var be = Backends.Cpu;
         double flops = 2.0 * n * o * h * w * c * k * k;
-        var (tf, _) = Time(() => be.Conv2d(x, wt, null, y, p), minSeconds);
-        var (ti, _) = Time(() => be.Conv2dBackwardInput(y, wt, dx, p), minSeconds);
-        var (tw, _) = Time(() => be.Conv2dBackwardWeight(x, y, dw, p), minSeconds);
+        var (tf, _, cf) = TimeCpu(() => be.Conv2d(x, wt, null, y, p), minSeconds);
+        var (ti, _, ci) = TimeCpu(() => be.Conv2dBackwardInput(y, wt, dx, p), minSeconds);
+        var (tw, _, cw) = TimeCpu(() => be.Conv2dBackwardWeight(x, y, dw, p), minSeconds);
         string shape = $"{n}x{c}x{h}x{w} -> {o}, {k}x{k}";
         return new[]
         {
-            new Result($"conv2d kernel fwd {shape}", tf, flops / tf / 1e9, ""),
-            new Result($"conv2d kernel dX {shape}", ti, flops / ti / 1e9, ""),
-            new Result($"conv2d kernel dW {shape}", tw, flops / tw / 1e9, ""),
+            new Result($"conv2d kernel fwd {shape}", tf, flops / tf / 1e9, "", flops / cf / 1e9),
+            new Result($"conv2d kernel dX {shape}", ti, flops / ti / 1e9, "", flops / ci / 1e9),
+            new Result($"conv2d kernel dW {shape}", tw, flops / tw / 1e9, "", flops / cw / 1e9),
         };
     }
 
@@ -184,7 +211,9 @@ public static class TensorBenchmarks
     /// <summary>The standard set recorded in docs/tensors.md.</summary>
     public static IReadOnlyList<Result> RunAll(Action<string>? log = null, double minSeconds = 1.0)
     {
-        log?.Invoke(MachinePeak().ToString());
+        var peak = MachinePeak();
+        log?.Invoke(peak.ToString());
+        log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"per-core peak {peak.GFlops / peak.Cores:F1} GFLOP/s; load average {LoadAverage()}"));
         var results = new List<Result>();
         void Add(Result r) { results.Add(r); log?.Invoke(r.ToString()); }
         Add(Gemm(1024, 1024, 1024, minSeconds));

@@ -70,3 +70,24 @@ public class ConvTests
         Assert.Throws<ArgumentException>(() => Tensor.Conv2d(x, w));
     }
 }
+
+public class ConvDeterminismTests
+{
+    [Test]
+    public void GradientsAreBitReproducible()
+    {
+        // several images → work items run on different threads; the weight gradient must not depend on timing
+        var rng = new Rng(5);
+        using var x = Tensor.Randn(rng, 6, 8, 20, 20);
+        using var w = Tensor.Randn(rng, new[] { 8, 8, 3, 3 }, 0.2f);
+        float[]? first = null;
+        for (int rep = 0; rep < 5; rep++)
+        {
+            using var wl = w.Clone().RequireGrad();
+            using (new TensorScope()) Tensor.Conv2d(x, wl, null, 1, 1).Square().Sum().Backward();
+            var gw = wl.Grad!.ToArray();
+            if (first == null) first = gw;
+            else Assert.That(gw, Is.EqualTo(first));
+        }
+    }
+}

@@ -283,36 +283,49 @@ public sealed partial class CpuBackend
         dw.Span.Clear();
         int tasks = g.N * g.G;
         int threads = Math.Min(CpuParallel.MaxThreads, tasks);
-        var body = new ConvBwdWeightBody(g, x.CpuArray, x.Offset, dy.CpuArray, dy.Offset, dw.CpuArray, dw.Offset, dw.Numel, threads > 1 ? 1 : 0);
-        if (threads > 1) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
+        float[] xa = x.CpuArray, dya = dy.CpuArray, dwa = dw.CpuArray;
+        if (threads <= 1)
+        {
+            // one work item (or one thread): the GEMM itself is threaded, accumulating straight into dw
+            new ConvBwdWeightBody(g, xa, x.Offset, dya, dy.Offset, dwa, dw.Offset, 0).Run(0, tasks);
+            return;
+        }
+        // each chunk of work items accumulates into its own buffer; the buffers are then added in chunk order,
+        // so the result does not depend on which thread finishes first (bit-reproducible for a given thread count)
+        int len = dw.Numel;
+        var parts = new float[threads][];
+        for (int c = 0; c < threads; c++) { parts[c] = TensorArena.RentFloat(len); Array.Clear(parts[c], 0, len); }
+        try
+        {
+            int xo = x.Offset, dyo = dy.Offset;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, c =>
+            {
+                int s = (int)((long)tasks * c / threads), e = (int)((long)tasks * (c + 1) / threads);
+                new ConvBwdWeightBody(g, xa, xo, dya, dyo, parts[c], 0, 1).Run(s, e);
+            });
+            var dst = dw.Span;
+            for (int c = 0; c < threads; c++)
+                ElementwiseDriver.BinarySpan(new AddOp(), dst, parts[c].AsSpan(0, len), dst);
+        }
+        finally { foreach (var b in parts) TensorArena.Return(b); }
     }
 
-    /// <summary>dW_g[Og, Kc] += dy[Og, Pix] · colᵀ[Pix, Kc], colᵀ packed straight from x; per-thread partial sums.</summary>
-    private readonly record struct ConvBwdWeightBody(ConvGeom G, float[] X, int Xo, float[] Dy, int Dyo, float[] Dw, int Dwo, int DwLen, int Threads) : IRangeBody
+    /// <summary>dW_g[Og, Kc] += dy[Og, Pix] · colᵀ[Pix, Kc] for work items [s, e), colᵀ packed straight from x.</summary>
+    private readonly record struct ConvBwdWeightBody(ConvGeom G, float[] X, int Xo, float[] Dy, int Dyo, float[] Acc, int AccOff, int Threads)
     {
         public void Run(int s, int e)
         {
             var g = G;
-            // with several threads each accumulates into its own buffer, then adds it to dw under a lock
-            float[] acc = Threads == 0 ? Dw : TensorArena.RentFloat(DwLen);
-            int accOff = Threads == 0 ? Dwo : 0;
-            if (Threads != 0) Array.Clear(acc, 0, DwLen);
             for (int t = s; t < e; t++)
             {
                 int grp = t % g.G, n = t / g.G;
                 int dyoff = Dyo + (n * g.O + grp * g.Og) * g.Pix;
                 if (g.Direct)
                     Sgemm.Run(g.Og, g.Kc, g.Pix, Dy, dyoff, g.Pix, 1, X, Xo + (n * g.C + grp * g.Cg) * g.Pix, 1, g.Pix,
-                        acc, accOff + grp * g.Og * g.Kc, g.Kc, true, Threads);
+                        Acc, AccOff + grp * g.Og * g.Kc, g.Kc, true, Threads);
                 else
                     Sgemm.RunPacked(g.Og, g.Kc, g.Pix, Dy, dyoff, g.Pix, 1, new Im2ColPack(g, X, Xo, n, grp, true),
-                        acc, accOff + grp * g.Og * g.Kc, g.Kc, true, Threads);
-            }
-            if (Threads != 0)
-            {
-                lock (Dw)
-                    ElementwiseDriver.BinarySpan(new AddOp(), Dw.AsSpan(Dwo, DwLen), acc.AsSpan(0, DwLen), Dw.AsSpan(Dwo, DwLen));
-                TensorArena.Return(acc);
+                        Acc, AccOff + grp * g.Og * g.Kc, g.Kc, true, Threads);
             }
         }
     }

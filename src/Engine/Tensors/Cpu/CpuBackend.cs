@@ -30,6 +30,7 @@ public sealed partial class CpuBackend : IBackend
             {
                 int so = L.RowOffset(0, r), dof = L.RowOffset(1, r);
                 if (ss == 1 && ds == 1) sa.AsSpan(so, n).CopyTo(da.AsSpan(dof, n));
+                else if (ss == 0 && ds == 1) da.AsSpan(dof, n).Fill(sa[so]); // broadcast row
                 else for (int i = 0; i < n; i++) da[dof + i * ds] = sa[so + i * ss];
             }
             return;
