@@ -170,39 +170,75 @@ public sealed partial class CpuBackend
         public void Run(int start, int end)
         {
             Span<double> acc = stackalloc double[ChannelNormBlock];
-            Span<float> mu = stackalloc float[ChannelNormBlock];
-            Span<float> rsv = stackalloc float[ChannelNormBlock];
             Span<double> v = stackalloc double[ChannelNormBlock];
+            Span<float> muHi = stackalloc float[ChannelNormBlock];
+            Span<float> muLo = stackalloc float[ChannelNormBlock];
+            Span<float> rsv = stackalloc float[ChannelNormBlock];
             for (int t = start; t < end; t++)
             {
                 int n = t / Blocks, p0 = (t % Blocks) * ChannelNormBlock, pc = Math.Min(ChannelNormBlock, S - p0);
                 int bx = n * C * S + p0;
-                acc.Clear();
-                for (int ch = 0; ch < C; ch++)
-                {
-                    int r = Xo + bx + ch * S;
-                    for (int p = 0; p < pc; p++) acc[p] += X[r + p];
-                }
-                for (int p = 0; p < pc; p++) { mu[p] = (float)(acc[p] / C); acc[p] /= C; }
-                v.Clear();
-                for (int ch = 0; ch < C; ch++)
-                {
-                    int r = Xo + bx + ch * S;
-                    for (int p = 0; p < pc; p++) { double d = X[r + p] - acc[p]; v[p] += d * d; }
-                }
+                var a = acc[..pc]; var vv = v[..pc];
+                a.Clear(); vv.Clear();
+                for (int ch = 0; ch < C; ch++) AccumulateWiden(X.AsSpan(Xo + bx + ch * S, pc), a);
+                for (int p = 0; p < pc; p++) a[p] /= C;
+                for (int ch = 0; ch < C; ch++) AccumulateSqDev(X.AsSpan(Xo + bx + ch * S, pc), a, vv);
                 for (int p = 0; p < pc; p++)
                 {
-                    rsv[p] = (float)(1.0 / Math.Sqrt(v[p] / C + Eps));
-                    M[Mo + n * S + p0 + p] = mu[p]; R[Ro + n * S + p0 + p] = rsv[p];
+                    // μ as a float pair hi + lo: (x − hi) − lo keeps float64 accuracy where x ≈ μ
+                    muHi[p] = (float)a[p]; muLo[p] = (float)(a[p] - muHi[p]);
+                    rsv[p] = (float)(1.0 / Math.Sqrt(vv[p] / C + Eps));
+                    M[Mo + n * S + p0 + p] = muHi[p]; R[Ro + n * S + p0 + p] = rsv[p];
                 }
                 for (int ch = 0; ch < C; ch++)
                 {
-                    int r = Xo + bx + ch * S, ry = Yo + bx + ch * S;
                     float gm = G != null ? G[Go + ch] : 1f, bt = B != null ? B[Bo + ch] : 0f;
-                    for (int p = 0; p < pc; p++) Y[ry + p] = (float)((X[r + p] - acc[p]) * rsv[p] * gm + bt); // μ in float64: x ≈ μ cancels exactly
+                    NormColumns(X.AsSpan(Xo + bx + ch * S, pc), muHi[..pc], muLo[..pc], rsv[..pc], Y.AsSpan(Yo + bx + ch * S, pc), gm, bt);
                 }
             }
         }
+    }
+
+    /// <summary>acc[p] += x[p] in float64.</summary>
+    internal static void AccumulateWiden(ReadOnlySpan<float> x, Span<double> acc)
+    {
+        int i = 0, n = x.Length;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Create(x.Slice(i, 8)));
+                (Vector256.Create((ReadOnlySpan<double>)acc.Slice(i, 4)) + lo).CopyTo(acc.Slice(i, 4));
+                (Vector256.Create((ReadOnlySpan<double>)acc.Slice(i + 4, 4)) + hi).CopyTo(acc.Slice(i + 4, 4));
+            }
+        for (; i < n; i++) acc[i] += x[i];
+    }
+
+    /// <summary>acc[p] += (x[p] − mu[p])² in float64.</summary>
+    internal static void AccumulateSqDev(ReadOnlySpan<float> x, ReadOnlySpan<double> mu, Span<double> acc)
+    {
+        int i = 0, n = x.Length;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Create(x.Slice(i, 8)));
+                lo -= Vector256.Create(mu.Slice(i, 4)); hi -= Vector256.Create(mu.Slice(i + 4, 4));
+                (Vector256.Create((ReadOnlySpan<double>)acc.Slice(i, 4)) + lo * lo).CopyTo(acc.Slice(i, 4));
+                (Vector256.Create((ReadOnlySpan<double>)acc.Slice(i + 4, 4)) + hi * hi).CopyTo(acc.Slice(i + 4, 4));
+            }
+        for (; i < n; i++) { double d = x[i] - mu[i]; acc[i] += d * d; }
+    }
+
+    /// <summary>y[p] = ((x[p] − hi[p]) − lo[p])·rs[p]·γ + β.</summary>
+    internal static void NormColumns(ReadOnlySpan<float> x, ReadOnlySpan<float> hi, ReadOnlySpan<float> lo, ReadOnlySpan<float> rs, Span<float> y, float gm, float bt)
+    {
+        int i = 0, n = x.Length;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vg = Vector256.Create(gm); var vb = Vector256.Create(bt);
+            for (; i <= n - 8; i += 8)
+                (((Vector256.Create(x.Slice(i, 8)) - Vector256.Create(hi.Slice(i, 8))) - Vector256.Create(lo.Slice(i, 8))) * Vector256.Create(rs.Slice(i, 8)) * vg + vb).CopyTo(y.Slice(i, 8));
+        }
+        for (; i < n; i++) y[i] = ((x[i] - hi[i]) - lo[i]) * rs[i] * gm + bt;
     }
 
     public void ChannelNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor? dgamma, Tensor? dbeta)
@@ -230,6 +266,10 @@ public sealed partial class CpuBackend
         {
             Span<double> m1 = stackalloc double[ChannelNormBlock];
             Span<double> m2 = stackalloc double[ChannelNormBlock];
+            Span<double> mu = stackalloc double[ChannelNormBlock];
+            Span<double> rs = stackalloc double[ChannelNormBlock];
+            Span<float> a1 = stackalloc float[ChannelNormBlock];
+            Span<float> a2 = stackalloc float[ChannelNormBlock];
             for (int ck = start; ck < end; ck++)
             {
                 int pg = ck * 2 * C;
@@ -238,35 +278,73 @@ public sealed partial class CpuBackend
                 {
                     int n = t / Blocks, p0 = (t % Blocks) * ChannelNormBlock, pc = Math.Min(ChannelNormBlock, S - p0);
                     int bx = n * C * S + p0, bs = n * S + p0;
-                    m1.Clear(); m2.Clear();
+                    var vm1 = m1[..pc]; var vm2 = m2[..pc]; var vmu = mu[..pc]; var vrs = rs[..pc];
+                    vm1.Clear(); vm2.Clear();
+                    for (int p = 0; p < pc; p++) { vmu[p] = M[Mo + bs + p]; vrs[p] = R[Ro + bs + p]; }
                     for (int ch = 0; ch < C; ch++)
                     {
-                        int r = bx + ch * S;
                         double gm = G != null ? G[Go + ch] : 1.0;
-                        double sx = 0, sd = 0;
-                        for (int p = 0; p < pc; p++)
-                        {
-                            double d = Dy[Dyo + r + p];
-                            double xh = (X[Xo + r + p] - M[Mo + bs + p]) * (double)R[Ro + bs + p];
-                            m1[p] += gm * d; m2[p] += gm * d * xh;
-                            sx += d * xh; sd += d;
-                        }
+                        ChannelNormBwdSums(Dy.AsSpan(Dyo + bx + ch * S, pc), X.AsSpan(Xo + bx + ch * S, pc), vmu, vrs, vm1, vm2, gm, out double sx, out double sd);
                         Partial[pg + ch] += sx; Partial[pg + C + ch] += sd;
                     }
+                    for (int p = 0; p < pc; p++) { a1[p] = (float)(vm1[p] / C); a2[p] = (float)(vm2[p] / C); }
                     for (int ch = 0; ch < C; ch++)
                     {
-                        int r = bx + ch * S;
-                        double gm = G != null ? G[Go + ch] : 1.0;
-                        for (int p = 0; p < pc; p++)
+                        float gm = G != null ? G[Go + ch] : 1f;
+                        var d = Dy.AsSpan(Dyo + bx + ch * S, pc); var xs = X.AsSpan(Xo + bx + ch * S, pc); var o = Dx.AsSpan(Dxo + bx + ch * S, pc);
+                        var mf = M.AsSpan(Mo + bs, pc); var rf = R.AsSpan(Ro + bs, pc);
+                        int p = 0;
+                        if (Vector256.IsHardwareAccelerated)
                         {
-                            double rs = R[Ro + bs + p];
-                            double xh = (X[Xo + r + p] - M[Mo + bs + p]) * rs;
-                            Dx[Dxo + r + p] = (float)(rs * (gm * Dy[Dyo + r + p] - m1[p] / C - xh * m2[p] / C));
+                            var vg = Vector256.Create(gm);
+                            for (; p <= pc - 8; p += 8)
+                            {
+                                var r = Vector256.Create(rf.Slice(p, 8));
+                                var xh = (Vector256.Create(xs.Slice(p, 8)) - Vector256.Create(mf.Slice(p, 8))) * r;
+                                (r * (vg * Vector256.Create(d.Slice(p, 8)) - Vector256.Create(a1.Slice(p, 8)) - xh * Vector256.Create(a2.Slice(p, 8)))).CopyTo(o.Slice(p, 8));
+                            }
+                        }
+                        for (; p < pc; p++)
+                        {
+                            float xh = (xs[p] - mf[p]) * rf[p];
+                            o[p] = rf[p] * (gm * d[p] - a1[p] - xh * a2[p]);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// <summary>With x̂ = (x − μ)·rstd: m1 += γ·dy, m2 += γ·dy·x̂ per pixel; sx = Σ dy·x̂, sd = Σ dy (all float64).</summary>
+    internal static void ChannelNormBwdSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<double> mu, ReadOnlySpan<double> rs,
+        Span<double> m1, Span<double> m2, double gm, out double sx, out double sd)
+    {
+        int i = 0, n = dy.Length;
+        double ax = 0, ad = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vg = Vector256.Create(gm);
+            var vx = Vector256<double>.Zero; var vd = Vector256<double>.Zero;
+            for (; i <= n - 8; i += 8)
+            {
+                var (dl, dh) = Vector256.Widen(Vector256.Create(dy.Slice(i, 8)));
+                var (xl, xh) = Vector256.Widen(Vector256.Create(x.Slice(i, 8)));
+                var hl = (xl - Vector256.Create(mu.Slice(i, 4))) * Vector256.Create(rs.Slice(i, 4));
+                var hh = (xh - Vector256.Create(mu.Slice(i + 4, 4))) * Vector256.Create(rs.Slice(i + 4, 4));
+                (Vector256.Create((ReadOnlySpan<double>)m1.Slice(i, 4)) + vg * dl).CopyTo(m1.Slice(i, 4));
+                (Vector256.Create((ReadOnlySpan<double>)m1.Slice(i + 4, 4)) + vg * dh).CopyTo(m1.Slice(i + 4, 4));
+                (Vector256.Create((ReadOnlySpan<double>)m2.Slice(i, 4)) + vg * dl * hl).CopyTo(m2.Slice(i, 4));
+                (Vector256.Create((ReadOnlySpan<double>)m2.Slice(i + 4, 4)) + vg * dh * hh).CopyTo(m2.Slice(i + 4, 4));
+                vx += dl * hl + dh * hh; vd += dl + dh;
+            }
+            ax = Vector256.Sum(vx); ad = Vector256.Sum(vd);
+        }
+        for (; i < n; i++)
+        {
+            double d = dy[i], h = (x[i] - mu[i]) * rs[i];
+            m1[i] += gm * d; m2[i] += gm * d * h; ax += d * h; ad += d;
+        }
+        sx = ax; sd = ad;
     }
 
     // ------------------------------------------------------------------ small span helpers

@@ -5,7 +5,7 @@ namespace HdrOfx.Engine.Tensors.Cpu;
 /// <summary>
 /// Bilinear sampling at per-pixel coordinates: grid_sample (normalized grid) and backward flow warping.
 /// Forward and the coordinate gradient run over (n, output row); the input gradient is a scatter, so it runs
-/// over (n, c) planes, each recomputing the taps of its image (cheap next to the channel loop, and lock-free).
+/// over (n, channel block) tasks that own their dx planes, each computing the taps once for its block (lock-free).
 /// </summary>
 public sealed partial class CpuBackend
 {
@@ -97,7 +97,11 @@ public sealed partial class CpuBackend
     {
         var g = SampleGeometry(x, coords, dy, p);
         if (dx != null)
-            CpuParallel.For(g.N * g.C, 1, new SampleBwdInput(g, coords.CpuArray, dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset));
+        {
+            // (image, channel block) tasks: each owns its planes of dx; taps are computed once per block, not per channel
+            int blocks = Math.Min(g.C, Math.Max(1, (CpuParallel.MaxThreads + g.N - 1) / g.N));
+            CpuParallel.For(g.N * blocks, 1, new SampleBwdInput(g, coords.CpuArray, dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset, blocks));
+        }
         if (dcoords != null)
         {
             // dcoords is contiguous with coords' logical shape
@@ -109,7 +113,7 @@ public sealed partial class CpuBackend
         }
     }
 
-    private readonly record struct SampleBwdInput(SampleGeom G, float[] Cd, float[] Dy, int Dyo, float[] Dx, int Dxo) : IRangeBody
+    private readonly record struct SampleBwdInput(SampleGeom G, float[] Cd, float[] Dy, int Dyo, float[] Dx, int Dxo, int Blocks) : IRangeBody
     {
         public void Run(int s, int e)
         {
@@ -117,20 +121,29 @@ public sealed partial class CpuBackend
             int plane = g.H * g.W, oplane = g.Ho * g.Wo;
             for (int t = s; t < e; t++)
             {
-                int n = t / g.C, c = t % g.C;
-                int xb = Dxo + t * plane, yb = Dyo + t * oplane;
-                Array.Clear(Dx, xb, plane);
+                int n = t / Blocks, blk = t % Blocks;
+                int c0 = (int)((long)g.C * blk / Blocks), c1 = (int)((long)g.C * (blk + 1) / Blocks);
+                for (int c = c0; c < c1; c++) Array.Clear(Dx, Dxo + (n * g.C + c) * plane, plane);
                 for (int oh = 0; oh < g.Ho; oh++)
                 for (int ow = 0; ow < g.Wo; ow++)
                 {
-                    float gv = Dy[yb + oh * g.Wo + ow];
-                    if (gv == 0f) continue;
                     g.Tap(Cd, n, oh, ow, out int x0, out int y0, out float tx, out float ty, out _, out _);
                     bool vx0 = (uint)x0 < (uint)g.W, vx1 = (uint)(x0 + 1) < (uint)g.W, vy0 = (uint)y0 < (uint)g.H, vy1 = (uint)(y0 + 1) < (uint)g.H;
-                    if (vy0 && vx0) Dx[xb + y0 * g.W + x0] += gv * (1 - ty) * (1 - tx);
-                    if (vy0 && vx1) Dx[xb + y0 * g.W + x0 + 1] += gv * (1 - ty) * tx;
-                    if (vy1 && vx0) Dx[xb + (y0 + 1) * g.W + x0] += gv * ty * (1 - tx);
-                    if (vy1 && vx1) Dx[xb + (y0 + 1) * g.W + x0 + 1] += gv * ty * tx;
+                    if (!(vx0 || vx1) || !(vy0 || vy1)) continue;
+                    float w00 = vy0 && vx0 ? (1 - ty) * (1 - tx) : 0f, w01 = vy0 && vx1 ? (1 - ty) * tx : 0f;
+                    float w10 = vy1 && vx0 ? ty * (1 - tx) : 0f, w11 = vy1 && vx1 ? ty * tx : 0f;
+                    // clamped indices: a zero weight lands on a valid cell
+                    int cx0 = Math.Clamp(x0, 0, g.W - 1), cx1 = Math.Clamp(x0 + 1, 0, g.W - 1);
+                    int cy0 = Math.Clamp(y0, 0, g.H - 1), cy1 = Math.Clamp(y0 + 1, 0, g.H - 1);
+                    int i00 = cy0 * g.W + cx0, i01 = cy0 * g.W + cx1, i10 = cy1 * g.W + cx0, i11 = cy1 * g.W + cx1;
+                    int yo = Dyo + n * g.C * oplane + oh * g.Wo + ow;
+                    for (int c = c0; c < c1; c++)
+                    {
+                        float gv = Dy[yo + c * oplane];
+                        int xb = Dxo + (n * g.C + c) * plane;
+                        Dx[xb + i00] += gv * w00; Dx[xb + i01] += gv * w01;
+                        Dx[xb + i10] += gv * w10; Dx[xb + i11] += gv * w11;
+                    }
                 }
             }
         }
