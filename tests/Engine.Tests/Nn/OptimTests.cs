@@ -205,4 +205,22 @@ public class OptimTests
         var ex = Assert.Throws<StateDictMismatchException>(() => optD.LoadState(path))!;
         Assert.That(ex.Message, Does.Contain("exp_avg.weight: expected F32 [3, 4], found F32 [2, 4]"));
     }
+
+    [Test]
+    public void GenericTensorOpPathMatchesTheFusedCpuLoop()
+    {
+        using var a = new Linear(6, 5, new Rng(4));
+        using var b = new Linear(6, 5, new Rng(4));
+        using var optA = new AdamW(a.NamedParameters(), lr: 0.02, weightDecay: 0.05);
+        using var optB = new AdamW(b.NamedParameters(), lr: 0.02, weightDecay: 0.05) { ForceGenericPath = true };
+        var rng = new Rng(5);
+        var x = TensorScope.Detach(Tensor.Randn(rng, 7, 6));
+        var y = TensorScope.Detach(Tensor.Randn(rng, 7, 5));
+        for (int s = 0; s < 5; s++)
+            foreach (var (m, o) in new[] { (a, optA), (b, optB) })
+                using (new TensorScope()) { Tensor.MseLoss(m.Forward(x), y).Backward(); o.Step(); m.ZeroGrad(); }
+        Assert.That(b.Weight.ToArray(), Is.EqualTo(a.Weight.ToArray()).Within(1e-6f));
+        Assert.That(b.Bias!.ToArray(), Is.EqualTo(a.Bias!.ToArray()).Within(1e-6f));
+        Assert.That(optB.Moments("weight").V, Is.EqualTo(optA.Moments("weight").V).Within(1e-7f));
+    }
 }

@@ -1,5 +1,5 @@
 using HdrOfx.Engine.Tensors;
-using HdrOfx.Engine.Tensors.Cpu;
+using HdrOfx.Engine.Tensors.Autograd;
 
 namespace HdrOfx.Engine.Nn;
 
@@ -8,7 +8,8 @@ namespace HdrOfx.Engine.Nn;
 /// θ ← θ·(1 − lr·λ); m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
 /// θ ← θ − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε).
 /// Weight decay is decoupled (applied to θ, not added to g). Parameters without a gradient are skipped.
-/// CPU tensors only for now (the CUDA backend will bring a fused kernel). No allocation per step.
+/// CPU parameters take a fused span loop (no allocation per step); parameters on other devices take a generic
+/// path of in-place tensor ops (a fused device kernel can replace it later). The moments live on the parameter's device.
 /// </summary>
 public sealed class AdamW : IDisposable
 {
@@ -27,8 +28,8 @@ public sealed class AdamW : IDisposable
     {
         public required string Name;
         public required Tensor Param;
-        public required float[] M;
-        public required float[] V;
+        public required Tensor M;
+        public required Tensor V;
         public required bool Decay;
     }
 
@@ -48,9 +49,14 @@ public sealed class AdamW : IDisposable
         foreach (var (name, p) in parameters)
         {
             if (!seen.Add(p)) throw new ArgumentException($"AdamW: parameter '{name}' is listed twice");
-            if (p.Device.Kind != DeviceKind.Cpu) throw new NotSupportedException($"AdamW: parameter '{name}' is on {p.Device}; only CPU parameters are supported so far");
             if (p.DType != DType.F32 || !p.IsContiguous) throw new ArgumentException($"AdamW: parameter '{name}' must be a contiguous F32 tensor");
-            list.Add(new Entry { Name = name, Param = p, M = new float[p.Numel], V = new float[p.Numel], Decay = noDecay == null || !noDecay(name, p) });
+            list.Add(new Entry
+            {
+                Name = name, Param = p,
+                M = TensorScope.Detach(Tensor.Zeros(p.Shape, p.Device)),
+                V = TensorScope.Detach(Tensor.Zeros(p.Shape, p.Device)),
+                Decay = noDecay == null || !noDecay(name, p),
+            });
         }
         _entries = list.ToArray();
     }
@@ -59,6 +65,9 @@ public sealed class AdamW : IDisposable
     public static bool NoDecayForBiasAndNorm(string name, Tensor p) => p.Rank <= 1 || name.EndsWith(".bias", StringComparison.Ordinal) || name.EndsWith("temperature", StringComparison.Ordinal);
 
     public int ParameterCount => _entries.Length;
+
+    /// <summary>Forces the generic tensor-op path on the CPU too (tests compare it with the fused loop).</summary>
+    internal bool ForceGenericPath { get; set; }
 
     /// <summary>One update of every parameter that has a gradient.</summary>
     public void Step()
@@ -75,11 +84,16 @@ public sealed class AdamW : IDisposable
             var g = e.Param.Grad;
             if (g == null) continue;
             if (!g.IsContiguous) throw new InvalidOperationException($"AdamW: gradient of '{e.Name}' is not contiguous");
+            bool wd = e.Decay && WeightDecay != 0;
+            if (ForceGenericPath || e.Param.Device.Kind != DeviceKind.Cpu)
+            {
+                GenericUpdate(e, g, wd ? decay : 1f, b1, b2, omb1, omb2, stepSize, invSqrtBc2, eps);
+                continue;
+            }
             var p = e.Param.Span;
             var gs = g.Span;
-            var m = e.M.AsSpan();
-            var v = e.V.AsSpan();
-            bool wd = e.Decay && WeightDecay != 0;
+            var m = e.M.Span;
+            var v = e.V.Span;
             for (int i = 0; i < p.Length; i++)
             {
                 float gi = gs[i];
@@ -92,6 +106,18 @@ public sealed class AdamW : IDisposable
         }
     }
 
+    /// <summary>The same update as the fused loop, from device-agnostic in-place tensor ops (float32 rounding may differ slightly).</summary>
+    private static void GenericUpdate(Entry e, Tensor g, float decay, float b1, float b2, float omb1, float omb2, float stepSize, float invSqrtBc2, float eps)
+    {
+        using var _ = GradMode.NoGrad();
+        using var scope = new TensorScope();
+        if (decay != 1f) e.Param.MulScalarInPlace(decay);
+        e.M.MulScalarInPlace(b1).AddInPlace(g.MulScalar(omb1));
+        e.V.MulScalarInPlace(b2).AddInPlace(g.Square().MulScalar(omb2));
+        var denom = e.V.Sqrt().MulScalar(invSqrtBc2).AddScalar(eps);
+        e.Param.SubInPlace((e.M / denom).MulScalar(stepSize));
+    }
+
     /// <summary>Drops every parameter's gradient.</summary>
     public void ZeroGrad()
     {
@@ -101,7 +127,7 @@ public sealed class AdamW : IDisposable
     /// <summary>First and second moments of a parameter (for tests and checkpoints).</summary>
     public (float[] M, float[] V) Moments(string name)
     {
-        foreach (var e in _entries) if (e.Name == name) return (e.M, e.V);
+        foreach (var e in _entries) if (e.Name == name) return (e.M.ToArray(), e.V.ToArray());
         throw new KeyNotFoundException($"AdamW: no parameter named '{name}'");
     }
 
@@ -116,8 +142,8 @@ public sealed class AdamW : IDisposable
         {
             foreach (var e in _entries)
             {
-                tensors.Add(new("exp_avg." + e.Name, TensorScope.Detach(Tensor.FromSpan(e.M, e.Param.Shape))));
-                tensors.Add(new("exp_avg_sq." + e.Name, TensorScope.Detach(Tensor.FromSpan(e.V, e.Param.Shape))));
+                tensors.Add(new("exp_avg." + e.Name, TensorScope.Detach(Tensor.FromArray(e.M.ToArray(), e.Param.Shape))));
+                tensors.Add(new("exp_avg_sq." + e.Name, TensorScope.Detach(Tensor.FromArray(e.V.ToArray(), e.Param.Shape))));
             }
             var inv = System.Globalization.CultureInfo.InvariantCulture;
             var meta = new Dictionary<string, string>
@@ -164,11 +190,18 @@ public sealed class AdamW : IDisposable
             throw new StateDictMismatchException("AdamW", path, missing, unexpected, shapes, strict: true);
         foreach (var e in _entries)
         {
-            f["exp_avg." + e.Name].Span.CopyTo(e.M);
-            f["exp_avg_sq." + e.Name].Span.CopyTo(e.V);
+            using (GradMode.NoGrad())
+            {
+                e.M.CopyFrom(f["exp_avg." + e.Name]);
+                e.V.CopyFrom(f["exp_avg_sq." + e.Name]);
+            }
         }
         StepCount = step;
     }
 
-    public void Dispose() { }
+    /// <summary>Releases the moment tensors.</summary>
+    public void Dispose()
+    {
+        foreach (var e in _entries) { e.M.Dispose(); e.V.Dispose(); }
+    }
 }
