@@ -71,6 +71,20 @@ public class ElementwiseTests
         }
     }
 
+    /// <summary>The worked example of docs/tensors.md §7.</summary>
+    [Test]
+    public void SoftplusMatchesReference()
+    {
+        foreach (int n in new[] { 0, 1, 7, 8, 33, 257 })
+        {
+            using var x = Tensor.Randn(new Rng((ulong)n), new[] { n }, 3f);
+            GradCheck.Check(t => t[0].Softplus(), r => Reference.Map(r[0], v => Math.Log(1 + Math.Exp(v))), new[] { x })
+                .AssertWithin(1e-5, 1e-4);
+        }
+        using var big = Tensor.FromArray(new[] { -200f, 200f });
+        Assert.That(big.Softplus().ToArray(), Is.EqualTo(new[] { 0f, 200f }));
+    }
+
     [Test]
     public void ActivationsSaturateWithoutNaN()
     {
