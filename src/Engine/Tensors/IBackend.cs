@@ -8,6 +8,7 @@ public enum UnaryOp : byte
     AddScalar /* x + alpha */, MulScalar /* x * alpha */, PowScalar /* x ^ alpha */, RSubScalar /* alpha - x */,
     Charbonnier /* sqrt(x^2 + alpha), alpha = eps^2 */,
     ClampMin /* max(x, alpha) */, ClampMax /* min(x, alpha) */,
+    Softplus /* log(1 + e^x) */,
 }
 
 /// <summary>Elementwise binary kernels (operands already broadcast to the output shape).</summary>

@@ -62,13 +62,27 @@ public class ElementwiseTests
     [TestCaseSource(nameof(UnaryOps))]
     public void UnaryMatchesReferenceAndGradient(Func<Tensor, Tensor> op, Func<double, double> reference, bool positive)
     {
-        // lengths 1..257 cover the 32-wide unrolled loop, the 8-wide loop and the scalar tail
-        foreach (int n in new[] { 1, 7, 8, 33, 257 })
+        // lengths 0..257 cover the empty case, the 32-wide unrolled loop, the 8-wide loop and the scalar tail
+        foreach (int n in new[] { 0, 1, 7, 8, 31, 32, 33, 64, 257 })
         {
             var rng = new Rng((ulong)n);
             using var x = positive ? TestData.Positive(rng, new[] { n }) : TestData.Randn(rng, new[] { n }, gap: 1e-2f);
             GradCheck.Check(t => op(t[0]), r => Reference.Map(r[0], reference), new[] { x }).AssertWithin(1e-5, 1e-4);
         }
+    }
+
+    /// <summary>The worked example of docs/tensors.md §7.</summary>
+    [Test]
+    public void SoftplusMatchesReference()
+    {
+        foreach (int n in new[] { 0, 1, 7, 8, 33, 257 })
+        {
+            using var x = Tensor.Randn(new Rng((ulong)n), new[] { n }, 3f);
+            GradCheck.Check(t => t[0].Softplus(), r => Reference.Map(r[0], v => Math.Log(1 + Math.Exp(v))), new[] { x })
+                .AssertWithin(1e-5, 1e-4);
+        }
+        using var big = Tensor.FromArray(new[] { -200f, 200f });
+        Assert.That(big.Softplus().ToArray(), Is.EqualTo(new[] { 0f, 200f }));
     }
 
     [Test]

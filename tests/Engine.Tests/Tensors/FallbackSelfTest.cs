@@ -62,6 +62,7 @@ namespace HdrOfx.Engine.Tests.Tensors
                 Check($"tanh n={n}", () => GradCheck.Check(t => t[0].Tanh(), r => Reference.Map(r[0], Math.Tanh), new[] { x }), 1e-5, 1e-4);
                 Check($"exp n={n}", () => GradCheck.Check(t => t[0].Exp(), r => Reference.Map(r[0], Math.Exp), new[] { x }), 1e-5, 1e-4);
                 Check($"log n={n}", () => GradCheck.Check(t => t[0].Log(), r => Reference.Map(r[0], Math.Log), new[] { p }), 1e-5, 1e-4);
+                Check($"softplus n={n}", () => GradCheck.Check(t => t[0].Softplus(), r => Reference.Map(r[0], v => Math.Log(1 + Math.Exp(v))), new[] { x }), 1e-5, 1e-4);
                 Check($"relu n={n}", () => GradCheck.Check(t => t[0].Relu(), r => Reference.Map(r[0], v => Math.Max(v, 0)), new[] { x }), 1e-5, 1e-4);
             }
             var a = Tensor.Randn(rng, 2, 3, 17); var b = Tensor.Randn(rng, 3, 1);

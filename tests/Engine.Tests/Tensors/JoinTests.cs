@@ -20,6 +20,20 @@ public class JoinTests
     }
 
     [Test]
+    public void StackAddsADim()
+    {
+        var rng = new Rng(6);
+        using var a = Tensor.Randn(rng, 2, 3);
+        using var b = Tensor.Randn(rng, 2, 3);
+        GradCheck.Check(t => Tensor.Stack(t, 1), r =>
+        {
+            var y = new RefTensor(new[] { 2, 2, 3 });
+            for (int i = 0; i < 2; i++) for (int k = 0; k < 2; k++) for (int j = 0; j < 3; j++) y[i, k, j] = r[k][i, j];
+            return y;
+        }, new[] { a, b }).AssertWithin(1e-7, 1e-6);
+    }
+
+    [Test]
     public void SplitInvertsConcat()
     {
         var rng = new Rng(8);

@@ -113,6 +113,7 @@ public sealed partial class CpuBackend : IBackend
             case UnaryOp.Charbonnier: ElementwiseDriver.Unary(new CharbonnierOp(alpha), xa, xo, ya, yo, n); break;
             case UnaryOp.ClampMin: ElementwiseDriver.Unary(new ClampMinOp(alpha), xa, xo, ya, yo, n); break;
             case UnaryOp.ClampMax: ElementwiseDriver.Unary(new ClampMaxOp(alpha), xa, xo, ya, yo, n); break;
+            case UnaryOp.Softplus: ElementwiseDriver.Unary(new SoftplusOp(), xa, xo, ya, yo, n); break;
             default: throw new NotSupportedException($"unary op {op}");
         }
     }
@@ -143,6 +144,7 @@ public sealed partial class CpuBackend : IBackend
             case UnaryOp.Charbonnier: ElementwiseDriver.UnaryGrad(new CharbonnierOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
             case UnaryOp.ClampMin: ElementwiseDriver.UnaryGrad(new ClampMinOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
             case UnaryOp.ClampMax: ElementwiseDriver.UnaryGrad(new ClampMaxOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Softplus: ElementwiseDriver.UnaryGrad(new SoftplusOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
             default: throw new NotSupportedException($"unary backward {op}");
         }
     }

@@ -267,3 +267,13 @@ internal struct ClampMaxOp(float hi) : IUnaryKernel, IUnaryGradKernel
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) =>
         Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(hi)), dy, Vector256<float>.Zero);
 }
+
+/// <summary>Softplus log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|) (no overflow for large x); derivative σ(x).</summary>
+internal struct SoftplusOp : IUnaryKernel, IUnaryGradKernel
+{
+    public float Invoke(float x) => MathF.Max(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
+    public Vector256<float> Invoke(Vector256<float> x) =>
+        Vector256.Max(x, Vector256<float>.Zero) + Vector256.Log(Vector256.Create(1f) + Vector256.Exp(-Vector256.Abs(x)));
+    public float Invoke(float x, float y, float dy) => dy * VMath.Sigmoid(x);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> dy) => dy * VMath.Sigmoid(x);
+}

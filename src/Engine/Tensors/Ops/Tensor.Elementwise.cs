@@ -173,6 +173,9 @@ public sealed partial class Tensor
     public Tensor Silu() => Unary(UnaryOp.Silu, 0f, "Silu");
     public Tensor Sigmoid() => Unary(UnaryOp.Sigmoid, 0f, "Sigmoid");
     public Tensor Tanh() => Unary(UnaryOp.Tanh, 0f, "Tanh");
+
+    /// <summary>log(1 + eˣ), computed without overflow.</summary>
+    public Tensor Softplus() => Unary(UnaryOp.Softplus, 0f, "Softplus");
     public Tensor AddScalar(float s) => Unary(UnaryOp.AddScalar, s, "AddScalar");
     public Tensor MulScalar(float s) => Unary(UnaryOp.MulScalar, s, "MulScalar");
 

@@ -52,6 +52,23 @@ public sealed partial class Tensor
         return y;
     }
 
+    /// <summary>Joins same-shaped tensors along a new dim <paramref name="dim"/> (e.g. frames into [N, T, C, H, W]).</summary>
+    public static Tensor Stack(IReadOnlyList<Tensor> xs, int dim)
+    {
+        if (xs.Count == 0) throw new ArgumentException("Stack needs at least one tensor", nameof(xs));
+        int d = dim < 0 ? dim + xs[0].Rank + 1 : dim;
+        var us = new Tensor[xs.Count];
+        for (int i = 0; i < xs.Count; i++)
+        {
+            if (!xs[i]._shape.AsSpan().SequenceEqual(xs[0]._shape))
+                throw new ArgumentException($"Stack: shape {ShapeString(xs[i]._shape)} differs from {ShapeString(xs[0]._shape)}");
+            us[i] = xs[i].Unsqueeze(d);
+        }
+        var y = Concat(us, d);
+        foreach (var u in us) u.Dispose(); // views: the graph only needs their shapes
+        return y;
+    }
+
     /// <summary>A narrow view without autograd (internal plumbing).</summary>
     internal Tensor SliceView(int d, int start, int length)
     {
