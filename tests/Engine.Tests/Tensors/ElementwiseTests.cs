@@ -62,8 +62,8 @@ public class ElementwiseTests
     [TestCaseSource(nameof(UnaryOps))]
     public void UnaryMatchesReferenceAndGradient(Func<Tensor, Tensor> op, Func<double, double> reference, bool positive)
     {
-        // lengths 1..257 cover the 32-wide unrolled loop, the 8-wide loop and the scalar tail
-        foreach (int n in new[] { 1, 7, 8, 33, 257 })
+        // lengths 0..257 cover the empty case, the 32-wide unrolled loop, the 8-wide loop and the scalar tail
+        foreach (int n in new[] { 0, 1, 7, 8, 31, 32, 33, 64, 257 })
         {
             var rng = new Rng((ulong)n);
             using var x = positive ? TestData.Positive(rng, new[] { n }) : TestData.Randn(rng, new[] { n }, gap: 1e-2f);

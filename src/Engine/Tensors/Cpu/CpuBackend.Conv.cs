@@ -24,6 +24,16 @@ public sealed partial class CpuBackend
         public int Tiles => (Pix + Tile - 1) / Tile;
     }
 
+    /// <summary>
+    /// Whether to give whole work items to threads (each GEMM single-threaded) rather than thread each GEMM:
+    /// only when the items divide evenly or are plentiful, so no thread idles behind an uneven split.
+    /// </summary>
+    private static bool SplitOuter(int tasks)
+    {
+        int t = CpuParallel.MaxThreads;
+        return t > 1 && tasks >= t && (tasks % t == 0 || tasks >= 4 * t);
+    }
+
     private static ConvGeom Geom(Tensor x, Tensor w, Tensor y, Conv2dParams p) =>
         new(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], w.Shape[0], w.Shape[2], w.Shape[3], y.Shape[2], y.Shape[3], p.Groups, p);
 
@@ -83,7 +93,7 @@ public sealed partial class CpuBackend
     private static void ConvForward(in ConvGeom g, float[] x, int xo, float[] w, int wo, float[]? b, int bo, float[] y, int yo)
     {
         int tasks = g.N * g.G;
-        bool outer = tasks >= CpuParallel.MaxThreads;
+        bool outer = SplitOuter(tasks);
         var body = new ConvFwdBody(g, x, xo, w, wo, b, bo, y, yo, outer ? 1 : 0);
         if (outer) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
     }
@@ -245,7 +255,7 @@ public sealed partial class CpuBackend
         }
         if (!g.Direct) dx.Span.Clear();
         int tasks = g.N * g.G; // tiles of one image/group overlap in dx, so they stay on one thread
-        bool outer = tasks >= CpuParallel.MaxThreads;
+        bool outer = SplitOuter(tasks);
         var body = new ConvBwdInputBody(g, dy.CpuArray, dy.Offset, w.CpuArray, w.Offset, dx.CpuArray, dx.Offset, outer ? 1 : 0);
         if (outer) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
     }
@@ -282,7 +292,7 @@ public sealed partial class CpuBackend
         var g = Geom(x, dw, dy, p);
         dw.Span.Clear();
         int tasks = g.N * g.G;
-        int threads = Math.Min(CpuParallel.MaxThreads, tasks);
+        int threads = SplitOuter(tasks) ? Math.Min(CpuParallel.MaxThreads, tasks) : 1;
         float[] xa = x.CpuArray, dya = dy.CpuArray, dwa = dw.CpuArray;
         if (threads <= 1)
         {
