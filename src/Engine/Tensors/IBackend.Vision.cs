@@ -9,6 +9,20 @@ public enum GridPadding : byte
     Border,
 }
 
+/// <summary>How <see cref="Tensor.Pad2d"/> fills the border (PyTorch F.pad modes).</summary>
+public enum PadMode : byte
+{
+    /// <summary>Constant zero.</summary>
+    Zeros,
+    /// <summary>Edge value repeated ("replicate").</summary>
+    Replicate,
+    /// <summary>Mirror without repeating the edge ("reflect"); each pad must be smaller than that dim.</summary>
+    Reflect,
+}
+
+/// <summary>Padding of the last two dims: left/right on W, top/bottom on H (all ≥ 0).</summary>
+public readonly record struct Pad2dParams(int Left, int Right, int Top, int Bottom, PadMode Mode);
+
 /// <summary>Interpolation of <see cref="Tensor.Resize"/>.</summary>
 public enum ResizeMode : byte
 {
@@ -80,6 +94,12 @@ public partial interface IBackend
 
     /// <summary>Routes dy to the first maximum of each window (recomputed from x; padded cells never win).</summary>
     void MaxPool2dBackward(Tensor x, Tensor dy, Tensor dx, Pool2dParams p);
+
+    /// <summary>y [P, H + top + bottom, W + left + right] = padded x [P, H, W] (P = all leading dims).</summary>
+    void Pad2d(Tensor x, Tensor y, Pad2dParams p);
+
+    /// <summary>dx (overwritten) = the adjoint of <see cref="Pad2d"/>: border gradients fold back onto the cells they copy.</summary>
+    void Pad2dBackward(Tensor dy, Tensor dx, Pad2dParams p);
 
     /// <summary>y [N, C, Ho, Wo] = resize of x [N, C, H, W].</summary>
     void Resize2d(Tensor x, Tensor y, ResizeMode mode, bool alignCorners);

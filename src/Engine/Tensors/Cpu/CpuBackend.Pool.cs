@@ -161,3 +161,68 @@ public sealed partial class CpuBackend
         }
     }
 }
+
+public sealed partial class CpuBackend
+{
+    // ------------------------------------------------------------------ 2-D padding
+
+    /// <summary>Source index of padded position <paramref name="i"/> (in [−pad, n + pad)), or −1 for a zero cell.</summary>
+    private static int PadSource(int i, int n, PadMode mode)
+    {
+        if ((uint)i < (uint)n) return i;
+        return mode switch
+        {
+            PadMode.Zeros => -1,
+            PadMode.Replicate => i < 0 ? 0 : n - 1,
+            _ => i < 0 ? -i : 2 * (n - 1) - i,
+        };
+    }
+
+    private static int[] PadMap(int pre, int n, int post, PadMode mode)
+    {
+        var m = new int[pre + n + post];
+        for (int i = 0; i < m.Length; i++) m[i] = PadSource(i - pre, n, mode);
+        return m;
+    }
+
+    public void Pad2d(Tensor x, Tensor y, Pad2dParams p) => PadRun(x, y, p, backward: false);
+
+    public void Pad2dBackward(Tensor dy, Tensor dx, Pad2dParams p) => PadRun(dx, dy, p, backward: true);
+
+    private static void PadRun(Tensor x, Tensor y, Pad2dParams p, bool backward)
+    {
+        int h = x.Shape[^2], w = x.Shape[^1];
+        int planes = 1;
+        for (int d = 0; d < x.Rank - 2; d++) planes *= x.Shape[d];
+        var rows = PadMap(p.Top, h, p.Bottom, p.Mode);
+        var cols = PadMap(p.Left, w, p.Right, p.Mode);
+        CpuParallel.For(planes, Math.Max(1, 4096 / Math.Max(1, rows.Length * cols.Length)),
+            new PadBody(x.CpuArray, x.Offset, y.CpuArray, y.Offset, h, w, rows, cols, backward));
+    }
+
+    private readonly record struct PadBody(float[] X, int Xo, float[] Y, int Yo, int H, int W, int[] Rows, int[] Cols, bool Backward) : IRangeBody
+    {
+        public void Run(int s, int e)
+        {
+            int ho = Rows.Length, wo = Cols.Length;
+            for (int pl = s; pl < e; pl++)
+            {
+                int xb = Xo + pl * H * W, yb = Yo + pl * ho * wo;
+                if (Backward) Array.Clear(X, xb, H * W);
+                for (int i = 0; i < ho; i++)
+                {
+                    int si = Rows[i];
+                    int yr = yb + i * wo;
+                    if (si < 0) { if (!Backward) Array.Clear(Y, yr, wo); continue; }
+                    int xr = xb + si * W;
+                    for (int j = 0; j < wo; j++)
+                    {
+                        int sj = Cols[j];
+                        if (Backward) { if (sj >= 0) X[xr + sj] += Y[yr + j]; }
+                        else Y[yr + j] = sj >= 0 ? X[xr + sj] : 0f;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -116,6 +116,42 @@ public sealed partial class Tensor
     }
 
     /// <summary>
+    /// Pads the last two dims of x [..., H, W] (PyTorch F.pad with (left, right, top, bottom)): zeros, replicate or
+    /// reflect. Use it before <see cref="WindowPartition"/> / <see cref="GridPartition"/> when H, W are not multiples.
+    /// </summary>
+    public Tensor Pad2d(int left, int right, int top, int bottom, PadMode mode = PadMode.Zeros) => Pad2d(new Pad2dParams(left, right, top, bottom, mode));
+
+    public Tensor Pad2d(Pad2dParams p)
+    {
+        CheckF32("Pad2d");
+        if (Rank < 2) throw new ArgumentException($"Pad2d needs at least 2 dims, got {ShapeString(_shape)}");
+        if (p.Left < 0 || p.Right < 0 || p.Top < 0 || p.Bottom < 0) throw new ArgumentException($"Pad2d: negative padding {p}");
+        int h = _shape[^2], w = _shape[^1];
+        if (p.Mode == PadMode.Reflect && (p.Left >= w || p.Right >= w || p.Top >= h || p.Bottom >= h))
+            throw new ArgumentException($"Pad2d: reflect padding {p} must be smaller than the input {h}x{w}");
+        if (p.Mode == PadMode.Replicate && (h == 0 || w == 0) && (p.Left | p.Right | p.Top | p.Bottom) != 0)
+            throw new ArgumentException("Pad2d: cannot replicate an empty input");
+        var x = Contiguous();
+        var shape = (int[])_shape.Clone();
+        shape[^2] = h + p.Top + p.Bottom; shape[^1] = w + p.Left + p.Right;
+        var y = Create(shape, Device);
+        Backend.Pad2d(x, y, p);
+        if (NeedsGrad(x))
+        {
+            var inShape = _shape;
+            y.SetGradFn("Pad2d", g =>
+            {
+                var gc = g.Contiguous();
+                var dx = Create(inShape, g.Device);
+                g.Backend.Pad2dBackward(gc, dx, p);
+                if (!ReferenceEquals(gc, g)) gc.Dispose();
+                return new[] { dx };
+            }, x);
+        }
+        return y;
+    }
+
+    /// <summary>
     /// Local correlation (cost volume) for patch matching: f1, f2 [N, C, H, W] → [N, (2R+1)², H, W] with channel
     /// (dy+R)·(2R+1) + (dx+R) = mean over c of f1[n,c,i,j]·f2[n,c,i+dy,j+dx] (zero where f2 is out of range).
     /// </summary>

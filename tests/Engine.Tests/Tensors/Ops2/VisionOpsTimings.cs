@@ -84,4 +84,24 @@ public class VisionOpsTimings
             TestContext.Out.WriteLine($"{(kind == 0 ? "GroupNorm" : "ChannelNorm")} {Tensor.ShapeString(shape)} G={grp}: fwd {bf:F2} ms, bwd {bb:F2} ms");
         }
     }
+
+    [Test]
+    public void AttentionParts()
+    {
+        var q = Randn(3, 512, 64, 32);
+        using var _ = HdrOfx.Engine.Tensors.Autograd.GradMode.NoGrad();
+        void T(string name, Func<Tensor> f)
+        {
+            double best = 1e9;
+            for (int i = 0; i < 4; i++) { var sw = Stopwatch.StartNew(); using var y = f(); best = Math.Min(best, sw.Elapsed.TotalMilliseconds); }
+            TestContext.Out.WriteLine($"{name,-40} {best,8:F2} ms");
+        }
+        var kt = q.Transpose(-2, -1);
+        var s = Tensor.MatMul(q, kt);
+        T("q·kᵀ [512, 64x32 · 32x64]", () => Tensor.MatMul(q, kt));
+        T("softmax [512, 64, 64]", () => s.Softmax(-1));
+        T("a·v [512, 64x64 · 64x32]", () => Tensor.MatMul(s, q));
+        T("q·0.17", () => q.MulScalar(0.17f));
+        T("SDPA total", () => Tensor.ScaledDotProductAttention(q, q, q));
+    }
 }
