@@ -1,0 +1,326 @@
+using System.Runtime.CompilerServices;
+
+namespace HdrOfx.Engine.Tensors.Cpu;
+
+/// <summary>
+/// Modulated deformable convolution, DCNv2 (Zhu et al. 2019, Eq. 3): y(p) = Σ_k w_k · x(p + p_k + Δp_k) · Δm_k.
+/// Implemented as a deformable im2col (bilinear samples scaled by the mask, zero outside the image) followed by
+/// the packed <see cref="Sgemm"/>, tiled over output pixels like <see cref="Conv2d"/>. Offsets are (Δy, Δx) pairs:
+/// channel g·2K + 2k is Δy and g·2K + 2k + 1 is Δx of kernel point k in deformable group g; mask channel g·K + k
+/// (the torchvision / mmcv layout). Weight groups are not supported (groups = 1).
+/// Backward: dcol = Wᵀ·dy, then the adjoint of the sampling gives dx (scatter), Δp (bilinear derivative) and Δm;
+/// dW = dy·colᵀ. Work items in the backward are whole images, because dx scatters across pixels.
+/// </summary>
+public sealed partial class CpuBackend
+{
+    private readonly record struct DcnGeom(int N, int C, int H, int W, int O, int Kh, int Kw, int Ho, int Wo, DeformConv2dParams P)
+    {
+        public int K => Kh * Kw;
+        public int Kc => C * K;
+        public int Pix => Ho * Wo;
+        public int Cg => C / P.DeformGroups;
+        public int Tile => Math.Min(Pix, Math.Max(64, (262144 / Math.Max(Kc, 1)) / 16 * 16));
+        public int Tiles => (Pix + Tile - 1) / Tile;
+    }
+
+    [ThreadStatic] private static float[]? _dcnCol;
+
+    /// <summary>This thread's column buffer (grown on demand, never shrunk: no allocation after warm-up).</summary>
+    private static float[] DcnColBuffer(int n)
+    {
+        var c = _dcnCol;
+        if (c == null || c.Length < n) _dcnCol = c = GC.AllocateUninitializedArray<float>(Math.Max(n, 1 << 16));
+        return c;
+    }
+
+    private static DcnGeom DcnGeometry(Tensor x, Tensor w, Tensor y, DeformConv2dParams p) =>
+        new(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], w.Shape[0], w.Shape[2], w.Shape[3], y.Shape[2], y.Shape[3], p);
+
+    [ThreadStatic] private static int[]? _dcnTapIdx;
+    [ThreadStatic] private static float[]? _dcnTapW;
+
+    /// <summary>
+    /// col[(c·K + k), t] = m · x_c(p_t + p_k + Δp) for pixels p0..p0+pc of image n. The four taps of a (group, kernel
+    /// point, pixel) — plane indices clamped into the image, weights times the mask, zero where a tap is outside — are
+    /// the same for every channel of the group, so they are computed once and reused C/G times.
+    /// </summary>
+    private static void DeformIm2Col(in DcnGeom g, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc, float[] col)
+    {
+        var P = g.P;
+        int plane = g.H * g.W, K = g.K, H = g.H, W = g.W;
+        var idx = _dcnTapIdx; var wt = _dcnTapW;
+        if (idx == null || idx.Length < 4 * pc) { _dcnTapIdx = idx = new int[Math.Max(4 * pc, 1024)]; _dcnTapW = wt = new float[idx.Length]; }
+        for (int grp = 0; grp < P.DeformGroups; grp++)
+        for (int k = 0; k < K; k++)
+        {
+            int i = k / g.Kw, j = k % g.Kw;
+            int ob = oo + (n * 2 * P.DeformGroups * K + grp * 2 * K + 2 * k) * g.Pix;
+            int mb = mo + (n * P.DeformGroups * K + grp * K + k) * g.Pix;
+            for (int t = 0; t < pc; t++)
+            {
+                int p = p0 + t, oh = p / g.Wo, ow = p - oh * g.Wo;
+                float hs = oh * P.StrideH - P.PadH + i * P.DilationH + off[ob + p];
+                float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[ob + g.Pix + p];
+                int q = 4 * t;
+                if (!(hs > -1f && hs < H && ws > -1f && ws < W))
+                {
+                    idx[q] = idx[q + 1] = idx[q + 2] = idx[q + 3] = 0;
+                    wt![q] = wt[q + 1] = wt[q + 2] = wt[q + 3] = 0f;
+                    continue;
+                }
+                float m = msk[mb + p];
+                int h0 = (int)MathF.Floor(hs), w0 = (int)MathF.Floor(ws);
+                float lh = hs - h0, lw = ws - w0;
+                bool vh0 = h0 >= 0, vh1 = h0 + 1 < H, vw0 = w0 >= 0, vw1 = w0 + 1 < W;
+                int ch0 = vh0 ? h0 : 0, ch1 = vh1 ? h0 + 1 : 0, cw0 = vw0 ? w0 : 0, cw1 = vw1 ? w0 + 1 : 0;
+                idx[q] = ch0 * W + cw0; idx[q + 1] = ch0 * W + cw1; idx[q + 2] = ch1 * W + cw0; idx[q + 3] = ch1 * W + cw1;
+                wt![q] = vh0 && vw0 ? m * (1 - lh) * (1 - lw) : 0f;
+                wt[q + 1] = vh0 && vw1 ? m * (1 - lh) * lw : 0f;
+                wt[q + 2] = vh1 && vw0 ? m * lh * (1 - lw) : 0f;
+                wt[q + 3] = vh1 && vw1 ? m * lh * lw : 0f;
+            }
+            for (int c = grp * g.Cg; c < (grp + 1) * g.Cg; c++)
+            {
+                int xb = xo + (n * g.C + c) * plane;
+                int dst = (c * K + k) * pc;
+                for (int t = 0, q = 0; t < pc; t++, q += 4)
+                    col[dst + t] = wt![q] * x[xb + idx[q]] + wt[q + 1] * x[xb + idx[q + 1]] + wt[q + 2] * x[xb + idx[q + 2]] + wt[q + 3] * x[xb + idx[q + 3]];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Where <see cref="DeformCol2Im"/> accumulates the offset and mask gradients: element (channel ch, tile pixel t)
+    /// goes to Base + ch·ChanStride + PixBase + t (the global [N, 2GK | GK, Pix] arrays, or a chunk-local [2GK | GK, pc] buffer).
+    /// </summary>
+    private readonly record struct DcnGradTarget(float[]? Arr, int Base, int ChanStride, int PixBase);
+
+    [ThreadStatic] private static float[]? _dcnTapB;
+
+    /// <summary>
+    /// The adjoint of <see cref="DeformIm2Col"/> for dcol over channels [c0, c1) of image n: dx (direct, each channel
+    /// owns its plane), Δp and Δm into their targets. Any array may be null. The taps of a (group, kernel point, pixel)
+    /// are computed once per group (clamped indices, 0/1 validity, fractions, mask) and reused for its channels.
+    /// </summary>
+    private static void DeformCol2Im(in DcnGeom g, float[] dcol, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc,
+        int c0, int c1, float[]? dx, int dxo, DcnGradTarget doff, DcnGradTarget dmsk)
+    {
+        var P = g.P;
+        int plane = g.H * g.W, K = g.K, H = g.H, W = g.W, G = P.DeformGroups;
+        const int TI = 4, TF = 7; // per pixel: 4 indices; 4 validities, lh, lw, m
+        var idx = _dcnTapIdx; var tf = _dcnTapB;
+        if (idx == null || idx.Length < TI * pc) { _dcnTapIdx = idx = new int[Math.Max(TI * pc, 1024)]; _dcnTapW = new float[idx.Length]; }
+        if (tf == null || tf.Length < TF * pc) _dcnTapB = tf = new float[Math.Max(TF * pc, 1792)];
+        for (int grp = c0 / g.Cg; grp < G && grp * g.Cg < c1; grp++)
+        {
+            int cs = Math.Max(c0, grp * g.Cg), ce = Math.Min(c1, (grp + 1) * g.Cg);
+            for (int k = 0; k < K; k++)
+            {
+                int i = k / g.Kw, j = k % g.Kw;
+                int och = grp * 2 * K + 2 * k, mch = grp * K + k;
+                int ob = oo + (n * 2 * G * K + och) * g.Pix, mb = mo + (n * G * K + mch) * g.Pix;
+                int dob = doff.Base + och * doff.ChanStride + doff.PixBase, dmb = dmsk.Base + mch * dmsk.ChanStride + dmsk.PixBase;
+                for (int t = 0; t < pc; t++)
+                {
+                    int p = p0 + t, oh = p / g.Wo, ow = p - oh * g.Wo;
+                    float hs = oh * P.StrideH - P.PadH + i * P.DilationH + off[ob + p];
+                    float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[ob + g.Pix + p];
+                    int q = TI * t, f = TF * t;
+                    if (!(hs > -1f && hs < H && ws > -1f && ws < W)) { tf[f + 6] = float.NaN; continue; } // marks "no contribution"
+                    int h0 = (int)MathF.Floor(hs), w0 = (int)MathF.Floor(ws);
+                    bool vh0 = h0 >= 0, vh1 = h0 + 1 < H, vw0 = w0 >= 0, vw1 = w0 + 1 < W;
+                    int ch0 = vh0 ? h0 : 0, ch1 = vh1 ? h0 + 1 : 0, cw0 = vw0 ? w0 : 0, cw1 = vw1 ? w0 + 1 : 0;
+                    idx[q] = ch0 * W + cw0; idx[q + 1] = ch0 * W + cw1; idx[q + 2] = ch1 * W + cw0; idx[q + 3] = ch1 * W + cw1;
+                    tf[f] = vh0 && vw0 ? 1f : 0f; tf[f + 1] = vh0 && vw1 ? 1f : 0f; tf[f + 2] = vh1 && vw0 ? 1f : 0f; tf[f + 3] = vh1 && vw1 ? 1f : 0f;
+                    tf[f + 4] = hs - h0; tf[f + 5] = ws - w0; tf[f + 6] = msk[mb + p];
+                }
+                for (int c = cs; c < ce; c++)
+                {
+                    int xb = xo + (n * g.C + c) * plane, dxb = dxo + (n * g.C + c) * plane;
+                    int src = (c * K + k) * pc;
+                    for (int t = 0; t < pc; t++)
+                    {
+                        float gc = dcol[src + t];
+                        int q = TI * t, f = TF * t;
+                        float m = tf[f + 6];
+                        if (gc == 0f || float.IsNaN(m)) continue;
+                        float lh = tf[f + 4], lw = tf[f + 5];
+                        int i00 = xb + idx[q], i01 = xb + idx[q + 1], i10 = xb + idx[q + 2], i11 = xb + idx[q + 3];
+                        float x00 = tf[f] * x[i00], x01 = tf[f + 1] * x[i01], x10 = tf[f + 2] * x[i10], x11 = tf[f + 3] * x[i11];
+                        if (dmsk.Arr != null)
+                            dmsk.Arr[dmb + t] += gc * ((1 - lh) * ((1 - lw) * x00 + lw * x01) + lh * ((1 - lw) * x10 + lw * x11));
+                        float gm = gc * m;
+                        if (doff.Arr != null)
+                        {
+                            doff.Arr[dob + t] += gm * ((1 - lw) * (x10 - x00) + lw * (x11 - x01));
+                            doff.Arr[dob + doff.ChanStride + t] += gm * ((1 - lh) * (x01 - x00) + lh * (x11 - x10));
+                        }
+                        if (dx != null)
+                        {
+                            // invalid taps have weight 0 at a clamped (valid) index: adding 0 is harmless
+                            int d = dxb - xb;
+                            dx[d + i00] += gm * tf[f] * (1 - lh) * (1 - lw);
+                            dx[d + i01] += gm * tf[f + 1] * (1 - lh) * lw;
+                            dx[d + i10] += gm * tf[f + 2] * lh * (1 - lw);
+                            dx[d + i11] += gm * tf[f + 3] * lh * lw;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="DeformCol2Im"/> for one tile of image n, split over channel chunks on all threads (used when there are
+    /// fewer images than threads). dx planes are disjoint per channel; Δp and Δm, shared by the channels of a group,
+    /// go to chunk-local buffers that are then added in chunk order (deterministic).
+    /// </summary>
+    private static void DeformCol2ImParallel(in DcnGeom g, float[] dcol, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc,
+        float[]? dx, int dxo, float[]? doff, int doo, float[]? dmsk, int dmo)
+    {
+        int chunks = Math.Min(CpuParallel.MaxThreads, g.C);
+        int gk = g.P.DeformGroups * g.K;
+        if (chunks <= 1 || (long)g.Kc * pc < 32768)
+        {
+            DeformCol2Im(g, dcol, x, xo, off, oo, msk, mo, n, p0, pc, 0, g.C, dx, dxo,
+                new DcnGradTarget(doff, doo + n * 2 * gk * g.Pix, g.Pix, p0), new DcnGradTarget(dmsk, dmo + n * gk * g.Pix, g.Pix, p0));
+            return;
+        }
+        int per = 3 * gk * pc; // [2GK, pc] offsets then [GK, pc] mask
+        var buf = TensorArena.RentFloat(chunks * per);
+        try
+        {
+            Array.Clear(buf, 0, chunks * per);
+            CpuParallel.For(chunks, 1, new DcnCol2ImBody(g, dcol, x, xo, off, oo, msk, mo, n, p0, pc, dx, dxo, doff != null, dmsk != null, buf, per, chunks));
+            for (int ck = 0; ck < chunks; ck++)
+            {
+                int b = ck * per;
+                if (doff != null)
+                    for (int ch = 0; ch < 2 * gk; ch++)
+                    {
+                        var d = doff.AsSpan(doo + (n * 2 * gk + ch) * g.Pix + p0, pc);
+                        ElementwiseDriver.BinarySpan(new AddOp(), d, buf.AsSpan(b + ch * pc, pc), d);
+                    }
+                if (dmsk != null)
+                    for (int ch = 0; ch < gk; ch++)
+                    {
+                        var d = dmsk.AsSpan(dmo + (n * gk + ch) * g.Pix + p0, pc);
+                        ElementwiseDriver.BinarySpan(new AddOp(), d, buf.AsSpan(b + (2 * gk + ch) * pc, pc), d);
+                    }
+            }
+        }
+        finally { TensorArena.Return(buf); }
+    }
+
+    private readonly record struct DcnCol2ImBody(DcnGeom G, float[] Dcol, float[] X, int Xo, float[] Off, int Oo, float[] M, int Mo, int N, int P0, int Pc,
+        float[]? Dx, int Dxo, bool WantOff, bool WantMask, float[] Buf, int Per, int Chunks) : IRangeBody
+    {
+        public void Run(int s, int e)
+        {
+            int gk = G.P.DeformGroups * G.K;
+            for (int ck = s; ck < e; ck++)
+            {
+                int c0 = (int)((long)G.C * ck / Chunks), c1 = (int)((long)G.C * (ck + 1) / Chunks);
+                DeformCol2Im(G, Dcol, X, Xo, Off, Oo, M, Mo, N, P0, Pc, c0, c1, Dx, Dxo,
+                    new DcnGradTarget(WantOff ? Buf : null, ck * Per, Pc, 0), new DcnGradTarget(WantMask ? Buf : null, ck * Per + 2 * gk * Pc, Pc, 0));
+            }
+        }
+    }
+
+    public void DeformConv2d(Tensor x, Tensor offset, Tensor mask, Tensor w, Tensor? bias, Tensor y, DeformConv2dParams p)
+    {
+        var g = DcnGeometry(x, w, y, p);
+        int tasks = g.N * g.Tiles;
+        bool outer = tasks >= CpuParallel.MaxThreads;
+        var body = new DcnFwd(g, x.CpuArray, x.Offset, offset.CpuArray, offset.Offset, mask.CpuArray, mask.Offset, w.CpuArray, w.Offset,
+            bias?.CpuArray, bias?.Offset ?? 0, y.CpuArray, y.Offset, outer ? 1 : 0);
+        if (outer) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
+    }
+
+    private readonly record struct DcnFwd(DcnGeom G, float[] X, int Xo, float[] Off, int Oo, float[] M, int Mo, float[] Wt, int Wo,
+        float[]? B, int Bo, float[] Y, int Yo, int Threads) : IRangeBody
+    {
+        public void Run(int s, int e)
+        {
+            var g = G;
+            for (int t = s; t < e; t++)
+            {
+                int n = t / g.Tiles, tile = t % g.Tiles;
+                int p0 = tile * g.Tile, pc = Math.Min(g.Tile, g.Pix - p0);
+                int yoff = Yo + n * g.O * g.Pix + p0;
+                if (B != null)
+                    for (int o = 0; o < g.O; o++) Y.AsSpan(yoff + o * g.Pix, pc).Fill(B[Bo + o]);
+                var col = DcnColBuffer(g.Kc * pc);
+                DeformIm2Col(g, X, Xo, Off, Oo, M, Mo, n, p0, pc, col);
+                Sgemm.Run(g.O, pc, g.Kc, Wt, Wo, g.Kc, 1, col, 0, pc, 1, Y, yoff, g.Pix, B != null, Threads);
+            }
+        }
+    }
+
+    public void DeformConv2dBackward(Tensor x, Tensor offset, Tensor mask, Tensor w, Tensor dy,
+        Tensor? dx, Tensor? doffset, Tensor? dmask, Tensor? dw, DeformConv2dParams p)
+    {
+        var g = DcnGeometry(x, w, dy, p);
+        dx?.Span.Clear(); doffset?.Span.Clear(); dmask?.Span.Clear();
+        bool outer = g.N >= CpuParallel.MaxThreads;
+        int chunks = outer ? Math.Min(CpuParallel.MaxThreads, g.N) : 1;
+        int wlen = g.O * g.Kc;
+        var partial = dw == null ? null : new float[chunks][];
+        var body = new DcnBwd(g, x.CpuArray, x.Offset, offset.CpuArray, offset.Offset, mask.CpuArray, mask.Offset, w.CpuArray, w.Offset,
+            dy.CpuArray, dy.Offset, dx?.CpuArray, dx?.Offset ?? 0, doffset?.CpuArray, doffset?.Offset ?? 0, dmask?.CpuArray, dmask?.Offset ?? 0,
+            partial, wlen, chunks, outer ? 1 : 0);
+        try
+        {
+            if (outer) CpuParallel.For(chunks, 1, body); else body.Run(0, chunks);
+            if (dw != null)
+            {
+                // chunk partials added in chunk order: deterministic for a given thread count
+                var d = dw.Span;
+                partial![0].AsSpan(0, wlen).CopyTo(d);
+                for (int c = 1; c < chunks; c++) ElementwiseDriver.BinarySpan(new AddOp(), d, partial[c].AsSpan(0, wlen), d);
+            }
+        }
+        finally
+        {
+            if (partial != null) foreach (var a in partial) if (a != null) TensorArena.Return(a);
+        }
+    }
+
+    private readonly record struct DcnBwd(DcnGeom G, float[] X, int Xo, float[] Off, int Oo, float[] M, int Mo, float[] Wt, int Wo,
+        float[] Dy, int Dyo, float[]? Dx, int Dxo, float[]? DOff, int DOo, float[]? DM, int DMo, float[][]? Partial, int WLen, int Chunks, int Threads) : IRangeBody
+    {
+        public void Run(int s, int e)
+        {
+            var g = G;
+            for (int ck = s; ck < e; ck++)
+            {
+                float[]? acc = null;
+                if (Partial != null) { acc = TensorArena.RentFloat(WLen); Array.Clear(acc, 0, WLen); Partial[ck] = acc; }
+                int n0 = (int)((long)g.N * ck / Chunks), n1 = (int)((long)g.N * (ck + 1) / Chunks);
+                for (int n = n0; n < n1; n++)
+                for (int tile = 0; tile < g.Tiles; tile++)
+                {
+                    int p0 = tile * g.Tile, pc = Math.Min(g.Tile, g.Pix - p0);
+                    int dyoff = Dyo + n * g.O * g.Pix + p0;
+                    var col = DcnColBuffer(g.Kc * pc);
+                    if (acc != null)
+                    {
+                        DeformIm2Col(g, X, Xo, Off, Oo, M, Mo, n, p0, pc, col);
+                        // dW[O, Kc] += dy[O, pc] · colᵀ[pc, Kc]
+                        Sgemm.Run(g.O, g.Kc, pc, Dy, dyoff, g.Pix, 1, col, 0, 1, pc, acc, 0, g.Kc, true, Threads);
+                    }
+                    if (Dx == null && DOff == null && DM == null) continue;
+                    // dcol[Kc, pc] = Wᵀ[Kc, O] · dy[O, pc]
+                    Sgemm.Run(g.Kc, pc, g.O, Wt, Wo, 1, g.Kc, Dy, dyoff, g.Pix, 1, col, 0, pc, false, Threads);
+                    if (Threads == 1)
+                    {
+                        int gk = g.P.DeformGroups * g.K;
+                        DeformCol2Im(g, col, X, Xo, Off, Oo, M, Mo, n, p0, pc, 0, g.C, Dx, Dxo,
+                            new DcnGradTarget(DOff, DOo + n * 2 * gk * g.Pix, g.Pix, p0), new DcnGradTarget(DM, DMo + n * gk * g.Pix, g.Pix, p0));
+                    }
+                    else DeformCol2ImParallel(g, col, X, Xo, Off, Oo, M, Mo, n, p0, pc, Dx, Dxo, DOff, DOo, DM, DMo);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace HdrOfx.Engine.Tensors.Cpu;
+
+/// <summary>The CPU backend: Vector256/FMA kernels with scalar fallbacks, multithreaded, arena memory.</summary>
+public sealed partial class CpuBackend : IBackend
+{
+    public Device Device => Device.Cpu;
+
+    public Storage Allocate(int length, DType dtype, bool zero) => new CpuStorage(length, dtype, zero);
+
+    // ------------------------------------------------------------------ copy / fill
+
+    public void Copy(Tensor src, Tensor dst)
+    {
+        if (!src.Shape.AsSpan().SequenceEqual(dst.Shape))
+            throw new ArgumentException($"copy shape mismatch {Tensor.ShapeString(src.Shape)} -> {Tensor.ShapeString(dst.Shape)}");
+        src.ThrowIfDisposed(); dst.ThrowIfDisposed();
+        var L = new StridedLayout(dst.Shape, (src.Strides, src.Offset), (dst.Strides, dst.Offset));
+        if (L.Rows == 0) return;
+        int n = L.Inner, ss = L.InnerStride(0), ds = L.InnerStride(1);
+        var s = (CpuStorage)src.Storage; var d = (CpuStorage)dst.Storage;
+        if (src.DType == DType.F32 && dst.DType == DType.F32)
+        {
+            float[] sa = s.F32, da = d.F32;
+            for (int r = 0; r < L.Rows; r++)
+            {
+                int so = L.RowOffset(0, r), dof = L.RowOffset(1, r);
+                if (ss == 1 && ds == 1) sa.AsSpan(so, n).CopyTo(da.AsSpan(dof, n));
+                else if (ss == 0 && ds == 1) da.AsSpan(dof, n).Fill(sa[so]); // broadcast row
+                else for (int i = 0; i < n; i++) da[dof + i * ds] = sa[so + i * ss];
+            }
+            return;
+        }
+        for (int r = 0; r < L.Rows; r++)
+        {
+            int so = L.RowOffset(0, r), dof = L.RowOffset(1, r);
+            for (int i = 0; i < n; i++)
+            {
+                float v = src.DType switch
+                {
+                    DType.F32 => s.F32[so + i * ss],
+                    DType.F16 => (float)BitConverter.UInt16BitsToHalf(s.Bits16[so + i * ss]),
+                    _ => BitConverter.Int32BitsToSingle(s.Bits16[so + i * ss] << 16),
+                };
+                switch (dst.DType)
+                {
+                    case DType.F32: d.F32[dof + i * ds] = v; break;
+                    case DType.F16: d.Bits16[dof + i * ds] = BitConverter.HalfToUInt16Bits((Half)v); break;
+                    default: d.Bits16[dof + i * ds] = FloatToBf16(v); break;
+                }
+            }
+        }
+    }
+
+    /// <summary>float32 → bfloat16 with round-to-nearest-even; NaN stays NaN.</summary>
+    public static ushort FloatToBf16(float v)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(v);
+        if ((bits & 0x7FFFFFFF) > 0x7F800000) return (ushort)((bits >> 16) | 0x40);
+        uint rounding = 0x7FFF + ((bits >> 16) & 1);
+        return (ushort)((bits + rounding) >> 16);
+    }
+
+    public void CopyFromHost(ReadOnlySpan<float> src, Tensor dst) => src.CopyTo(dst.Span);
+
+    public void CopyToHost(Tensor src, Span<float> dst) => src.Span.CopyTo(dst);
+
+    public void Fill(Tensor dst, float value)
+    {
+        dst.ThrowIfDisposed();
+        if (dst.DType != DType.F32) throw new NotSupportedException($"Fill on {dst.DType}");
+        if (dst.IsContiguous) { dst.Span.Fill(value); return; }
+        var L = new StridedLayout(dst.Shape, (dst.Strides, dst.Offset));
+        var a = dst.CpuArray;
+        int st = L.InnerStride(0);
+        for (int r = 0; r < L.Rows; r++)
+        {
+            int o = L.RowOffset(0, r);
+            for (int i = 0; i < L.Inner; i++) a[o + i * st] = value;
+        }
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    public void Unary(UnaryOp op, Tensor x, Tensor y, float alpha)
+    {
+        float[] xa = x.CpuArray, ya = y.CpuArray;
+        int xo = x.Offset, yo = y.Offset, n = x.Numel;
+        switch (op)
+        {
+            case UnaryOp.Identity: ElementwiseDriver.Unary(new IdentityOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.Neg: ElementwiseDriver.Unary(new NegOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.Abs: ElementwiseDriver.Unary(new AbsOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.Square: ElementwiseDriver.Unary(new SquareOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.Sqrt: ElementwiseDriver.Unary(new SqrtOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.Exp: ElementwiseDriver.Unary(new ExpOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.Log: ElementwiseDriver.Unary(new LogOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.Reciprocal: ElementwiseDriver.Unary(new ReciprocalOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.Relu: ElementwiseDriver.Unary(new ReluOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.LeakyRelu: ElementwiseDriver.Unary(new LeakyReluOp(alpha), xa, xo, ya, yo, n); break;
+            case UnaryOp.Gelu: ElementwiseDriver.Unary(new GeluOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.Silu: ElementwiseDriver.Unary(new SiluOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.Sigmoid: ElementwiseDriver.Unary(new SigmoidOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.Tanh: ElementwiseDriver.Unary(new TanhOp(), xa, xo, ya, yo, n); break;
+            case UnaryOp.AddScalar: ElementwiseDriver.Unary(new AddScalarOp(alpha), xa, xo, ya, yo, n); break;
+            case UnaryOp.MulScalar: ElementwiseDriver.Unary(new MulScalarOp(alpha), xa, xo, ya, yo, n); break;
+            case UnaryOp.RSubScalar: ElementwiseDriver.Unary(new RSubScalarOp(alpha), xa, xo, ya, yo, n); break;
+            case UnaryOp.PowScalar: ElementwiseDriver.Unary(new PowScalarOp(alpha), xa, xo, ya, yo, n); break;
+            case UnaryOp.Charbonnier: ElementwiseDriver.Unary(new CharbonnierOp(alpha), xa, xo, ya, yo, n); break;
+            case UnaryOp.ClampMin: ElementwiseDriver.Unary(new ClampMinOp(alpha), xa, xo, ya, yo, n); break;
+            case UnaryOp.ClampMax: ElementwiseDriver.Unary(new ClampMaxOp(alpha), xa, xo, ya, yo, n); break;
+            case UnaryOp.Softplus: ElementwiseDriver.Unary(new SoftplusOp(), xa, xo, ya, yo, n); break;
+            default: throw new NotSupportedException($"unary op {op}");
+        }
+    }
+
+    public void UnaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor dy, Tensor dx, float alpha)
+    {
+        float[] xa = x.CpuArray, ya = y.CpuArray, ga = dy.CpuArray, da = dx.CpuArray;
+        int xo = x.Offset, yo = y.Offset, go = dy.Offset, dof = dx.Offset, n = x.Numel;
+        switch (op)
+        {
+            case UnaryOp.Neg: ElementwiseDriver.UnaryGrad(new NegOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Abs: ElementwiseDriver.UnaryGrad(new AbsOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Square: ElementwiseDriver.UnaryGrad(new SquareOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Sqrt: ElementwiseDriver.UnaryGrad(new SqrtOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Exp: ElementwiseDriver.UnaryGrad(new ExpOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Log: ElementwiseDriver.UnaryGrad(new LogOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Reciprocal: ElementwiseDriver.UnaryGrad(new ReciprocalOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Relu: ElementwiseDriver.UnaryGrad(new ReluOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.LeakyRelu: ElementwiseDriver.UnaryGrad(new LeakyReluOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Gelu: ElementwiseDriver.UnaryGrad(new GeluOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Silu: ElementwiseDriver.UnaryGrad(new SiluOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Sigmoid: ElementwiseDriver.UnaryGrad(new SigmoidOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Tanh: ElementwiseDriver.UnaryGrad(new TanhOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.AddScalar: ElementwiseDriver.UnaryGrad(new AddScalarOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.MulScalar: ElementwiseDriver.UnaryGrad(new MulScalarOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.RSubScalar: ElementwiseDriver.UnaryGrad(new RSubScalarOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.PowScalar: ElementwiseDriver.UnaryGrad(new PowScalarOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Charbonnier: ElementwiseDriver.UnaryGrad(new CharbonnierOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.ClampMin: ElementwiseDriver.UnaryGrad(new ClampMinOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.ClampMax: ElementwiseDriver.UnaryGrad(new ClampMaxOp(alpha), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            case UnaryOp.Softplus: ElementwiseDriver.UnaryGrad(new SoftplusOp(), xa, xo, ya, yo, ga, go, da, dof, n); break;
+            default: throw new NotSupportedException($"unary backward {op}");
+        }
+    }
+
+    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y)
+    {
+        switch (op)
+        {
+            case BinaryOp.Add: ElementwiseDriver.Binary(new AddOp(), a, b, y); break;
+            case BinaryOp.Sub: ElementwiseDriver.Binary(new SubOp(), a, b, y); break;
+            case BinaryOp.Mul: ElementwiseDriver.Binary(new MulOp(), a, b, y); break;
+            case BinaryOp.Div: ElementwiseDriver.Binary(new DivOp(), a, b, y); break;
+            case BinaryOp.Max: ElementwiseDriver.Binary(new MaxOp(), a, b, y); break;
+            case BinaryOp.Min: ElementwiseDriver.Binary(new MinOp(), a, b, y); break;
+            default: throw new NotSupportedException($"binary op {op}");
+        }
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    public void SumTo(Tensor x, Tensor y)
+    {
+        if (x.Rank != y.Rank) throw new ArgumentException($"SumTo needs equal ranks, got {Tensor.ShapeString(x.Shape)} and {Tensor.ShapeString(y.Shape)}");
+        var ys = new int[y.Rank];
+        for (int i = 0; i < y.Rank; i++)
+        {
+            if (y.Shape[i] != x.Shape[i] && y.Shape[i] != 1) throw new ArgumentException($"cannot sum {Tensor.ShapeString(x.Shape)} to {Tensor.ShapeString(y.Shape)}");
+            ys[i] = y.Shape[i] == 1 ? 0 : y.Strides[i];
+        }
+        int ny = y.Numel;
+        var acc = ArrayPool<double>.Shared.Rent(Math.Max(ny, 1));
+        try
+        {
+            Array.Clear(acc, 0, ny);
+            var L = new StridedLayout(x.Shape, (x.Strides, x.Offset), (ys, 0));
+            float[] xa = x.CpuArray;
+            int n = L.Inner, sx = L.InnerStride(0), sy = L.InnerStride(1);
+            for (int r = 0; r < L.Rows; r++)
+            {
+                int ox = L.RowOffset(0, r), oy = L.RowOffset(1, r);
+                if (sy == 0) acc[oy] += SumRowDouble(xa, ox, sx, n);
+                else for (int i = 0; i < n; i++) acc[oy + i * sy] += xa[ox + i * sx];
+            }
+            // y is contiguous: ys offsets index its elements directly
+            var yspan = y.Span;
+            for (int i = 0; i < ny; i++) yspan[i] = (float)acc[i];
+        }
+        finally { ArrayPool<double>.Shared.Return(acc); }
+    }
+
+    /// <summary>Sum of a (strided) row accumulated in float64 (8 lanes × 2 partial sums when contiguous).</summary>
+    internal static double SumRowDouble(float[] a, int o, int stride, int n)
+    {
+        int i = 0;
+        double s = 0;
+        if (stride == 1 && Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            ref float p = ref a[o];
+            var acc0 = Vector256<double>.Zero; var acc1 = Vector256<double>.Zero;
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref p, (nuint)i);
+                var (lo, hi) = Vector256.Widen(v);
+                acc0 += lo; acc1 += hi;
+            }
+            s = Vector256.Sum(acc0 + acc1);
+        }
+        for (; i < n; i++) s += a[o + i * stride];
+        return s;
+    }
+
+    // ------------------------------------------------------------------ softmax
+
+    private static void SoftmaxGeometry(Tensor x, int dim, out int outer, out int d, out int inner)
+    {
+        outer = 1; inner = 1;
+        for (int i = 0; i < dim; i++) outer *= x.Shape[i];
+        d = x.Shape[dim];
+        for (int i = dim + 1; i < x.Rank; i++) inner *= x.Shape[i];
+    }
+
+    public void Softmax(Tensor x, Tensor y, int dim)
+    {
+        SoftmaxGeometry(x, dim, out int outer, out int d, out int inner);
+        float[] xa = x.CpuArray, ya = y.CpuArray;
+        int xo = x.Offset, yo = y.Offset;
+        CpuParallel.For(outer * inner, Math.Max(1, 4096 / Math.Max(d, 1)), new SoftmaxBody(xa, xo, ya, yo, d, inner));
+    }
+
+    private readonly struct SoftmaxBody(float[] x, int xo, float[] y, int yo, int d, int inner) : IRangeBody
+    {
+        public void Run(int s, int e)
+        {
+            for (int r = s; r < e; r++)
+            {
+                int o = r / inner, j = r % inner;
+                int bx = xo + o * d * inner + j, by = yo + o * d * inner + j;
+                if (inner == 1)
+                {
+                    var xs = x.AsSpan(bx, d); var ys = y.AsSpan(by, d);
+                    float m = float.NegativeInfinity;
+                    for (int k = 0; k < d; k++) m = MathF.Max(m, xs[k]);
+                    ElementwiseDriver.UnarySpan(new AddScalarOp(-m), xs, ys);
+                    ElementwiseDriver.UnarySpan(new ExpOp(), ys, ys);
+                    double sum = SumRowDouble(y, by, 1, d);
+                    ElementwiseDriver.UnarySpan(new MulScalarOp((float)(1.0 / sum)), ys, ys);
+                }
+                else
+                {
+                    float m = float.NegativeInfinity;
+                    for (int k = 0; k < d; k++) m = MathF.Max(m, x[bx + k * inner]);
+                    double sum = 0;
+                    for (int k = 0; k < d; k++) { float ev = MathF.Exp(x[bx + k * inner] - m); y[by + k * inner] = ev; sum += ev; }
+                    float inv = (float)(1.0 / sum);
+                    for (int k = 0; k < d; k++) y[by + k * inner] *= inv;
+                }
+            }
+        }
+    }
+
+    public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int dim)
+    {
+        SoftmaxGeometry(y, dim, out int outer, out int d, out int inner);
+        float[] ya = y.CpuArray, ga = dy.CpuArray, da = dx.CpuArray;
+        int yo = y.Offset, go = dy.Offset, dof = dx.Offset;
+        for (int r = 0; r < outer * inner; r++)
+        {
+            int o = r / inner, j = r % inner;
+            int b = o * d * inner + j;
+            double dot = 0;
+            for (int k = 0; k < d; k++) dot += (double)ga[go + b + k * inner] * ya[yo + b + k * inner];
+            float fd = (float)dot;
+            for (int k = 0; k < d; k++) da[dof + b + k * inner] = ya[yo + b + k * inner] * (ga[go + b + k * inner] - fd);
+        }
+    }
+}
