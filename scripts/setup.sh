@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages HdrOfx needs (Debian 12): OpenEXR (C API), oiiotool, ffmpeg, libtiff, gcc/cmake.
+# Installs the system packages HdrOfx needs (Debian 12): OpenEXR (C and C++ libraries), ffmpeg, libtiff, gcc/cmake, npm,
+# and the independent decoders the tests check written files with (oiiotool, ImageMagick, tiffcp).
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 need=()
@@ -10,6 +11,9 @@ ls /usr/lib/x86_64-linux-gnu/libtiff.so.6 >/dev/null 2>&1 || need+=(libtiff6)
 command -v gcc >/dev/null || need+=(gcc)
 command -v cmake >/dev/null || need+=(cmake)
 command -v npm >/dev/null || need+=(npm)
+command -v convert >/dev/null || need+=(imagemagick)
+command -v tiffcp >/dev/null || need+=(libtiff-tools)
+command -v g++ >/dev/null || need+=(g++)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
