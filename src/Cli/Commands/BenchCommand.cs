@@ -4,6 +4,8 @@ using System.Runtime.Intrinsics.X86;
 using HdrOfx.Cli.Infrastructure;
 using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.IO;
+using HdrOfx.Engine.Nn;
+using HdrOfx.Engine.Tensors;
 using Microsoft.Extensions.Logging;
 
 namespace HdrOfx.Cli.Commands;
@@ -11,35 +13,97 @@ namespace HdrOfx.Cli.Commands;
 /// <summary>`hdrofx bench`: speed figures for docs/benchmarks.md, with the machine they came from.</summary>
 public static class BenchCommand
 {
+    private static readonly string[] Suites = ["classical", "tensor", "nn"];
+
     public static Command Create()
     {
         var width = new Option<int>("--width") { Description = "Frame width for the classical benchmark.", DefaultValueFactory = _ => 1920 };
         var height = new Option<int>("--height") { Description = "Frame height for the classical benchmark.", DefaultValueFactory = _ => 1080 };
-        var frames = new Option<int>("--frames") { Description = "Timed frames (one warm-up frame is added).", DefaultValueFactory = _ => 8 };
-        var output = new Option<string?>("--output", "-o") { Description = "Also write the report (markdown) to this file." };
-        var cmd = new Command("bench", "Measure reconstruction speed on this machine and print a markdown report.")
+        var frames = new Option<int>("--frames") { Description = "Timed frames per classical run (one warm-up frame is added).", DefaultValueFactory = _ => 8 };
+        var only = new Option<string>("--only")
         {
-            width, height, frames, output,
+            Description = "Comma-separated suites to run: classical (reconstruction frames/s), tensor (GEMM, conv2d, peak), nn (U-Net training step).",
+            DefaultValueFactory = _ => string.Join(',', Suites),
+        };
+        var seconds = new Option<double>("--min-seconds") { Description = "Minimum measuring time per tensor benchmark.", DefaultValueFactory = _ => 1.0 };
+        var output = new Option<string?>("--output", "-o") { Description = "Also write the report (markdown) to this file." };
+        var cmd = new Command("bench", "Measure speed on this machine (classical reconstruction, tensor engine, U-Net training) and print a markdown report.")
+        {
+            width, height, frames, only, seconds, output,
         };
         cmd.SetAction(r => CliRunner.Run("bench", (logs, cancel) =>
         {
             var log = logs.CreateLogger("bench");
+            var selected = ParseSuites(r.GetValue(only)!);
+            if (r.GetValue(width) < 16 || r.GetValue(height) < 16) throw new CliError($"--width/--height must be at least 16 (got {r.GetValue(width)}x{r.GetValue(height)})");
+            if (r.GetValue(frames) < 1) throw new CliError("--frames must be at least 1");
             var report = new System.Text.StringBuilder();
-            report.AppendLine($"Machine: {MachineDescription()}\n");
-            var table = new MarkdownTable("benchmark", "size", "frames/s", "ms/frame (mean)", "ms/frame (best)");
-            foreach (int pattern in new[] { 2, 3 })
-            {
-                cancel.ThrowIfCancellationRequested();
-                log.LogInformation("classical {Pattern}-exposure at {W}x{H}", pattern, r.GetValue(width), r.GetValue(height));
-                var b = ClassicalBenchmark.Run(r.GetValue(width), r.GetValue(height), r.GetValue(frames), pattern);
-                table.Add($"classical, {pattern} exposures", $"{b.Width}x{b.Height}", b.FramesPerSecond, b.MsPerFrame, b.BestMsPerFrame);
-            }
-            report.AppendLine(table.ToString());
+            report.AppendLine($"Machine: {MachineDescription()}; load average at start {TensorBenchmarks.LoadAverage()}\n");
+            if (selected.Contains("classical")) report.AppendLine(Classical(r.GetValue(width), r.GetValue(height), r.GetValue(frames), log, cancel));
+            if (selected.Contains("tensor")) report.AppendLine(Tensor(r.GetValue(seconds), log, cancel));
+            if (selected.Contains("nn")) report.AppendLine(UNet(log, cancel));
+            report.AppendLine($"Load average at end: {TensorBenchmarks.LoadAverage()}");
             Console.Out.Write(report);
             if (r.GetValue(output) is { } path) AtomicFile.WriteText(path, report.ToString());
             return CliRunner.Ok;
         }));
         return cmd;
+    }
+
+    private static HashSet<string> ParseSuites(string value)
+    {
+        var set = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => s.ToLowerInvariant()).ToHashSet();
+        foreach (var s in set)
+            if (!Suites.Contains(s)) throw new CliError($"unknown bench suite '{s}' (expected: {string.Join(", ", Suites)})");
+        if (set.Count == 0) throw new CliError("--only names no suite");
+        return set;
+    }
+
+    private static string Classical(int w, int h, int frames, ILogger log, CancellationToken cancel)
+    {
+        var table = new MarkdownTable("classical reconstruction", "size", "frames/s", "ms/frame (mean)", "ms/frame (best)", "flow ms", "merge ms");
+        foreach (int pattern in new[] { 2, 3 })
+        {
+            cancel.ThrowIfCancellationRequested();
+            log.LogInformation("classical {Pattern}-exposure at {W}x{H}", pattern, w, h);
+            var b = ClassicalBenchmark.Run(w, h, frames, pattern);
+            table.Add($"{pattern} exposures", $"{b.Width}x{b.Height}", b.FramesPerSecond, b.MsPerFrame, b.BestMsPerFrame, b.FlowMs, b.MergeMs);
+        }
+        return "## Classical reconstruction\n\n" + table;
+    }
+
+    private static string Tensor(double minSeconds, ILogger log, CancellationToken cancel)
+    {
+        var peak = TensorBenchmarks.MachinePeak();
+        var sb = new System.Text.StringBuilder("## Tensor engine (CPU)\n\n");
+        sb.AppendLine($"Peak: {peak}\n");
+        var table = new MarkdownTable("benchmark", "best ms", "GFLOP/s", "% of peak", "GFLOP/s per busy core", "detail");
+        void Add(TensorBenchmarks.Result res)
+        {
+            log.LogInformation("{Result}", res.ToString());
+            table.Add(res.Name, res.Seconds * 1e3, res.GFlops, 100 * res.GFlops / peak.GFlops, double.IsNaN(res.GFlopsPerCpuSecond) ? null : res.GFlopsPerCpuSecond, res.Detail);
+        }
+        cancel.ThrowIfCancellationRequested();
+        Add(TensorBenchmarks.Gemm(1024, 1024, 1024, minSeconds));
+        cancel.ThrowIfCancellationRequested();
+        Add(TensorBenchmarks.Gemm(64, 65536, 576, minSeconds));
+        foreach (var res in TensorBenchmarks.Conv2d(1, 64, 256, 256, 64, 3, minSeconds)) { cancel.ThrowIfCancellationRequested(); Add(res); }
+        foreach (var res in TensorBenchmarks.Conv2d(4, 32, 128, 128, 32, 3, minSeconds)) { cancel.ThrowIfCancellationRequested(); Add(res); }
+        sb.Append(table);
+        sb.AppendLine("\nThe 64×65536×576 GEMM is a 3×3 64→64 convolution on 256×256 as one matrix product (M = out channels, N = H·W, K = in channels·9).");
+        return sb.ToString();
+    }
+
+    private static string UNet(ILogger log, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        var b = NnBenchmarks.UNetTrainStep(size: 128, batch: 4);
+        log.LogInformation("{Result}", b.ToString());
+        var table = new MarkdownTable("U-Net training step", "params", "threads", "median ms", "min ms", "forward ms", "backward ms", "AdamW ms", "managed KiB/step", "fresh arena KiB/step");
+        table.Add($"{b.Batch}x3x{b.Size}x{b.Size}, base {b.BaseChannels} ch", b.Parameters, b.Threads, b.MedianMs, b.MinMs, b.ForwardMedianMs, b.BackwardMedianMs, b.OptimizerMedianMs,
+            b.ManagedBytesPerStep / 1024.0, b.ArenaBytesPerStep / 1024.0);
+        return "## Neural-network training (CPU)\n\n" + table + string.Create(CultureInfo.InvariantCulture, $"\nLoss {b.FirstLoss:G4} → {b.LastLoss:G4} over the measured steps.\n");
     }
 
     public static string MachineDescription()
