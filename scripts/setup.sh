@@ -11,7 +11,7 @@ ls /usr/lib/x86_64-linux-gnu/libtiff.so.6 >/dev/null 2>&1 || need+=(libtiff6)
 command -v gcc >/dev/null || need+=(gcc)
 command -v cmake >/dev/null || need+=(cmake)
 command -v npm >/dev/null || need+=(npm)
-command -v convert >/dev/null || need+=(imagemagick)
+[ -x /usr/bin/convert ] || need+=(imagemagick)  # the real one: a stand-in convert may be on PATH
 command -v tiffcp >/dev/null || need+=(libtiff-tools)
 command -v g++ >/dev/null || need+=(g++)
 if [ ${#need[@]} -gt 0 ]; then

@@ -7,8 +7,10 @@ using HdrOfx.Engine.IO.Video;
 namespace HdrOfx.Cli.Infrastructure;
 
 /// <summary>
-/// Where reconstructed scene-linear frames go: an EXR sequence (one atomic file per frame) or a video
-/// (PQ or HLG, BT.2020; written to a temporary file and renamed when complete).
+/// Where reconstructed scene-linear frames go: an EXR sequence or a video (PQ or HLG, BT.2020). Both are
+/// all-or-nothing: sequence frames are written to hidden temporary files beside their targets and renamed into place
+/// by <see cref="Complete"/>; a video goes to a temporary file renamed when complete. Disposing without
+/// <see cref="Complete"/> (an error or a cancel) deletes what was written.
 /// </summary>
 public sealed class OutputFrames : IDisposable
 {
@@ -18,6 +20,7 @@ public sealed class OutputFrames : IDisposable
     private readonly ExrPixelType _exrType;
     private readonly ExrCompression _exrCompression;
     private readonly IReadOnlyList<string> _protected;
+    private readonly List<(string Temp, string Final)> _staged = [];
 
     public string Description { get; }
 
@@ -61,13 +64,36 @@ public sealed class OutputFrames : IDisposable
     public void Write(int frame, ImageF sceneLinear)
     {
         if (_video is not null) _video.WriteFrame(VideoFrameEncoding.Encode(sceneLinear, _transfer));
-        else ExrWriter.Write(_pattern!.Format(frame), sceneLinear, _exrType, _exrCompression, _protected);
+        else
+        {
+            string final = Path.GetFullPath(_pattern!.Format(frame));
+            foreach (var p in _protected)
+                if (Path.GetFullPath(p) == final) throw new CliError($"output '{final}' is an input file; refusing to overwrite it");
+            string temp = Path.Combine(Path.GetDirectoryName(final)!, $".{Path.GetFileName(final)}.{Environment.ProcessId}.partial.exr");
+            _staged.Add((temp, final));
+            ExrWriter.Write(temp, sceneLinear, _exrType, _exrCompression, _protected);
+        }
     }
 
-    /// <summary>Finishes a video (renames it into place); nothing to do for sequences.</summary>
-    public void Complete() => _video?.Complete();
+    /// <summary>Puts the output in place: renames a finished video, or every staged sequence frame.</summary>
+    public void Complete()
+    {
+        _video?.Complete();
+        foreach (var (temp, final) in _staged) File.Move(temp, final, overwrite: true);
+        _staged.Clear();
+    }
 
-    public void Dispose() => _video?.Dispose();
+    public void Dispose()
+    {
+        _video?.Dispose();
+        foreach (var (temp, _) in _staged)
+        {
+            try { File.Delete(temp); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        _staged.Clear();
+    }
 
     private static void RequireWritable(string dir)
     {
