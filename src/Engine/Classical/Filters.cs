@@ -1,4 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace HdrOfx.Engine.Classical;
 
@@ -133,21 +136,62 @@ internal static class Filters
         });
     }
 
-    /// <summary>3×3 median with replicated borders.</summary>
-    public static void Median3(float[] src, float[] dst, int w, int h)
+    /// <summary>3×3 median with replicated borders (interior runs 8-wide with the same exchange network).</summary>
+    public static void Median3(float[] src, float[] dst, int w, int h, bool allowVector = true)
     {
+        bool vector = allowVector && Avx.IsSupported && w >= 10;
         RowParallel.For(h, w * 30, (y0, y1) =>
         {
+            ref float S = ref MemoryMarshal.GetArrayDataReference(src);
             for (int y = y0; y < y1; y++)
             {
                 int ra = Math.Max(y - 1, 0) * w, rb = y * w, rc = Math.Min(y + 1, h - 1) * w;
-                for (int x = 0; x < w; x++)
+                int x = 0;
+                MedianPixel(src, dst, w, ra, rb, rc, x++);
+                if (vector)
                 {
-                    int xl = Math.Max(x - 1, 0), xr = Math.Min(x + 1, w - 1);
-                    dst[rb + x] = Median9(src[ra + xl], src[ra + x], src[ra + xr], src[rb + xl], src[rb + x], src[rb + xr], src[rc + xl], src[rc + x], src[rc + xr]);
+                    for (; x + 8 <= w - 1; x += 8)
+                    {
+                        Median9(
+                            Vector256.LoadUnsafe(ref S, (nuint)(ra + x - 1)), Vector256.LoadUnsafe(ref S, (nuint)(ra + x)), Vector256.LoadUnsafe(ref S, (nuint)(ra + x + 1)),
+                            Vector256.LoadUnsafe(ref S, (nuint)(rb + x - 1)), Vector256.LoadUnsafe(ref S, (nuint)(rb + x)), Vector256.LoadUnsafe(ref S, (nuint)(rb + x + 1)),
+                            Vector256.LoadUnsafe(ref S, (nuint)(rc + x - 1)), Vector256.LoadUnsafe(ref S, (nuint)(rc + x)), Vector256.LoadUnsafe(ref S, (nuint)(rc + x + 1)))
+                            .StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(dst), (nuint)(rb + x));
+                    }
                 }
+                for (; x < w; x++) MedianPixel(src, dst, w, ra, rb, rc, x);
             }
         });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MedianPixel(float[] src, float[] dst, int w, int ra, int rb, int rc, int x)
+    {
+        int xl = Math.Max(x - 1, 0), xr = Math.Min(x + 1, w - 1);
+        dst[rb + x] = Median9(src[ra + xl], src[ra + x], src[ra + xr], src[rb + xl], src[rb + x], src[rb + xr], src[rc + xl], src[rc + x], src[rc + xr]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Sort2(ref Vector256<float> a, ref Vector256<float> b)
+    {
+        var lo = Avx.Min(a, b);
+        b = Avx.Max(a, b);
+        a = lo;
+    }
+
+    /// <summary><see cref="Median9(float, float, float, float, float, float, float, float, float)"/>, 8 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Median9(Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3, Vector256<float> p4,
+        Vector256<float> p5, Vector256<float> p6, Vector256<float> p7, Vector256<float> p8)
+    {
+        Sort2(ref p1, ref p2); Sort2(ref p4, ref p5); Sort2(ref p7, ref p8);
+        Sort2(ref p0, ref p1); Sort2(ref p3, ref p4); Sort2(ref p6, ref p7);
+        Sort2(ref p1, ref p2); Sort2(ref p4, ref p5); Sort2(ref p7, ref p8);
+        Sort2(ref p0, ref p3); Sort2(ref p5, ref p8); Sort2(ref p4, ref p7);
+        Sort2(ref p3, ref p6); Sort2(ref p1, ref p4); Sort2(ref p2, ref p5);
+        Sort2(ref p4, ref p7); Sort2(ref p4, ref p2); Sort2(ref p6, ref p4);
+        Sort2(ref p4, ref p2);
+        return p4;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using HdrOfx.Engine.Imaging;
 
 namespace HdrOfx.Engine.Classical;
@@ -377,38 +379,76 @@ public static class OpticalFlow
     }
 
     /// <summary>One Jacobi sweep over rows [y0, y1): i11, i12, i22 = (J + a)⁻¹, c1, c2 = −b − a·u0.</summary>
-    private static void JacobiRows(int y0, int y1, int w, int h, float a, float[] su, float[] sv, float[] du, float[] dv,
-        float[] u0, float[] v0, float[] i11, float[] i12, float[] i22, float[] c1, float[] c2)
+    internal static void JacobiRows(int y0, int y1, int w, int h, float a, float[] su, float[] sv, float[] du, float[] dv,
+        float[] u0, float[] v0, float[] i11, float[] i12, float[] i22, float[] c1, float[] c2, bool allowVector = true)
     {
-        const float maxStep = 2f;
-        ref float SU = ref MemoryMarshal.GetArrayDataReference(su);
-        ref float SV = ref MemoryMarshal.GetArrayDataReference(sv);
-        ref float DU = ref MemoryMarshal.GetArrayDataReference(du);
-        ref float DV = ref MemoryMarshal.GetArrayDataReference(dv);
-        ref float U0 = ref MemoryMarshal.GetArrayDataReference(u0);
-        ref float V0 = ref MemoryMarshal.GetArrayDataReference(v0);
-        ref float A = ref MemoryMarshal.GetArrayDataReference(i11);
-        ref float B = ref MemoryMarshal.GetArrayDataReference(i12);
-        ref float C = ref MemoryMarshal.GetArrayDataReference(i22);
-        ref float P = ref MemoryMarshal.GetArrayDataReference(c1);
-        ref float Q = ref MemoryMarshal.GetArrayDataReference(c2);
-        float q = 0.25f * a;
+        var k = new JacobiKernel(0.25f * a, su, sv, du, dv, u0, v0, i11, i12, i22, c1, c2);
+        bool vector = allowVector && Avx.IsSupported && w >= 10;
         for (int y = y0; y < y1; y++)
         {
             int ru = Math.Max(y - 1, 0) * w, rd = Math.Min(y + 1, h - 1) * w, r = y * w;
-            for (int x = 0; x < w; x++)
-            {
-                int i = r + x;
-                int xl = r + (x > 0 ? x - 1 : 0), xr = r + (x + 1 < w ? x + 1 : w - 1);
-                float ub = q * (Unsafe.Add(ref SU, xl) + Unsafe.Add(ref SU, xr) + Unsafe.Add(ref SU, ru + x) + Unsafe.Add(ref SU, rd + x));
-                float vb = q * (Unsafe.Add(ref SV, xl) + Unsafe.Add(ref SV, xr) + Unsafe.Add(ref SV, ru + x) + Unsafe.Add(ref SV, rd + x));
-                float b1 = Unsafe.Add(ref P, i) + ub, b2 = Unsafe.Add(ref Q, i) + vb;
-                float m12 = Unsafe.Add(ref B, i);
-                float ddu = Math.Clamp(Unsafe.Add(ref A, i) * b1 + m12 * b2, -maxStep, maxStep);
-                float ddv = Math.Clamp(m12 * b1 + Unsafe.Add(ref C, i) * b2, -maxStep, maxStep);
-                Unsafe.Add(ref DU, i) = Unsafe.Add(ref U0, i) + ddu;
-                Unsafe.Add(ref DV, i) = Unsafe.Add(ref V0, i) + ddv;
-            }
+            k.Pixel(r, r, r + Math.Min(1, w - 1), ru, rd);
+            int x = 1;
+            if (vector)
+                for (; x + 8 <= w - 1; x += 8) k.Vector8(r + x, ru + x, rd + x);
+            for (; x < w; x++) k.Pixel(r + x, r + x - 1, r + Math.Min(x + 1, w - 1), ru + x, rd + x);
+        }
+    }
+
+    /// <summary>
+    /// The Jacobi update du = clamp((J + a)⁻¹ (c + a ū), ±2), ū the 4-neighbour mean: scalar and 8-wide with the same
+    /// operations in the same order (no FMA contraction), so both give identical bits.
+    /// </summary>
+    private readonly ref struct JacobiKernel
+    {
+        private const float MaxStep = 2f;
+        private readonly float _q;
+        private readonly ref float SU, SV, DU, DV, U0, V0, A, B, C, P, Q;
+
+        public JacobiKernel(float q, float[] su, float[] sv, float[] du, float[] dv, float[] u0, float[] v0,
+            float[] i11, float[] i12, float[] i22, float[] c1, float[] c2)
+        {
+            _q = q;
+            SU = ref MemoryMarshal.GetArrayDataReference(su); SV = ref MemoryMarshal.GetArrayDataReference(sv);
+            DU = ref MemoryMarshal.GetArrayDataReference(du); DV = ref MemoryMarshal.GetArrayDataReference(dv);
+            U0 = ref MemoryMarshal.GetArrayDataReference(u0); V0 = ref MemoryMarshal.GetArrayDataReference(v0);
+            A = ref MemoryMarshal.GetArrayDataReference(i11); B = ref MemoryMarshal.GetArrayDataReference(i12);
+            C = ref MemoryMarshal.GetArrayDataReference(i22);
+            P = ref MemoryMarshal.GetArrayDataReference(c1); Q = ref MemoryMarshal.GetArrayDataReference(c2);
+        }
+
+        /// <summary>Pixel i with left, right, up and down neighbours at xl, xr, up, dn (borders replicate).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Pixel(int i, int xl, int xr, int up, int dn)
+        {
+            float ub = _q * (Unsafe.Add(ref SU, xl) + Unsafe.Add(ref SU, xr) + Unsafe.Add(ref SU, up) + Unsafe.Add(ref SU, dn));
+            float vb = _q * (Unsafe.Add(ref SV, xl) + Unsafe.Add(ref SV, xr) + Unsafe.Add(ref SV, up) + Unsafe.Add(ref SV, dn));
+            float b1 = Unsafe.Add(ref P, i) + ub, b2 = Unsafe.Add(ref Q, i) + vb;
+            float m12 = Unsafe.Add(ref B, i);
+            float ddu = Math.Clamp(Unsafe.Add(ref A, i) * b1 + m12 * b2, -MaxStep, MaxStep);
+            float ddv = Math.Clamp(m12 * b1 + Unsafe.Add(ref C, i) * b2, -MaxStep, MaxStep);
+            Unsafe.Add(ref DU, i) = Unsafe.Add(ref U0, i) + ddu;
+            Unsafe.Add(ref DV, i) = Unsafe.Add(ref V0, i) + ddv;
+        }
+
+        /// <summary>Pixels i..i+7 of an interior run (x−1 and x+8 exist in the row).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Vector8(int i, int up, int dn)
+        {
+            var q = Vector256.Create(_q);
+            var lo = Vector256.Create(-MaxStep);
+            var hi = Vector256.Create(MaxStep);
+            var ub = q * (Vector256.LoadUnsafe(ref SU, (nuint)(i - 1)) + Vector256.LoadUnsafe(ref SU, (nuint)(i + 1))
+                + Vector256.LoadUnsafe(ref SU, (nuint)up) + Vector256.LoadUnsafe(ref SU, (nuint)dn));
+            var vb = q * (Vector256.LoadUnsafe(ref SV, (nuint)(i - 1)) + Vector256.LoadUnsafe(ref SV, (nuint)(i + 1))
+                + Vector256.LoadUnsafe(ref SV, (nuint)up) + Vector256.LoadUnsafe(ref SV, (nuint)dn));
+            var b1 = Vector256.LoadUnsafe(ref P, (nuint)i) + ub;
+            var b2 = Vector256.LoadUnsafe(ref Q, (nuint)i) + vb;
+            var m12 = Vector256.LoadUnsafe(ref B, (nuint)i);
+            var ddu = Avx.Min(Avx.Max(Vector256.LoadUnsafe(ref A, (nuint)i) * b1 + m12 * b2, lo), hi);
+            var ddv = Avx.Min(Avx.Max(m12 * b1 + Vector256.LoadUnsafe(ref C, (nuint)i) * b2, lo), hi);
+            (Vector256.LoadUnsafe(ref U0, (nuint)i) + ddu).StoreUnsafe(ref DU, (nuint)i);
+            (Vector256.LoadUnsafe(ref V0, (nuint)i) + ddv).StoreUnsafe(ref DV, (nuint)i);
         }
     }
 
