@@ -72,9 +72,7 @@ public sealed class ClassicalReconstruction : IReconstructionMethod
         var refFeatures = new Dictionary<float, FlowFeatures>();
         var owned = new List<IDisposable>();
         var rented = new List<float[]>();
-        var neighbours = new List<AlignedNeighbour>();
-        double tFeat = 0, tFlow = 0, tTrust = 0;
-        float? refSigma = null;
+        var prepared = new List<Prepared>();
         try
         {
             FlowFeatures RefAt(float gain)
@@ -88,69 +86,81 @@ public sealed class ClassicalReconstruction : IReconstructionMethod
                 return f;
             }
 
+            // 1. Features (full-resolution passes, band-parallel) and, for the given/zero modes, the flows.
             for (int i = 0; i < frames.Count; i++)
             {
                 var nb = frames[i];
                 if (i == refIndex || nb is null) continue;
                 cancel.ThrowIfCancellationRequested();
-                long t0 = sw.ElapsedTicks;
-                float[] u, v;
-                float[]? conf = null;
-                FlowGrid grid;
-                FlowFeatures fr, fo;
                 if (Mode == AlignmentMode.OpticalFlow)
                 {
                     var (gr, go) = OpticalFlow.PairGains(reference.Ev, nb.Ev);
-                    fr = RefAt(gr);
-                    fo = FlowFeatures.Build(nb.Linear, go, s, Flow);
+                    var fo = FlowFeatures.Build(nb.Linear, go, s, Flow);
                     owned.Add(fo);
-                    long t1 = sw.ElapsedTicks;
-                    tFeat += Ms(t1 - t0);
-                    var low = OpticalFlow.ComputeLowRes(fr, fo, Flow);
-                    owned.Add(low);
-                    if (ZeroMotionFallback) ExposureMerge.ZeroMotionFallback(fr, reference.Ev, fo, nb.Ev, low.U, low.V, low.Confidence);
-                    u = low.U; v = low.V; conf = low.Confidence;
-                    grid = new FlowGrid(u, v, w, h);
-                    tFlow += Ms(sw.ElapsedTicks - t1);
+                    prepared.Add(new Prepared(nb, RefAt(gr), fo));
+                    continue;
                 }
+                var fz = FlowFeatures.Build(nb.Linear, 1f, s, Flow);
+                owned.Add(fz);
+                var p = new Prepared(nb, RefAt(1f), fz);
+                p.U = Scratch.RentZeroed(w * h); p.V = Scratch.RentZeroed(w * h);
+                rented.Add(p.U); rented.Add(p.V);
+                if (Mode == AlignmentMode.None) p.Grid = new FlowGrid(p.U, p.V, w, h);
                 else
                 {
-                    fr = RefAt(1f);
-                    fo = FlowFeatures.Build(nb.Linear, 1f, s, Flow);
-                    owned.Add(fo);
-                    u = Scratch.RentZeroed(w * h); v = Scratch.RentZeroed(w * h);
-                    rented.Add(u); rented.Add(v);
-                    if (Mode == AlignmentMode.None)
-                    {
-                        grid = new FlowGrid(u, v, w, h);
-                    }
-                    else
-                    {
-                        var f = options.GivenFlows![i]!;
-                        BlockMeanFlow(f, s, u, v, w, h);
-                        int n = W * H;
-                        var fu = new float[n];
-                        var fv = new float[n];
-                        Array.Copy(f.Data, 0, fu, 0, n);
-                        Array.Copy(f.Data, n, fv, 0, n);
-                        grid = new FlowGrid(fu, fv, W, H);
-                    }
-                    tFeat += Ms(sw.ElapsedTicks - t0);
+                    var f = options.GivenFlows![i]!;
+                    BlockMeanFlow(f, s, p.U, p.V, w, h);
+                    int n = W * H;
+                    var fu = new float[n];
+                    var fv = new float[n];
+                    Array.Copy(f.Data, 0, fu, 0, n);
+                    Array.Copy(f.Data, n, fv, 0, n);
+                    p.Grid = new FlowGrid(fu, fv, W, H);
                 }
-                long t2 = sw.ElapsedTicks;
-                refSigma ??= Merge.NoiseSigma ?? ExposureMerge.EstimateNoise(L);
+                prepared.Add(p);
+            }
+            double tFeat = Ms(sw.ElapsedTicks), tFlow = 0;
+
+            // 2. Optical flow: every neighbour's forward and backward solve as parallel jobs.
+            if (Mode == AlignmentMode.OpticalFlow && prepared.Count > 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                long t1 = sw.ElapsedTicks;
+                var lows = OpticalFlow.ComputeLowRes(prepared.Select(p => (p.Ref, p.Other)).ToList(), Flow);
+                owned.AddRange(lows);
+                for (int k = 0; k < prepared.Count; k++)
+                {
+                    var p = prepared[k];
+                    p.U = lows[k].U; p.V = lows[k].V; p.Confidence = lows[k].Confidence;
+                    p.Grid = new FlowGrid(p.U, p.V, w, h);
+                }
+                tFlow = Ms(sw.ElapsedTicks - t1);
+            }
+
+            // 3. Per neighbour: zero-motion fallback, noise, trust (independent jobs).
+            cancel.ThrowIfCancellationRequested();
+            long t2 = sw.ElapsedTicks;
+            float refSigma = Merge.NoiseSigma ?? ExposureMerge.EstimateNoise(L);
+            var neighbours = new AlignedNeighbour[prepared.Count];
+            RowParallel.Tasks(prepared.Count, k =>
+            {
+                var p = prepared[k];
+                var nb = p.Frame;
+                if (Mode == AlignmentMode.OpticalFlow && ZeroMotionFallback)
+                    ExposureMerge.ZeroMotionFallback(p.Ref, reference.Ev, p.Other, nb.Ev, p.U!, p.V!, p.Confidence);
                 float nbSigma = Merge.NoiseSigma ?? ExposureMerge.EstimateNoise(nb.Linear);
                 float q = (float)(reference.Exposure / nb.Exposure);
-                float sigma = MathF.Sqrt(refSigma.Value * refSigma.Value + q * q * nbSigma * nbSigma);
-                var trust = ExposureMerge.BlockTrust(fr, reference.Ev, fo, nb.Ev, u, v, conf, Merge.AbsFloor + Merge.NoiseK * sigma / s, Merge);
-                rented.Add(trust);
-                tTrust += Ms(sw.ElapsedTicks - t2);
-                neighbours.Add(new AlignedNeighbour { Frame = nb, Flow = grid, Trust = trust, NoiseSigma = nbSigma, PixelAbsTolerance = Merge.PixelAbsFloor + Merge.NoiseK * sigma });
-            }
+                float sigma = MathF.Sqrt(refSigma * refSigma + q * q * nbSigma * nbSigma);
+                var trust = ExposureMerge.BlockTrust(p.Ref, reference.Ev, p.Other, nb.Ev, p.U!, p.V!, p.Confidence, Merge.AbsFloor + Merge.NoiseK * sigma / s, Merge);
+                neighbours[k] = new AlignedNeighbour { Frame = nb, Flow = p.Grid, Trust = trust, NoiseSigma = nbSigma, PixelAbsTolerance = Merge.PixelAbsFloor + Merge.NoiseK * sigma };
+            });
+            foreach (var a in neighbours) rented.Add(a.Trust);
+            double tTrust = Ms(sw.ElapsedTicks - t2);
+
+            // 4. The fused warp + merge at full resolution.
             cancel.ThrowIfCancellationRequested();
             long t3 = sw.ElapsedTicks;
-            refSigma ??= Merge.NoiseSigma ?? ExposureMerge.EstimateNoise(L);
-            var result = ExposureMerge.Merge(reference, refSigma.Value, neighbours, w, h, Merge, options.Diagnostics);
+            var result = ExposureMerge.Merge(reference, refSigma, neighbours, w, h, Merge, options.Diagnostics);
             if (Timings is not null)
             {
                 Timings.FeaturesMs = tFeat; Timings.FlowMs = tFlow; Timings.TrustMs = tTrust;
@@ -163,6 +173,16 @@ public sealed class ClassicalReconstruction : IReconstructionMethod
             foreach (var d in owned) d.Dispose();
             foreach (var a in rented) Scratch.Return(a);
         }
+    }
+
+    /// <summary>A neighbour on its way to the merge: its flow features and, once computed, its working-resolution flow.</summary>
+    private sealed class Prepared(FrameInput frame, FlowFeatures reference, FlowFeatures other)
+    {
+        public FrameInput Frame { get; } = frame;
+        public FlowFeatures Ref { get; } = reference;
+        public FlowFeatures Other { get; } = other;
+        public float[]? U, V, Confidence;
+        public FlowGrid Grid;
     }
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;

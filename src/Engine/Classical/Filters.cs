@@ -24,21 +24,11 @@ internal static class Filters
         RowParallel.For(h, w, (y0, y1) =>
         {
             var acc = new float[w];
-            for (int k = -r; k <= r; k++)
-            {
-                var row = tmp.AsSpan(Math.Clamp(y0 + k, 0, h - 1) * w, w);
-                for (int x = 0; x < w; x++) acc[x] += row[x];
-            }
+            for (int k = -r; k <= r; k++) RowMath.Add(acc, tmp.AsSpan(Math.Clamp(y0 + k, 0, h - 1) * w, w));
             for (int y = y0; y < y1; y++)
             {
-                var o = dst.AsSpan(y * w, w);
-                for (int x = 0; x < w; x++) o[x] = acc[x] * inv;
-                if (y + 1 < y1)
-                {
-                    var add = tmp.AsSpan(Math.Min(y + r + 1, h - 1) * w, w);
-                    var sub = tmp.AsSpan(Math.Max(y - r, 0) * w, w);
-                    for (int x = 0; x < w; x++) acc[x] += add[x] - sub[x];
-                }
+                RowMath.Scale(dst.AsSpan(y * w, w), acc, inv);
+                if (y + 1 < y1) RowMath.AddSub(acc, tmp.AsSpan(Math.Min(y + r + 1, h - 1) * w, w), tmp.AsSpan(Math.Max(y - r, 0) * w, w));
             }
         });
     }

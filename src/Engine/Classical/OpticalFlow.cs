@@ -85,23 +85,43 @@ public static class OpticalFlow
         return new FlowField(flow, conf);
     }
 
-    internal static LowResFlow ComputeLowRes(FlowFeatures refF, FlowFeatures othF, FlowOptions o)
+    internal static LowResFlow ComputeLowRes(FlowFeatures refF, FlowFeatures othF, FlowOptions o) => ComputeLowRes([(refF, othF)], o)[0];
+
+    /// <summary>
+    /// Flows for several (reference, other) pairs at once: pyramids are built once per distinct features object, and the
+    /// forward and backward solves of all pairs run as parallel jobs (<see cref="RowParallel.Tasks"/>).
+    /// </summary>
+    internal static LowResFlow[] ComputeLowRes(IReadOnlyList<(FlowFeatures Ref, FlowFeatures Other)> pairs, FlowOptions o)
     {
-        var pr = Pyramid.Build(refF, o);
-        var po = Pyramid.Build(othF, o);
+        var pyramids = new Dictionary<FlowFeatures, Pyramid>(ReferenceEqualityComparer.Instance);
+        int perPair = o.ForwardBackward ? 2 : 1;
+        var solved = new LowResFlow?[pairs.Count * perPair];
         try
         {
-            var fwd = Solve(pr, po, o);
-            if (o.ForwardBackward)
+            foreach (var (a, b) in pairs)
             {
-                using var bwd = Solve(po, pr, o);
-                fwd.Confidence = ForwardBackwardConfidence(fwd, bwd, o.ConsistencyTolerance);
+                if (!pyramids.ContainsKey(a)) pyramids[a] = Pyramid.Build(a, o);
+                if (!pyramids.ContainsKey(b)) pyramids[b] = Pyramid.Build(b, o);
             }
-            return fwd;
+            RowParallel.Tasks(solved.Length, j =>
+            {
+                var (a, b) = pairs[j / perPair];
+                solved[j] = j % perPair == 0 ? Solve(pyramids[a], pyramids[b], o) : Solve(pyramids[b], pyramids[a], o);
+            });
+            var result = new LowResFlow[pairs.Count];
+            for (int p = 0; p < pairs.Count; p++)
+            {
+                var fwd = solved[p * perPair]!;
+                if (o.ForwardBackward) fwd.Confidence = ForwardBackwardConfidence(fwd, solved[p * perPair + 1]!, o.ConsistencyTolerance);
+                result[p] = fwd;
+                solved[p * perPair] = null;
+            }
+            return result;
         }
         finally
         {
-            pr.Dispose(); po.Dispose();
+            foreach (var f in solved) f?.Dispose();
+            foreach (var p in pyramids.Values) p.Dispose();
         }
     }
 
@@ -230,29 +250,10 @@ public static class OpticalFlow
                     int ddx = dx, ddy = dy;
                     RowParallel.For(h, w * 4, (y0, y1) =>
                     {
-                        for (int y = y0; y < y1; y++)
-                        {
-                            int sr = Math.Clamp(y + ddy, 0, h - 1) * w;
-                            for (int x = 0; x < w; x++)
-                            {
-                                float d = I1[sr + Math.Clamp(x + ddx, 0, w - 1)] - I0[y * w + x];
-                                cost[y * w + x] = W0[y * w + x] * d * d;
-                            }
-                        }
+                        for (int y = y0; y < y1; y++) ShiftedCostRow(I0, W0, I1, w, h, y, ddx, ddy, cost);
                     });
                     Filters.BoxMean(cost, cost, tmp, w, h, win);
-                    for (int i = 0; i < n; i++)
-                    {
-                        // Hysteresis: a candidate must clearly beat the coarse flow (relatively, and by more than the
-                        // image's mean residual, so noise in flat regions never wins); the refinement that follows
-                        // restores sub-pixel accuracy.
-                        float eu = ddx - u[i], ev = ddy - v[i];
-                        float c = cost[i] + SearchPenalty * gate * (eu * eu + ev * ev);
-                        if (c < SearchRatio * cur[i] && cur[i] - c > SearchGate * gate && c < best[i])
-                        {
-                            best[i] = c; bu[i] = ddx; bv[i] = ddy;
-                        }
-                    }
+                    AcceptCandidates(cost, cur, u, v, best, bu, bv, ddx, ddy, gate);
                 }
             }
             bool changed = false;
@@ -268,6 +269,82 @@ public static class OpticalFlow
         finally
         {
             Scratch.Return(cost); Scratch.Return(best); Scratch.Return(bu); Scratch.Return(bv); Scratch.Return(tmp);
+        }
+    }
+
+    /// <summary>cost(p) = W0(p) (I1(p + d) − I0(p))² for one row, d integer, borders clamped; the interior run is 8-wide.</summary>
+    internal static void ShiftedCostRow(float[] I0, float[] W0, float[] I1, int w, int h, int y, int dx, int dy, float[] cost)
+    {
+        int r = y * w, sr = Math.Clamp(y + dy, 0, h - 1) * w;
+        int xa = Math.Clamp(-dx, 0, w), xb = Math.Clamp(w - dx, xa, w); // x + dx in [0, w) for x in [xa, xb)
+        for (int x = 0; x < xa; x++) cost[r + x] = CostAt(I0, W0, I1, r + x, sr + Math.Clamp(x + dx, 0, w - 1));
+        int k = xa;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float A = ref MemoryMarshal.GetArrayDataReference(I0);
+            ref float Wt = ref MemoryMarshal.GetArrayDataReference(W0);
+            ref float B = ref MemoryMarshal.GetArrayDataReference(I1);
+            ref float C = ref MemoryMarshal.GetArrayDataReference(cost);
+            for (; k + 8 <= xb; k += 8)
+            {
+                var d = Vector256.LoadUnsafe(ref B, (nuint)(sr + k + dx)) - Vector256.LoadUnsafe(ref A, (nuint)(r + k));
+                (Vector256.LoadUnsafe(ref Wt, (nuint)(r + k)) * d * d).StoreUnsafe(ref C, (nuint)(r + k));
+            }
+        }
+        for (; k < w; k++) cost[r + k] = CostAt(I0, W0, I1, r + k, sr + Math.Clamp(k + dx, 0, w - 1));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float CostAt(float[] I0, float[] W0, float[] I1, int i, int j)
+    {
+        float d = I1[j] - I0[i];
+        return W0[i] * d * d;
+    }
+
+    /// <summary>
+    /// Hysteresis: candidate d replaces the current best where its cost plus Penalty·gate·|d − u|² is below Ratio × the
+    /// coarse flow's cost and improves on it by more than Gate·gate (the image's mean residual, so noise in flat regions
+    /// never wins); the refinement that follows restores sub-pixel accuracy. Scalar and 8-wide give the same result.
+    /// </summary>
+    internal static void AcceptCandidates(float[] cost, float[] cur, float[] u, float[] v, float[] best, float[] bu, float[] bv, int dx, int dy, float gate)
+    {
+        int n = cost.Length, i = 0;
+        if (cur.Length < n || u.Length < n || v.Length < n || best.Length < n || bu.Length < n || bv.Length < n)
+            throw new ArgumentException("search planes differ in size");
+        float pen = SearchPenalty * gate, thr = SearchGate * gate, fdx = dx, fdy = dy;
+        if (Avx.IsSupported)
+        {
+            ref float Co = ref MemoryMarshal.GetArrayDataReference(cost);
+            ref float Cu = ref MemoryMarshal.GetArrayDataReference(cur);
+            ref float U = ref MemoryMarshal.GetArrayDataReference(u);
+            ref float V = ref MemoryMarshal.GetArrayDataReference(v);
+            ref float Be = ref MemoryMarshal.GetArrayDataReference(best);
+            ref float BU = ref MemoryMarshal.GetArrayDataReference(bu);
+            ref float BV = ref MemoryMarshal.GetArrayDataReference(bv);
+            var vdx = Vector256.Create(fdx); var vdy = Vector256.Create(fdy);
+            var vpen = Vector256.Create(pen); var vthr = Vector256.Create(thr); var vratio = Vector256.Create(SearchRatio);
+            for (; i + 8 <= n; i += 8)
+            {
+                var eu = vdx - Vector256.LoadUnsafe(ref U, (nuint)i);
+                var ev = vdy - Vector256.LoadUnsafe(ref V, (nuint)i);
+                var c = Vector256.LoadUnsafe(ref Co, (nuint)i) + vpen * (eu * eu + ev * ev);
+                var cu = Vector256.LoadUnsafe(ref Cu, (nuint)i);
+                var b = Vector256.LoadUnsafe(ref Be, (nuint)i);
+                var take = Avx.CompareLessThan(c, vratio * cu) & Avx.CompareGreaterThan(cu - c, vthr) & Avx.CompareLessThan(c, b);
+                if (Avx.MoveMask(take) == 0) continue;
+                Vector256.ConditionalSelect(take, c, b).StoreUnsafe(ref Be, (nuint)i);
+                Vector256.ConditionalSelect(take, vdx, Vector256.LoadUnsafe(ref BU, (nuint)i)).StoreUnsafe(ref BU, (nuint)i);
+                Vector256.ConditionalSelect(take, vdy, Vector256.LoadUnsafe(ref BV, (nuint)i)).StoreUnsafe(ref BV, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float eu = fdx - u[i], ev = fdy - v[i];
+            float c = cost[i] + pen * (eu * eu + ev * ev);
+            if (c < SearchRatio * cur[i] && cur[i] - c > thr && c < best[i])
+            {
+                best[i] = c; bu[i] = fdx; bv[i] = fdy;
+            }
         }
     }
 
