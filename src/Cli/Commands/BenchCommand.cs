@@ -62,13 +62,13 @@ public static class BenchCommand
 
     private static string Classical(int w, int h, int frames, ILogger log, CancellationToken cancel)
     {
-        var table = new MarkdownTable("classical reconstruction", "size", "frames/s", "ms/frame (mean)", "ms/frame (best)", "flow ms", "merge ms");
+        var table = new MarkdownTable("classical reconstruction", "size", "frames/s", "ms/frame (mean)", "ms/frame (best)", "features ms", "flow ms", "trust ms", "merge ms");
         foreach (int pattern in new[] { 2, 3 })
         {
             cancel.ThrowIfCancellationRequested();
             log.LogInformation("classical {Pattern}-exposure at {W}x{H}", pattern, w, h);
             var b = ClassicalBenchmark.Run(w, h, frames, pattern);
-            table.Add($"{pattern} exposures", $"{b.Width}x{b.Height}", b.FramesPerSecond, b.MsPerFrame, b.BestMsPerFrame, b.FlowMs, b.MergeMs);
+            table.Add($"{pattern} exposures", $"{b.Width}x{b.Height}", b.FramesPerSecond, b.MsPerFrame, b.BestMsPerFrame, b.FeaturesMs, b.FlowMs, b.TrustMs, b.MergeMs);
         }
         return "## Classical reconstruction\n\n" + table;
     }

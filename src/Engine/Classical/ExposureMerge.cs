@@ -146,7 +146,7 @@ public static class ExposureMerge
 
     /// <summary>
     /// Robust noise σ of a linear frame (raw units) from its dark, unclipped pixels: the 20th percentile of the
-    /// absolute Immerkær (1996) Laplacian-difference response over a sparse sample, divided by 0.2533·6
+    /// absolute Immerkær (1996) Laplacian-difference response over a sparse sample (≤ ~256 × 170 points), divided by 0.2533·6
     /// (half-normal quantile, white noise). A low quantile keeps texture from inflating the estimate. Falls back to 0.003 when too few dark pixels exist.
     /// </summary>
     public static float EstimateNoise(ImageF lin)
@@ -158,10 +158,12 @@ public static class ExposureMerge
         var hist = new int[bins];
         int count = 0;
         float[] d = lin.Data;
-        int step = Math.Max(1, h / 256);
+        // About 256 rows × 170 columns at most: a 20th percentile of ~40k samples is stable to well under 1 %, and
+        // frames up to 512 wide keep every third column (the benchmark clips' estimates are unchanged).
+        int step = Math.Max(1, h / 256), xStep = Math.Max(3, w / 170);
         for (int y = 1; y < h - 1; y += step)
         {
-            for (int x = 1; x < w - 1; x += 3)
+            for (int x = 1; x < w - 1; x += xStep)
             {
                 // Immerkær's 3×3 mask [1 −2 1; −2 4 −2; 1 −2 1] on luminance: cancels constant and linear structure;
                 // for white noise its response has σ·6.
