@@ -144,6 +144,28 @@ internal sealed partial class MergeKernel
         return x;
     }
 
+    /// <summary>The horizontal pass of <see cref="UpsampleRow"/>, 8 lanes (gathers from mid); returns the first x left.</summary>
+    private static unsafe int UpsampleRowVector(float[] mid, int[] i0, int[] i1, float[] f, float[] dst, float gain)
+    {
+        int n = dst.Length, x = 0;
+        if (i0.Length < n || i1.Length < n || f.Length < n) throw new ArgumentException("axis shorter than the row");
+        var vg = Vector256.Create(gain);
+        fixed (float* m = mid)
+        {
+            ref int A = ref MemoryMarshal.GetArrayDataReference(i0);
+            ref int B = ref MemoryMarshal.GetArrayDataReference(i1);
+            ref float F = ref MemoryMarshal.GetArrayDataReference(f);
+            ref float D = ref MemoryMarshal.GetArrayDataReference(dst);
+            for (; x + 8 <= n; x += 8)
+            {
+                var m0 = Avx2.GatherVector256(m, Vector256.LoadUnsafe(ref A, (nuint)x), 4);
+                var m1 = Avx2.GatherVector256(m, Vector256.LoadUnsafe(ref B, (nuint)x), 4);
+                (vg * (m0 + Vector256.LoadUnsafe(ref F, (nuint)x) * (m1 - m0))).StoreUnsafe(ref D, (nuint)x);
+            }
+        }
+        return x;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector256<float> Bilerp(float* d, Vector256<int> p00, Vector256<int> p01, Vector256<int> p10, Vector256<int> p11,
         Vector256<float> wx, Vector256<float> wy)

@@ -233,7 +233,8 @@ internal sealed partial class MergeKernel : IDisposable
         for (int i = 0; i < gw; i++) mid[i] = g[a0 + i] + fy * (g[a1 + i] - g[a0 + i]);
         int[] i0 = ax.I0, i1 = ax.I1;
         float[] f = ax.F;
-        for (int x = 0; x < dst.Length; x++)
+        int x = VectorSupported ? UpsampleRowVector(mid, i0, i1, f, dst, gain) : 0;
+        for (; x < dst.Length; x++)
         {
             float m0 = mid[i0[x]];
             dst[x] = gain * (m0 + f[x] * (mid[i1[x]] - m0));

@@ -74,6 +74,8 @@ public class FlowKernelTests
     [TestCase(13, 7, 1)]
     [TestCase(40, 23, 3)]
     [TestCase(9, 30, 2)]
+    [TestCase(64, 5, 4)]
+    [TestCase(50, 8, 6)]   // radius above the 8-wide path's: running sums
     public void BoxMeanIsTheMeanOfTheReplicatedWindow(int w, int h, int r)
     {
         var src = Random(w * h, w * h + r, -2f, 5f);
@@ -172,5 +174,38 @@ public class FlowKernelTests
         Assert.That(best, Is.EqualTo(eBest));
         Assert.That(bu, Is.EqualTo(eBu));
         Assert.That(bv, Is.EqualTo(eBv));
+    }
+
+    [TestCase(8, 3)]
+    [TestCase(45, 7)]
+    public void WarpRowVectorEqualsScalarAndSamplesBilinearly(int w, int h)
+    {
+        float[] i1 = Random(w * h, 11, 0, 1), w1 = Random(w * h, 12, 0, 1);
+        float[] u = Random(w * h, 13, -6, 6), v = Random(w * h, 14, -3, 3);
+        float[] iwV = new float[w * h], wwV = new float[w * h], iwS = new float[w * h], wwS = new float[w * h];
+        for (int y = 0; y < h; y++)
+        {
+            OpticalFlow.WarpRow(i1, w1, w, h, y, u, v, iwV, wwV);
+            OpticalFlow.WarpRow(i1, w1, w, h, y, u, v, iwS, wwS, allowVector: false);
+        }
+        Assert.That(iwV, Is.EqualTo(iwS));
+        Assert.That(wwV, Is.EqualTo(wwS));
+        int outside = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int i = y * w + x;
+                double sx = x + u[i], sy = y + v[i];
+                bool inside = sx >= -0.5 && sx <= w - 0.5 && sy >= -0.5 && sy <= h - 0.5;
+                double cx = Math.Clamp(sx, 0, w - 1), cy = Math.Clamp(sy, 0, h - 1);
+                int x0 = (int)Math.Floor(cx), y0 = (int)Math.Floor(cy);
+                int x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
+                double fx = cx - x0, fy = cy - y0;
+                double Bl(float[] p) => (1 - fy) * ((1 - fx) * p[y0 * w + x0] + fx * p[y0 * w + x1]) + fy * ((1 - fx) * p[y1 * w + x0] + fx * p[y1 * w + x1]);
+                Assert.That(iwS[i], Is.EqualTo(Bl(i1)).Within(1e-5), $"iw ({x},{y})");
+                Assert.That(wwS[i], Is.EqualTo(inside ? Bl(w1) : 0).Within(1e-5), $"ww ({x},{y})");
+                if (!inside) outside++;
+            }
+        Assert.That(outside, Is.GreaterThan(0), "some samples should leave the frame");
     }
 }
