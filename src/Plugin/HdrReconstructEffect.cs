@@ -156,65 +156,75 @@ public sealed class HdrReconstructEffect : ImageEffect
         float[]? alpha = null;
         var missing = new List<string>();
         long convertTicks = 0;
-        // The reference first: its bounds define the region every neighbour is read into.
-        for (int pass = 0; pass < count; pass++)
+        ReconstructResult? result = null;
+        long t1, t2;
+        try
         {
-            int k = pass == 0 ? refIndex : (pass <= refIndex ? pass - 1 : pass);
-            int frame = refFrame + (k - refIndex);
-            if (rangeTrusted && (frame < first || frame > last)) continue; // clamped to the clip: a missing neighbour
-            double ft = t + (k - refIndex);
-            bool isRef = k == refIndex;
-            using (var img = _source.TryGetImage(ft, out int st))
+            // The reference first: its bounds define the region every neighbour is read into.
+            for (int pass = 0; pass < count; pass++)
             {
-                if (img == null)
+                int k = pass == 0 ? refIndex : (pass <= refIndex ? pass - 1 : pass);
+                int frame = refFrame + (k - refIndex);
+                if (rangeTrusted && (frame < first || frame > last)) continue; // clamped to the clip: a missing neighbour
+                double ft = t + (k - refIndex);
+                bool isRef = k == refIndex;
+                using (var img = _source.TryGetImage(ft, out int st))
                 {
-                    if (isRef) throw new OfxException(st == OfxStatus.OK ? OfxStatus.Failed : st, $"could not fetch the source frame at {ft} (clipGetImage: {OfxStatus.Name(st)})");
-                    missing.Add($"{ft}");
-                    continue;
+                    if (img == null)
+                    {
+                        if (isRef) throw new OfxException(st == OfxStatus.OK ? OfxStatus.Failed : st, $"could not fetch the source frame at {ft} (clipGetImage: {OfxStatus.Name(st)})");
+                        missing.Add($"{ft}");
+                        continue;
+                    }
+                    if (isRef)
+                    {
+                        region = img.Bounds;
+                        if (region.IsEmpty) throw new OfxException(OfxStatus.ErrImageFormat, $"the source frame at {ft} is empty ({region})");
+                        alpha = Scratch.Rent(region.Width * region.Height); // fully written by ReadLinear
+                    }
+                    else if (img.Bounds != region)
+                    {
+                        missing.Add($"{ft} (bounds {img.Bounds} differ from the reference {region})");
+                        continue;
+                    }
+                    long c0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var linear = PixelIO.ReadLinear(img, region, s.Transfer, isRef ? alpha : null, aborted);
+                    convertTicks += System.Diagnostics.Stopwatch.GetTimestamp() - c0;
+                    // Each frame's EV at its own time, so keyframed exposures are honoured (DESIGN §2).
+                    int slot = (int)(((long)frame + s.Phase) % s.PatternLength + s.PatternLength) % s.PatternLength;
+                    double ev = _ev[slot].GetValueAtTime(ft);
+                    frames[k] = new FrameInput(linear, ev);
                 }
-                if (isRef)
-                {
-                    region = img.Bounds;
-                    if (region.IsEmpty) throw new OfxException(OfxStatus.ErrImageFormat, $"the source frame at {ft} is empty ({region})");
-                    alpha = GC.AllocateUninitializedArray<float>(region.Width * region.Height); // fully written by ReadLinear
-                }
-                else if (img.Bounds != region)
-                {
-                    missing.Add($"{ft} (bounds {img.Bounds} differ from the reference {region})");
-                    continue;
-                }
-                long c0 = System.Diagnostics.Stopwatch.GetTimestamp();
-                var linear = PixelIO.ReadLinear(img, region, s.Transfer, isRef ? alpha : null, aborted);
-                convertTicks += System.Diagnostics.Stopwatch.GetTimestamp() - c0;
-                // Each frame's EV at its own time, so keyframed exposures are honoured (DESIGN §2).
-                int slot = (int)(((long)frame + s.Phase) % s.PatternLength + s.PatternLength) % s.PatternLength;
-                double ev = _ev[slot].GetValueAtTime(ft);
-                frames[k] = new FrameInput(linear, ev);
+                ThrowIfAborted();
             }
+
+            t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+            // 2. Reconstruct.
+            result = Reconstructor.Reconstruct(frames, refIndex, new ReconstructOptions { Method = s.Method, Diagnostics = s.Diagnostic != 0 });
             ThrowIfAborted();
-        }
-
-        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-        // 2. Reconstruct.
-        var result = Reconstructor.Reconstruct(frames, refIndex, new ReconstructOptions { Method = s.Method, Diagnostics = s.Diagnostic != 0 });
-        ThrowIfAborted();
-        if (result.Hdr.Width != region.Width || result.Hdr.Height != region.Height || result.Hdr.Channels < 3)
-            throw new OfxException(OfxStatus.Failed, $"method '{s.Method}' returned {result.Hdr} for a {region.Width}x{region.Height} frame");
-        ImageF? grey = s.Diagnostic switch
-        {
-            1 => result.SaturationMask ?? throw new OfxUserException($"method '{s.Method}' does not produce a saturation mask"),
-            2 => result.Confidence ?? throw new OfxUserException($"method '{s.Method}' does not produce an alignment confidence"),
-            _ => null,
-        };
-
-        long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
-        // 3. Write.
-        using (var output = _output.GetImage(t))
-        {
-            PixelIO.WriteOutput(output, args.RenderWindow, new PixelIO.OutputSource
+            if (result.Hdr.Width != region.Width || result.Hdr.Height != region.Height || result.Hdr.Channels < 3)
+                throw new OfxException(OfxStatus.Failed, $"method '{s.Method}' returned {result.Hdr} for a {region.Width}x{region.Height} frame");
+            ImageF? grey = s.Diagnostic switch
             {
-                Rgb = result.Hdr, Grey = grey, Alpha = alpha, Region = region, Gain = s.Gain, Encoding = s.Encoding,
-            }, aborted);
+                1 => result.SaturationMask ?? throw new OfxUserException($"method '{s.Method}' does not produce a saturation mask"),
+                2 => result.Confidence ?? throw new OfxUserException($"method '{s.Method}' does not produce an alignment confidence"),
+                _ => null,
+            };
+
+            t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+            // 3. Write.
+            using (var output = _output.GetImage(t))
+            {
+                PixelIO.WriteOutput(output, args.RenderWindow, new PixelIO.OutputSource
+                {
+                    Rgb = result.Hdr, Grey = grey, Alpha = alpha, Region = region, Gain = s.Gain, Encoding = s.Encoding,
+                }, aborted);
+            }
+
+        }
+        finally
+        {
+            ReturnBuffers(frames, alpha, result);
         }
 
         if (Timings)
@@ -230,5 +240,23 @@ public sealed class HdrReconstructEffect : ImageEffect
         else
             OfxMessages.ClearPersistent(Handle.Value);
         return OfxStatus.OK;
+    }
+
+    /// <summary>
+    /// Hands the render's large buffers (converted frames, alpha, the method's output planes) back to the pool once
+    /// nothing refers to them; each distinct array once, in case a method returned one of its inputs.
+    /// </summary>
+    private static void ReturnBuffers(FrameInput?[] frames, float[]? alpha, ReconstructResult? result)
+    {
+        var seen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        void Give(float[]? a)
+        {
+            if (a is not null && seen.Add(a)) Scratch.Return(a);
+        }
+        foreach (var f in frames) Give(f?.Linear.Data);
+        Give(alpha);
+        Give(result?.Hdr.Data);
+        Give(result?.SaturationMask?.Data);
+        Give(result?.Confidence?.Data);
     }
 }
