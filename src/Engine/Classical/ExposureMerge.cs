@@ -122,7 +122,7 @@ public static class ExposureMerge
                     {
                         int i = y * w + x;
                         float sx = x + u[i], sy = y + v[i];
-                        if (!(sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f)) { t[i] = 0f; continue; }
+                        if (!BilinearTaps.Inside(sx, sy, w, h)) { t[i] = 0f; continue; }
                         float c = confidence is null ? 1f : confidence[i];
                         float g = 1f;
                         if (refF.ClipFraction[i] < 0.02f && wc[i] < 0.02f)

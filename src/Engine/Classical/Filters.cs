@@ -247,16 +247,5 @@ internal static class Filters
 
     /// <summary>Bilinear sample of a w×h plane at (sx, sy), coordinates clamped to the pixel-centre domain.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float SampleClamped(float[] p, int w, int h, float sx, float sy)
-    {
-        sx = Math.Clamp(sx, 0f, w - 1);
-        sy = Math.Clamp(sy, 0f, h - 1);
-        int x0 = Math.Min((int)sx, w - 1), y0 = Math.Min((int)sy, h - 1);
-        int x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
-        float fx = sx - x0, fy = sy - y0;
-        int a = y0 * w, b = y1 * w;
-        float t = p[a + x0] + fx * (p[a + x1] - p[a + x0]);
-        float u = p[b + x0] + fx * (p[b + x1] - p[b + x0]);
-        return t + fy * (u - t);
-    }
+    public static float SampleClamped(float[] p, int w, int h, float sx, float sy) => new BilinearTaps(sx, sy, w, h).Sample(p);
 }

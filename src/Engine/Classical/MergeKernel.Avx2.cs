@@ -34,16 +34,7 @@ internal sealed partial class MergeKernel
         var cG = Vector256.Create(0.7152f);
         var cB = Vector256.Create(0.0722f);
         var minTrust = Vector256.Create(1e-4f);
-        var lo = Vector256.Create(-0.5f);
-        var hiX = Vector256.Create(W - 0.5f);
-        var hiY = Vector256.Create(H - 0.5f);
-        var maxX = Vector256.Create((float)(W - 1));
-        var maxY = Vector256.Create((float)(H - 1));
-        var maxXi = Vector256.Create(W - 1);
-        var maxYi = Vector256.Create(H - 1);
-        var vWi = Vector256.Create(W);
-        var vHi = Vector256.Create(H);
-        var onei = Vector256.Create(1);
+        var grid = new BilinearGrid8(W, H);
         var iota = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
         var vy = Vector256.Create((float)y);
         var big = Vector256.Create(float.MaxValue);
@@ -75,28 +66,14 @@ internal sealed partial class MergeKernel
                 var trust = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(rb.Trust[j]), (nuint)x);
                 var sx = vx + Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(rb.U[j]), (nuint)x);
                 var sy = vy + Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(rb.V[j]), (nuint)x);
-                // Ordered compares: NaN lanes fail, as in the scalar kernel.
-                var mask = Avx.CompareGreaterThan(trust, minTrust)
-                    & Avx.CompareGreaterThanOrEqual(sx, lo) & Avx.CompareLessThanOrEqual(sx, hiX)
-                    & Avx.CompareGreaterThanOrEqual(sy, lo) & Avx.CompareLessThanOrEqual(sy, hiY);
+                var mask = Avx.CompareGreaterThan(trust, minTrust) & grid.Inside(sx, sy); // NaN lanes fail, as in the scalar kernel
                 if (Avx.MoveMask(mask) == 0) continue;
-                // Masked-off lanes sample pixel 0 (always in bounds) and get zero weight.
-                sx = Avx.Min(Avx.Max(mask & sx, zero), maxX);
-                sy = Avx.Min(Avx.Max(mask & sy, zero), maxY);
-                var x0 = Avx2.Min(Avx.ConvertToVector256Int32WithTruncation(sx), maxXi);
-                var y0 = Avx2.Min(Avx.ConvertToVector256Int32WithTruncation(sy), maxYi);
-                var dx1 = Avx2.CompareGreaterThan(vWi, x0 + onei) & onei;
-                var dy1 = Avx2.CompareGreaterThan(vHi, y0 + onei) & vWi;
-                var wx = sx - Avx.ConvertToVector256Single(x0);
-                var wy = sy - Avx.ConvertToVector256Single(y0);
-                var p00 = Avx2.MultiplyLow(y0, vWi) + x0;
-                var p01 = p00 + dx1;
-                var p10 = p00 + dy1;
-                var p11 = p10 + dx1;
+                // Lanes outside sample the clamped edge (always in bounds) and get zero weight.
+                var taps = grid.At(sx, sy);
                 float* D = planes[j];
-                var r1 = Bilerp(D, p00, p01, p10, p11, wx, wy);
-                var g1 = Bilerp(D + LN, p00, p01, p10, p11, wx, wy);
-                var b1 = Bilerp(D + 2 * LN, p00, p01, p10, p11, wx, wy);
+                var r1 = taps.Sample(D);
+                var g1 = taps.Sample(D + LN);
+                var b1 = taps.Sample(D + 2 * LN);
                 var mx1 = Avx.Max(r1, Avx.Max(g1, b1));
                 var mn1 = Avx.Min(r1, Avx.Min(g1, b1));
                 var lt = Avx.Min(Avx.Max((mn1 - Vector256.Create(_nbLow0[j])) * Vector256.Create(_nbLowInv[j]), zero), one);
@@ -164,19 +141,6 @@ internal sealed partial class MergeKernel
             }
         }
         return x;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<float> Bilerp(float* d, Vector256<int> p00, Vector256<int> p01, Vector256<int> p10, Vector256<int> p11,
-        Vector256<float> wx, Vector256<float> wy)
-    {
-        var a = Avx2.GatherVector256(d, p00, 4);
-        var b = Avx2.GatherVector256(d, p01, 4);
-        var c = Avx2.GatherVector256(d, p10, 4);
-        var e = Avx2.GatherVector256(d, p11, 4);
-        var t = a + wx * (b - a);
-        var u = c + wx * (e - c);
-        return t + wy * (u - t);
     }
 
     /// <summary><see cref="HatFast"/>, 8 lanes.</summary>

@@ -151,17 +151,10 @@ internal sealed partial class MergeKernel : IDisposable
             float trust = rb.Trust[j][x];
             if (trust <= 1e-4f) continue;
             float sx = x + rb.U[j][x], sy = y + rb.V[j][x];
-            if (!(sx >= -0.5f && sx <= W - 0.5f && sy >= -0.5f && sy <= H - 0.5f)) continue; // also rejects NaN
-            sx = Math.Clamp(sx, 0f, W - 1);
-            sy = Math.Clamp(sy, 0f, H - 1);
-            int x0 = Math.Min((int)sx, W - 1), yy0 = Math.Min((int)sy, H - 1);
-            int dx1 = x0 + 1 < W ? 1 : 0, dy1 = yy0 + 1 < H ? W : 0;
-            float wx = sx - x0, wy = sy - yy0;
-            int p00 = yy0 * W + x0;
+            if (!BilinearTaps.Inside(sx, sy, W, H)) continue; // also rejects NaN
+            var taps = new BilinearTaps(sx, sy, W, H);
             ref float D = ref MemoryMarshal.GetArrayDataReference(_nbData[j]);
-            float r1 = Bilerp(ref D, p00, dx1, dy1, wx, wy);
-            float g1 = Bilerp(ref D, LN + p00, dx1, dy1, wx, wy);
-            float b1 = Bilerp(ref D, 2 * LN + p00, dx1, dy1, wx, wy);
+            float r1 = taps.Sample(ref D), g1 = taps.Sample(ref D, LN), b1 = taps.Sample(ref D, 2 * LN);
             float mx1 = MathF.Max(r1, MathF.Max(g1, b1));
             // A neighbour must earn its weight: below a few σ of its own noise (where clamping at 0 also biases it
             // upwards) it carries no information. The darkest channel decides (a clamped, biased channel would tint the merge).
@@ -202,16 +195,6 @@ internal sealed partial class MergeKernel : IDisposable
             _sat[i] = refClipped || lum0 < _dark ? 1f : 0f;
             _conf![i] = best;
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Bilerp(ref float d, int p00, int dx, int dy, float wx, float wy)
-    {
-        float a = Unsafe.Add(ref d, p00), b = Unsafe.Add(ref d, p00 + dx);
-        float c = Unsafe.Add(ref d, p00 + dy), e = Unsafe.Add(ref d, p00 + dy + dx);
-        float t = a + wx * (b - a);
-        float u = c + wx * (e - c);
-        return t + wy * (u - t);
     }
 
     /// <summary>smoothstep(0, 1/invNk, x)·(1 − smoothstep(hk, clip, x)), 0 from the clip on; invNk = 0: no low ramp.</summary>

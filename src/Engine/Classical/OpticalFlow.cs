@@ -357,17 +357,7 @@ public static class OpticalFlow
         int r = y * w, x = 0;
         if (allowVector && Avx2.IsSupported && w >= 8)
         {
-            var zero = Vector256<float>.Zero;
-            var lo = Vector256.Create(-0.5f);
-            var hiX = Vector256.Create(w - 0.5f);
-            var hiY = Vector256.Create(h - 0.5f);
-            var maxX = Vector256.Create((float)(w - 1));
-            var maxY = Vector256.Create((float)(h - 1));
-            var maxXi = Vector256.Create(w - 1);
-            var maxYi = Vector256.Create(h - 1);
-            var vw = Vector256.Create(w);
-            var vh = Vector256.Create(h);
-            var one = Vector256.Create(1);
+            var grid = new BilinearGrid8(w, h);
             var iota = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
             var vy = Vector256.Create((float)y);
             ref float U = ref MemoryMarshal.GetArrayDataReference(u);
@@ -381,30 +371,9 @@ public static class OpticalFlow
                     int i = r + x;
                     var sx = Vector256.Create((float)x) + iota + Vector256.LoadUnsafe(ref U, (nuint)i);
                     var sy = vy + Vector256.LoadUnsafe(ref V, (nuint)i);
-                    var inside = Avx.CompareGreaterThanOrEqual(sx, lo) & Avx.CompareLessThanOrEqual(sx, hiX)
-                        & Avx.CompareGreaterThanOrEqual(sy, lo) & Avx.CompareLessThanOrEqual(sy, hiY);
-                    sx = Avx.Min(Avx.Max(sx, zero), maxX);
-                    sy = Avx.Min(Avx.Max(sy, zero), maxY);
-                    var x0 = Avx2.Min(Avx.ConvertToVector256Int32WithTruncation(sx), maxXi);
-                    var y0 = Avx2.Min(Avx.ConvertToVector256Int32WithTruncation(sy), maxYi);
-                    var dx = Avx2.CompareGreaterThan(vw, x0 + one) & one;
-                    var dy = Avx2.CompareGreaterThan(vh, y0 + one) & vw;
-                    var fx = sx - Avx.ConvertToVector256Single(x0);
-                    var fy = sy - Avx.ConvertToVector256Single(y0);
-                    var p00 = Avx2.MultiplyLow(y0, vw) + x0;
-                    var p01 = p00 + dx;
-                    var p10 = p00 + dy;
-                    var p11 = p10 + dx;
-                    var a = Avx2.GatherVector256(pi, p00, 4); var b = Avx2.GatherVector256(pi, p01, 4);
-                    var c = Avx2.GatherVector256(pi, p10, 4); var d = Avx2.GatherVector256(pi, p11, 4);
-                    var t0 = a + fx * (b - a);
-                    var t1 = c + fx * (d - c);
-                    (t0 + fy * (t1 - t0)).StoreUnsafe(ref IW, (nuint)i);
-                    a = Avx2.GatherVector256(pw, p00, 4); b = Avx2.GatherVector256(pw, p01, 4);
-                    c = Avx2.GatherVector256(pw, p10, 4); d = Avx2.GatherVector256(pw, p11, 4);
-                    t0 = a + fx * (b - a);
-                    t1 = c + fx * (d - c);
-                    (inside & (t0 + fy * (t1 - t0))).StoreUnsafe(ref WW, (nuint)i);
+                    var taps = grid.At(sx, sy);
+                    taps.Sample(pi).StoreUnsafe(ref IW, (nuint)i);
+                    (grid.Inside(sx, sy) & taps.Sample(pw)).StoreUnsafe(ref WW, (nuint)i);
                 }
             }
         }
@@ -412,23 +381,9 @@ public static class OpticalFlow
         {
             int i = r + x;
             float sx = x + u[i], sy = y + v[i];
-            bool inside = sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f;
-            sx = Math.Clamp(sx, 0f, w - 1);
-            sy = Math.Clamp(sy, 0f, h - 1);
-            int x0 = Math.Min((int)sx, w - 1), yy0 = Math.Min((int)sy, h - 1);
-            int dx = x0 + 1 < w ? 1 : 0, dy = yy0 + 1 < h ? w : 0;
-            float fx = sx - x0, fy = sy - yy0;
-            int p = yy0 * w + x0;
-            float a = I1[p], b = I1[p + dx], c = I1[p + dy], d = I1[p + dy + dx];
-            float t0 = a + fx * (b - a), t1 = c + fx * (d - c);
-            iw[i] = t0 + fy * (t1 - t0);
-            if (inside)
-            {
-                a = W1[p]; b = W1[p + dx]; c = W1[p + dy]; d = W1[p + dy + dx];
-                t0 = a + fx * (b - a); t1 = c + fx * (d - c);
-                ww[i] = t0 + fy * (t1 - t0);
-            }
-            else ww[i] = 0f;
+            var taps = new BilinearTaps(sx, sy, w, h);
+            iw[i] = taps.Sample(I1);
+            ww[i] = BilinearTaps.Inside(sx, sy, w, h) ? taps.Sample(W1) : 0f;
         }
     }
 
@@ -605,7 +560,7 @@ public static class OpticalFlow
                     int i = y * w + x;
                     float fu = f.U[i], fv = f.V[i];
                     float sx = x + fu, sy = y + fv;
-                    if (!(sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f)) { c[i] = 0f; continue; }
+                    if (!BilinearTaps.Inside(sx, sy, w, h)) { c[i] = 0f; continue; }
                     float bu = Filters.SampleClamped(b.U, w, h, sx, sy), bv = Filters.SampleClamped(b.V, w, h, sx, sy);
                     float eu = fu + bu, ev = fv + bv;
                     float tol = 0.01f * (fu * fu + fv * fv + bu * bu + bv * bv) + tol0;

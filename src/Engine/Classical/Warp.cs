@@ -43,21 +43,10 @@ public static class Warp
                 {
                     int i = row + x;
                     float sx = x + f[i], sy = y + f[n + i];
-                    bool inside = sx >= -0.5f && sx <= w - 0.5f && sy >= -0.5f && sy <= h - 0.5f;
+                    bool inside = BilinearTaps.Inside(sx, sy, w, h);
                     if (!float.IsFinite(sx) || !float.IsFinite(sy)) { sx = x; sy = y; inside = false; }
-                    sx = Math.Clamp(sx, 0f, w - 1);
-                    sy = Math.Clamp(sy, 0f, h - 1);
-                    int x0 = Math.Min((int)sx, w - 1), yy0 = Math.Min((int)sy, h - 1);
-                    int x1 = Math.Min(x0 + 1, w - 1), yy1 = Math.Min(yy0 + 1, h - 1);
-                    float fx = sx - x0, fy = sy - yy0;
-                    int a0 = yy0 * w + x0, a1 = yy0 * w + x1, b0 = yy1 * w + x0, b1 = yy1 * w + x1;
-                    for (int c = 0; c < ch; c++)
-                    {
-                        int o = c * n;
-                        float t = s[o + a0] + fx * (s[o + a1] - s[o + a0]);
-                        float u = s[o + b0] + fx * (s[o + b1] - s[o + b0]);
-                        d[o + i] = t + fy * (u - t);
-                    }
+                    var taps = new BilinearTaps(sx, sy, w, h);
+                    for (int c = 0; c < ch; c++) d[c * n + i] = taps.Sample(s, c * n);
                     if (m is not null) m[i] = inside ? 1f : 0f;
                 }
             }
