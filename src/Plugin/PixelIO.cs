@@ -210,7 +210,8 @@ public static unsafe class PixelIO
     }
 
     /// <summary>
-    /// <see cref="ReadFloatRow"/>'s colour loop 8 pixels at a time: strided gathers de-interleave R, G, B, the same
+    /// <see cref="ReadFloatRow"/>'s colour loop 8 pixels at a time: R, G, B de-interleaved by an in-register transpose
+    /// (RGBA) or strided gathers (RGB), then the same
     /// clamp and table lerp as <see cref="Lerp"/> (same operations, so the same bits). Returns the pixels done.
     /// </summary>
     private static int ReadFloatRowAvx2(byte* p, int nc, int count, float[]? lut, ref float r, ref float g, ref float b)
@@ -223,12 +224,31 @@ public static unsafe class PixelIO
         int x = 0;
         fixed (float* l = lut)
         {
+            var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
             for (; x + 8 <= count; x += 8)
             {
                 float* px = (float*)(p + (long)x * nc * 4);
+                Vector256<float> cr, cg, cb;
+                if (nc == 4)
+                {
+                    // 8 RGBA pixels = 4 loads of 2 pixels; a 4×4 transpose per 128-bit lane, then one lane-order fix.
+                    var v0 = Avx.LoadVector256(px); var v1 = Avx.LoadVector256(px + 8);
+                    var v2 = Avx.LoadVector256(px + 16); var v3 = Avx.LoadVector256(px + 24);
+                    var t0 = Avx.UnpackLow(v0, v1); var t1 = Avx.UnpackHigh(v0, v1);
+                    var t2 = Avx.UnpackLow(v2, v3); var t3 = Avx.UnpackHigh(v2, v3);
+                    cr = Avx2.PermuteVar8x32(Avx.Shuffle(t0, t2, 0x44), order);
+                    cg = Avx2.PermuteVar8x32(Avx.Shuffle(t0, t2, 0xEE), order);
+                    cb = Avx2.PermuteVar8x32(Avx.Shuffle(t1, t3, 0x44), order);
+                }
+                else
+                {
+                    cr = Avx2.GatherVector256(px, idx, 4);
+                    cg = Avx2.GatherVector256(px + 1, idx, 4);
+                    cb = Avx2.GatherVector256(px + 2, idx, 4);
+                }
                 for (int c = 0; c < 3; c++)
                 {
-                    var v = Avx2.GatherVector256(px + c, idx, 4);
+                    var v = c == 0 ? cr : c == 1 ? cg : cb;
                     // Clamp01: NaN and negatives → 0 (ordered compare), then min with 1.
                     v = Avx.Min(Avx.CompareGreaterThanOrEqual(v, zero) & v, one);
                     if (l != null)
