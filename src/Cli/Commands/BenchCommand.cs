@@ -39,6 +39,7 @@ public static class BenchCommand
             if (r.GetValue(frames) < 1) throw new CliError("--frames must be at least 1");
             var report = new System.Text.StringBuilder();
             report.AppendLine($"Machine: {MachineDescription()}; load average at start {TensorBenchmarks.LoadAverage()}\n");
+            report.AppendLine($"{HdrOfx.Engine.Tensors.Cuda.CudaRuntime.Describe()}\n");
             if (selected.Contains("classical")) report.AppendLine(Classical(r.GetValue(width), r.GetValue(height), r.GetValue(frames), log, cancel));
             if (selected.Contains("tensor")) report.AppendLine(Tensor(r.GetValue(seconds), log, cancel));
             if (selected.Contains("nn")) report.AppendLine(UNet(log, cancel));
