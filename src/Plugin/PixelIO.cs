@@ -368,7 +368,29 @@ public static unsafe class PixelIO
             var enc = s.Encoding;
             bool hasAlpha = s.Alpha != null;
             ref float a = ref hasAlpha ? ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Alpha!), i) : ref Unsafe.NullRef<float>();
-            for (int x = 0; x < count; x++, p += 16)
+            int x = 0;
+            if (enc == OutputEncodingKind.SceneLinear && Avx.IsSupported)
+            {
+                // 8 pixels: scale, then the inverse of the reader's transpose (planar → RGBA), 4 stores.
+                var vg = Vector256.Create(gain);
+                var one = Vector256.Create(1f);
+                for (; x + 8 <= count; x += 8, p += 128)
+                {
+                    var cr = Vector256.LoadUnsafe(ref r, (nuint)x) * vg;
+                    var cg = Vector256.LoadUnsafe(ref g, (nuint)x) * vg;
+                    var cb = Vector256.LoadUnsafe(ref b, (nuint)x) * vg;
+                    var ca = hasAlpha ? Vector256.LoadUnsafe(ref a, (nuint)x) : one;
+                    var t0 = Avx.UnpackLow(cr, cg); var t1 = Avx.UnpackHigh(cr, cg);
+                    var t2 = Avx.UnpackLow(cb, ca); var t3 = Avx.UnpackHigh(cb, ca);
+                    var q0 = Avx.Shuffle(t0, t2, 0x44); var q1 = Avx.Shuffle(t0, t2, 0xEE);
+                    var q2 = Avx.Shuffle(t1, t3, 0x44); var q3 = Avx.Shuffle(t1, t3, 0xEE);
+                    Avx.Store((float*)p, Avx.Permute2x128(q0, q1, 0x20));
+                    Avx.Store((float*)(p + 32), Avx.Permute2x128(q2, q3, 0x20));
+                    Avx.Store((float*)(p + 64), Avx.Permute2x128(q0, q1, 0x31));
+                    Avx.Store((float*)(p + 96), Avx.Permute2x128(q2, q3, 0x31));
+                }
+            }
+            for (; x < count; x++, p += 16)
             {
                 float vr = Unsafe.Add(ref r, x) * gain, vg = Unsafe.Add(ref g, x) * gain, vb = Unsafe.Add(ref b, x) * gain;
                 if (enc != OutputEncodingKind.SceneLinear)
