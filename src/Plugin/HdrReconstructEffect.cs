@@ -91,6 +91,13 @@ public sealed class HdrReconstructEffect : ImageEffect
 
     public override int EndSequenceRender(in SequenceArgs args) => OfxStatus.OK;
 
+    /// <summary>The host asks for memory back: drop the pooled frame buffers (shared by all instances; refilled on demand).</summary>
+    public override int PurgeCaches()
+    {
+        Scratch.Clear();
+        return OfxStatus.OK;
+    }
+
     public override int InstanceChanged(in InstanceChangedArgs args)
     {
         if (args.Type != OfxProps.TypeParameter) return OfxStatus.ReplyDefault;

@@ -294,6 +294,19 @@ public class RenderTests
     }
 
     [Test]
+    public void Purge_caches_drops_the_pooled_buffers_and_renders_stay_identical()
+    {
+        var clip = new SyntheticClip { Frames = 4, Width = 64, Height = 48 };
+        var inst = Create(clip.Source(), new RefSettings());
+        var before = Render(inst, 1);
+        Assert.That(Hdr.Call(OfxActions.PurgeCaches, inst.Handle, null, null), Is.EqualTo(Ofx.OK));
+        Assert.That(Render(inst, 1), Is.EqualTo(before), "a render after the purge (fresh buffers) equals one before it (pooled)");
+        Assert.That(Render(inst, 2), Is.EqualTo(Render(inst, 2)));
+        Hdr.Destroy(inst);
+        AssertHostHealthy();
+    }
+
+    [Test]
     public void A_thousand_renders_keep_memory_bounded()
     {
         var clip = new SyntheticClip { Frames = 6, Width = 32, Height = 24 };

@@ -35,6 +35,22 @@ public static class Scratch
         return a;
     }
 
+    /// <summary>Bytes held for reuse (at most 384 MB).</summary>
+    public static long RetainedBytes
+    {
+        get { lock (Gate) return _retained * sizeof(float); }
+    }
+
+    /// <summary>Drops every retained buffer (a host's purge-caches request, memory pressure).</summary>
+    public static void Clear()
+    {
+        lock (Gate)
+        {
+            Free.Clear();
+            _retained = 0;
+        }
+    }
+
     public static void Return(float[]? a)
     {
         if (a is null || a.Length == 0) return;
