@@ -87,19 +87,34 @@ public sealed class HdrReconstructEffect : ImageEffect
         return OfxStatus.OK;
     }
 
-    public override int BeginSequenceRender(in SequenceArgs args) => OfxStatus.OK;
+    /// <summary>Converted source frames reused within a batch sequence render (see <see cref="ConvertedFrameCache"/>).</summary>
+    private readonly ConvertedFrameCache _converted = new();
 
-    public override int EndSequenceRender(in SequenceArgs args) => OfxStatus.OK;
+    public override int BeginSequenceRender(in SequenceArgs args)
+    {
+        _converted.BeginSequence(args.Interactive);
+        return OfxStatus.OK;
+    }
 
-    /// <summary>The host asks for memory back: drop the pooled frame buffers (shared by all instances; refilled on demand).</summary>
+    public override int EndSequenceRender(in SequenceArgs args)
+    {
+        _converted.EndSequence(args.Interactive);
+        return OfxStatus.OK;
+    }
+
+    /// <summary>The host asks for memory back: drop the converted frames and the pooled buffers (refilled on demand).</summary>
     public override int PurgeCaches()
     {
+        _converted.Clear();
         Scratch.Clear();
         return OfxStatus.OK;
     }
 
+    public override void OnDestroy() => _converted.Clear();
+
     public override int InstanceChanged(in InstanceChangedArgs args)
     {
+        _converted.Clear(); // a parameter or a clip changed: what was converted may be stale
         if (args.Type != OfxProps.TypeParameter) return OfxStatus.ReplyDefault;
         if (args.Name == P.InputMode && _inputMode.GetValueAtTime(args.Time) == P.InputModeSingle)
             OfxMessages.Post(Handle.Value, OfxMessageTypes.Warning, $"{HdrReconstructPlugin.Label}: single-exposure mode is not available yet; renders will fail until Input Mode is set back to alternating exposures.");
@@ -163,6 +178,8 @@ public sealed class HdrReconstructEffect : ImageEffect
         float[]? alpha = null;
         var missing = new List<string>();
         long convertTicks = 0;
+        int converted = 0, reused = 0;
+        var used = new List<ConvertedFrameCache.Entry>(count);
         ReconstructResult? result = null;
         long t1, t2;
         try
@@ -187,20 +204,39 @@ public sealed class HdrReconstructEffect : ImageEffect
                     {
                         region = img.Bounds;
                         if (region.IsEmpty) throw new OfxException(OfxStatus.ErrImageFormat, $"the source frame at {ft} is empty ({region})");
-                        alpha = Scratch.Rent(region.Width * region.Height); // fully written by ReadLinear
                     }
                     else if (img.Bounds != region)
                     {
                         missing.Add($"{ft} (bounds {img.Bounds} differ from the reference {region})");
                         continue;
                     }
-                    long c0 = System.Diagnostics.Stopwatch.GetTimestamp();
-                    var linear = PixelIO.ReadLinear(img, region, s.Transfer, isRef ? alpha : null, aborted);
-                    convertTicks += System.Diagnostics.Stopwatch.GetTimestamp() - c0;
+                    var key = new ConvertedFrameCache.Key(ft, img.Bounds, img.Depth, img.Components, s.Transfer);
+                    var entry = _converted.Acquire(key);
+                    if (entry is null)
+                    {
+                        // Alpha for the reference, and for every frame that may be stored (it may be a later reference).
+                        bool store = _converted.Enabled;
+                        if (store) _converted.Reserve(count + 1);
+                        var a = isRef || store ? Scratch.Rent(region.Width * region.Height) : null; // fully written by ReadLinear
+                        long c0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                        ImageF linear;
+                        try { linear = PixelIO.ReadLinear(img, region, s.Transfer, a, aborted); }
+                        catch
+                        {
+                            Scratch.Return(a);
+                            throw;
+                        }
+                        convertTicks += System.Diagnostics.Stopwatch.GetTimestamp() - c0;
+                        entry = _converted.Add(key, linear, a, count + 1);
+                        converted++;
+                    }
+                    else reused++;
+                    used.Add(entry);
+                    if (isRef) alpha = entry.Alpha;
                     // Each frame's EV at its own time, so keyframed exposures are honoured (DESIGN §2).
                     int slot = (int)(((long)frame + s.Phase) % s.PatternLength + s.PatternLength) % s.PatternLength;
                     double ev = _ev[slot].GetValueAtTime(ft);
-                    frames[k] = new FrameInput(linear, ev);
+                    frames[k] = new FrameInput(entry.Linear, ev);
                 }
                 ThrowIfAborted();
             }
@@ -231,7 +267,8 @@ public sealed class HdrReconstructEffect : ImageEffect
         }
         finally
         {
-            ReturnBuffers(frames, alpha, result);
+            ReturnResult(result, used);
+            foreach (var e in used) _converted.Release(e);
         }
 
         if (Timings)
@@ -239,7 +276,7 @@ public sealed class HdrReconstructEffect : ImageEffect
             long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
             double Ms(long a, long b) => (b - a) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
             OfxMessages.Post(Handle.Value, OfxMessageTypes.Log, FormattableString.Invariant(
-                $"timings: fetch+convert {Ms(t0, t1):F3} ms (convert {Ms(0, convertTicks):F3} ms), reconstruct {Ms(t1, t2):F3} ms, write {Ms(t2, t3):F3} ms"));
+                $"timings: fetch+convert {Ms(t0, t1):F3} ms (convert {Ms(0, convertTicks):F3} ms), reconstruct {Ms(t1, t2):F3} ms, write {Ms(t2, t3):F3} ms; frames converted {converted}, reused {reused}"));
         }
         if (missing.Count > 0)
             OfxMessages.SetPersistent(Handle.Value, OfxMessageTypes.Warning,
@@ -250,20 +287,24 @@ public sealed class HdrReconstructEffect : ImageEffect
     }
 
     /// <summary>
-    /// Hands the render's large buffers (converted frames, alpha, the method's output planes) back to the pool once
-    /// nothing refers to them; each distinct array once, in case a method returned one of its inputs.
+    /// Hands the method's output planes back to the pool once written, each distinct array once and never one that
+    /// belongs to a converted frame (a method may return one of its inputs).
     /// </summary>
-    private static void ReturnBuffers(FrameInput?[] frames, float[]? alpha, ReconstructResult? result)
+    private static void ReturnResult(ReconstructResult? result, List<ConvertedFrameCache.Entry> inputs)
     {
+        if (result is null) return;
         var seen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        foreach (var e in inputs)
+        {
+            seen.Add(e.Linear.Data);
+            if (e.Alpha is not null) seen.Add(e.Alpha);
+        }
         void Give(float[]? a)
         {
             if (a is not null && seen.Add(a)) Scratch.Return(a);
         }
-        foreach (var f in frames) Give(f?.Linear.Data);
-        Give(alpha);
-        Give(result?.Hdr.Data);
-        Give(result?.SaturationMask?.Data);
-        Give(result?.Confidence?.Data);
+        Give(result.Hdr.Data);
+        Give(result.SaturationMask?.Data);
+        Give(result.Confidence?.Data);
     }
 }

@@ -179,7 +179,8 @@ public static unsafe class PixelIO
         ref float g = ref Unsafe.Add(ref d, plane + i);
         ref float b = ref Unsafe.Add(ref d, 2 * plane + i);
         int stride = nc * 4;
-        int done = Avx2.IsSupported ? ReadFloatRowAvx2(p, nc, count, lut, ref r, ref g, ref b) : 0;
+        ref float a = ref alpha != null ? ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(alpha), i) : ref Unsafe.NullRef<float>();
+        int done = Avx2.IsSupported ? ReadFloatRowAvx2(p, nc, count, lut, ref r, ref g, ref b, ref a, alpha != null) : 0;
         p += (long)stride * done;
         if (lut == null)
         {
@@ -202,19 +203,18 @@ public static unsafe class PixelIO
         }
         if (alpha != null)
         {
-            p -= (long)stride * count;
-            ref float a = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(alpha), i);
-            for (int x = 0; x < count; x++, p += stride)
+            p -= (long)stride * (count - done);
+            for (int x = done; x < count; x++, p += stride)
                 Unsafe.Add(ref a, x) = nc == 4 ? Unsafe.ReadUnaligned<float>(p + 12) : 1f;
         }
     }
 
     /// <summary>
     /// <see cref="ReadFloatRow"/>'s colour loop 8 pixels at a time: R, G, B de-interleaved by an in-register transpose
-    /// (RGBA) or strided gathers (RGB), then the same
+    /// (RGBA; alpha comes out of the same transpose) or strided gathers (RGB, alpha 1), then the same
     /// clamp and table lerp as <see cref="Lerp"/> (same operations, so the same bits). Returns the pixels done.
     /// </summary>
-    private static int ReadFloatRowAvx2(byte* p, int nc, int count, float[]? lut, ref float r, ref float g, ref float b)
+    private static int ReadFloatRowAvx2(byte* p, int nc, int count, float[]? lut, ref float r, ref float g, ref float b, ref float alpha, bool hasAlpha)
     {
         var idx = Avx2.MultiplyLow(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(nc));
         var zero = Vector256<float>.Zero;
@@ -239,12 +239,14 @@ public static unsafe class PixelIO
                     cr = Avx2.PermuteVar8x32(Avx.Shuffle(t0, t2, 0x44), order);
                     cg = Avx2.PermuteVar8x32(Avx.Shuffle(t0, t2, 0xEE), order);
                     cb = Avx2.PermuteVar8x32(Avx.Shuffle(t1, t3, 0x44), order);
+                    if (hasAlpha) Avx2.PermuteVar8x32(Avx.Shuffle(t1, t3, 0xEE), order).StoreUnsafe(ref alpha, (nuint)x);
                 }
                 else
                 {
                     cr = Avx2.GatherVector256(px, idx, 4);
                     cg = Avx2.GatherVector256(px + 1, idx, 4);
                     cb = Avx2.GatherVector256(px + 2, idx, 4);
+                    if (hasAlpha) one.StoreUnsafe(ref alpha, (nuint)x);
                 }
                 for (int c = 0; c < 3; c++)
                 {

@@ -1,0 +1,153 @@
+using HdrOfx.Engine.Imaging;
+using HdrOfx.Interop.Native;
+using HdrOfx.Interop.Support;
+
+namespace HdrOfx.Plugin;
+
+/// <summary>
+/// Converted (linear, planar) source frames reused across the renders of a batch sequence render, so that rendering a
+/// timeline converts each source frame once instead of once per render that uses it (2r + 1 times).
+/// <para>
+/// Reuse is only safe while the upstream image of a time cannot change, which OFX gives for a non-interactive sequence
+/// render (Resolve's Deliver, Nuke's Write): the cache is enabled only between the begin and end of such a sequence,
+/// emptied when it ends, on any InstanceChanged (a parameter or clip change), on purge and on destroy. Interactive
+/// renders always convert afresh. Entries are shared read-only by concurrent renders and reference-counted: an evicted
+/// entry's buffers go back to the pool when its last user releases it. No host image is kept: entries are copies.
+/// </para>
+/// </summary>
+internal sealed class ConvertedFrameCache
+{
+    internal readonly record struct Key(double Time, OfxRectI Bounds, PixelDepth Depth, PixelComponents Components, TransferFunction Transfer);
+
+    internal sealed class Entry
+    {
+        public required Key Key { get; init; }
+        public required ImageF Linear { get; init; }
+        public required float[]? Alpha { get; init; }
+        internal int Users;
+        internal bool Stored;
+        internal long Stamp;
+        internal long Bytes => 4L * (Linear.Data.Length + (Alpha?.Length ?? 0));
+    }
+
+    /// <summary>Most bytes of converted frames kept, whatever the entry limit (4K: 4 frames).</summary>
+    public const long MaxBytes = 640L * 1024 * 1024;
+
+    private readonly object _gate = new();
+    private readonly List<Entry> _entries = new();
+    private int _batchSequences;
+    private long _clock, _bytes;
+
+    /// <summary>Frames converted and reused since creation (for the timings message and tests).</summary>
+    public long Converted, Reused;
+
+    public bool Enabled
+    {
+        get { lock (_gate) return _batchSequences > 0; }
+    }
+
+    public void BeginSequence(bool interactive)
+    {
+        if (interactive) return;
+        lock (_gate) _batchSequences++;
+    }
+
+    public void EndSequence(bool interactive)
+    {
+        if (interactive) return;
+        lock (_gate)
+        {
+            if (_batchSequences > 0) _batchSequences--;
+            if (_batchSequences == 0) ClearLocked();
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate) ClearLocked();
+    }
+
+    /// <summary>A stored conversion of this key (its use count raised), or null.</summary>
+    public Entry? Acquire(in Key key)
+    {
+        lock (_gate)
+        {
+            if (_batchSequences == 0) return null;
+            foreach (var e in _entries)
+            {
+                if (e.Key != key) continue;
+                e.Users++;
+                e.Stamp = ++_clock;
+                Reused++;
+                return e;
+            }
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Takes ownership of a fresh conversion (in use by the caller); stores it when a batch sequence is open, keeping
+    /// at most <paramref name="maxEntries"/> (the render window plus one: a render in order then evicts exactly the frame
+    /// that left the window, whose buffers the next conversion rents again instead of faulting in fresh memory).
+    /// </summary>
+    public Entry Add(in Key key, ImageF linear, float[]? alpha, int maxEntries)
+    {
+        var e = new Entry { Key = key, Linear = linear, Alpha = alpha, Users = 1 };
+        lock (_gate)
+        {
+            Converted++;
+            if (_batchSequences == 0 || alpha is null) return e;
+            e.Stored = true;
+            e.Stamp = ++_clock;
+            _entries.Add(e);
+            _bytes += e.Bytes;
+            while ((_bytes > MaxBytes || _entries.Count > maxEntries) && _entries.Count > 1)
+            {
+                var oldest = _entries.Where(x => x != e).MinBy(x => x.Stamp)!;
+                RemoveLocked(oldest);
+            }
+            return e;
+        }
+    }
+
+    /// <summary>
+    /// Before converting a frame that will be stored: evicts down to <paramref name="maxEntries"/> − 1 entries, so the
+    /// buffers of the frame that left the window are back in the pool for this very conversion.
+    /// </summary>
+    public void Reserve(int maxEntries)
+    {
+        lock (_gate)
+        {
+            while (_entries.Count >= maxEntries && _entries.Count > 0) RemoveLocked(_entries.MinBy(x => x.Stamp)!);
+        }
+    }
+
+    /// <summary>Ends the caller's use; an entry no longer stored returns its buffers to the pool with its last user.</summary>
+    public void Release(Entry e)
+    {
+        lock (_gate)
+        {
+            e.Users--;
+            if (e.Users == 0 && !e.Stored) Recycle(e);
+        }
+    }
+
+    private void ClearLocked()
+    {
+        foreach (var e in _entries.ToArray()) RemoveLocked(e);
+    }
+
+    private void RemoveLocked(Entry e)
+    {
+        _entries.Remove(e);
+        _bytes -= e.Bytes;
+        e.Stored = false;
+        if (e.Users == 0) Recycle(e);
+    }
+
+    private static void Recycle(Entry e)
+    {
+        Scratch.Return(e.Linear.Data);
+        Scratch.Return(e.Alpha);
+    }
+}
