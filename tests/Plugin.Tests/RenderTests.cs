@@ -275,17 +275,7 @@ public class RenderTests
         var src = clip.Source();
         var inst = Create(src, new RefSettings());
         var serial = Enumerable.Range(1, 8).Select(t => Render(inst, t)).ToArray();
-        var parallel = new float[8][];
-        var statuses = new int[8];
-        using var start = new Barrier(8);
-        var threads = Enumerable.Range(0, 8).Select(i => new Thread(() =>
-        {
-            start.SignalAndWait();
-            statuses[i] = Hdr.Render(inst, i + 1, out var o);
-            using (o) parallel[i] = o.ToArray();
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+        var (statuses, parallel) = RenderConcurrently(inst, 8);
         Assert.That(statuses, Is.All.EqualTo(Ofx.OK));
         for (int i = 0; i < 8; i++) Assert.That(parallel[i], Is.EqualTo(serial[i]), $"frame {i + 1}");
         Assert.That(OfxTestHost.ThreadsSpawned, Is.GreaterThan(0), "the multithread suite was used");

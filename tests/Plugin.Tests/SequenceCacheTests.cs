@@ -104,17 +104,7 @@ public class SequenceCacheTests
         Assert.That(Hdr.BeginSequence(inst, 1, 8, interactive: false), Is.EqualTo(Ofx.OK));
         for (int round = 0; round < 2; round++) // the second round reads frames the first one stored
         {
-            var parallel = new float[8][];
-            var statuses = new int[8];
-            using var start = new Barrier(8);
-            var threads = Enumerable.Range(0, 8).Select(i => new Thread(() =>
-            {
-                start.SignalAndWait();
-                statuses[i] = Hdr.Render(inst, i + 1, out var o);
-                using (o) parallel[i] = o.ToArray();
-            })).ToList();
-            threads.ForEach(t => t.Start());
-            threads.ForEach(t => t.Join());
+            var (statuses, parallel) = RenderConcurrently(inst, 8);
             Assert.That(statuses, Is.All.EqualTo(Ofx.OK));
             for (int i = 0; i < 8; i++) Assert.That(parallel[i], Is.EqualTo(serial[i]), $"round {round}, frame {i + 1}");
         }

@@ -51,6 +51,23 @@ public static class TestSupport
         }
     }
 
+    /// <summary>Renders frames 1..n of one instance on n threads released together; returns statuses and RGBA outputs.</summary>
+    public static (int[] Statuses, float[][] Outputs) RenderConcurrently(HostInstance inst, int n)
+    {
+        var outputs = new float[n][];
+        var statuses = new int[n];
+        using var start = new Barrier(n);
+        var threads = Enumerable.Range(0, n).Select(i => new Thread(() =>
+        {
+            start.SignalAndWait();
+            statuses[i] = Hdr.Render(inst, i + 1, out var o);
+            using (o) outputs[i] = o.ToArray();
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return (statuses, outputs);
+    }
+
     public static void AssertClose(float[] actual, float[] expected, string what)
     {
         double e = Reference.MaxRelError(actual, expected);
