@@ -28,6 +28,9 @@ internal sealed class ConvertedFrameCache
         internal bool Stored;
         internal long Stamp;
         internal long Bytes => 4L * (Linear.Data.Length + (Alpha?.Length ?? 0));
+
+        /// <summary>The arrays this entry owns.</summary>
+        public IEnumerable<float[]> Buffers => Alpha is null ? [Linear.Data] : [Linear.Data, Alpha];
     }
 
     /// <summary>Most bytes of converted frames kept, whatever the entry limit (4K: 4 frames).</summary>
@@ -37,9 +40,6 @@ internal sealed class ConvertedFrameCache
     private readonly List<Entry> _entries = new();
     private int _batchSequences;
     private long _clock, _bytes;
-
-    /// <summary>Frames converted and reused since creation (for the timings message and tests).</summary>
-    public long Converted, Reused;
 
     public bool Enabled
     {
@@ -78,7 +78,6 @@ internal sealed class ConvertedFrameCache
                 if (e.Key != key) continue;
                 e.Users++;
                 e.Stamp = ++_clock;
-                Reused++;
                 return e;
             }
             return null;
@@ -95,17 +94,12 @@ internal sealed class ConvertedFrameCache
         var e = new Entry { Key = key, Linear = linear, Alpha = alpha, Users = 1 };
         lock (_gate)
         {
-            Converted++;
             if (_batchSequences == 0 || alpha is null) return e;
             e.Stored = true;
             e.Stamp = ++_clock;
             _entries.Add(e);
             _bytes += e.Bytes;
-            while ((_bytes > MaxBytes || _entries.Count > maxEntries) && _entries.Count > 1)
-            {
-                var oldest = _entries.Where(x => x != e).MinBy(x => x.Stamp)!;
-                RemoveLocked(oldest);
-            }
+            TrimLocked(maxEntries, keep: e);
             return e;
         }
     }
@@ -116,9 +110,18 @@ internal sealed class ConvertedFrameCache
     /// </summary>
     public void Reserve(int maxEntries)
     {
-        lock (_gate)
+        lock (_gate) TrimLocked(maxEntries - 1, keep: null);
+    }
+
+    /// <summary>Evicts the least recently used entries (never <paramref name="keep"/>) while more than
+    /// <paramref name="maxEntries"/> are stored or they exceed <see cref="MaxBytes"/>.</summary>
+    private void TrimLocked(int maxEntries, Entry? keep)
+    {
+        while (_entries.Count > Math.Max(maxEntries, 0) || _bytes > MaxBytes)
         {
-            while (_entries.Count >= maxEntries && _entries.Count > 0) RemoveLocked(_entries.MinBy(x => x.Stamp)!);
+            var oldest = _entries.Where(x => x != keep).MinBy(x => x.Stamp);
+            if (oldest is null) return;
+            RemoveLocked(oldest);
         }
     }
 
@@ -147,7 +150,6 @@ internal sealed class ConvertedFrameCache
 
     private static void Recycle(Entry e)
     {
-        Scratch.Return(e.Linear.Data);
-        Scratch.Return(e.Alpha);
+        foreach (var b in e.Buffers) Scratch.Return(b);
     }
 }
