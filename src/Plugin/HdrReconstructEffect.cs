@@ -267,7 +267,8 @@ public sealed class HdrReconstructEffect : ImageEffect
         }
         finally
         {
-            ReturnResult(result, used);
+            // The method's output planes go back to the pool, never a converted input it may have returned.
+            result?.Recycle(keep: used.SelectMany(e => e.Buffers));
             foreach (var e in used) _converted.Release(e);
         }
 
@@ -284,27 +285,5 @@ public sealed class HdrReconstructEffect : ImageEffect
         else
             OfxMessages.ClearPersistent(Handle.Value);
         return OfxStatus.OK;
-    }
-
-    /// <summary>
-    /// Hands the method's output planes back to the pool once written, each distinct array once and never one that
-    /// belongs to a converted frame (a method may return one of its inputs).
-    /// </summary>
-    private static void ReturnResult(ReconstructResult? result, List<ConvertedFrameCache.Entry> inputs)
-    {
-        if (result is null) return;
-        var seen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
-        foreach (var e in inputs)
-        {
-            seen.Add(e.Linear.Data);
-            if (e.Alpha is not null) seen.Add(e.Alpha);
-        }
-        void Give(float[]? a)
-        {
-            if (a is not null && seen.Add(a)) Scratch.Return(a);
-        }
-        Give(result.Hdr.Data);
-        Give(result.SaturationMask?.Data);
-        Give(result.Confidence?.Data);
     }
 }

@@ -11,13 +11,15 @@ public sealed record ReconstructResult(ImageF Hdr, ImageF? SaturationMask = null
 {
     /// <summary>
     /// Hands the planes to <see cref="Scratch"/> for the next frame's reconstruction, once the caller has written them
-    /// and keeps no reference (a video render then stops allocating a fresh output per frame). The result is unusable after.
+    /// and keeps no reference (a video render then stops allocating a fresh output per frame). Each distinct array goes
+    /// back once, and none in <paramref name="keep"/> (inputs a method may have returned as its output). The result is
+    /// unusable after.
     /// </summary>
-    public void Recycle()
+    public void Recycle(IEnumerable<float[]>? keep = null)
     {
-        Scratch.Return(Hdr.Data);
-        if (SaturationMask is not null && !ReferenceEquals(SaturationMask.Data, Hdr.Data)) Scratch.Return(SaturationMask.Data);
-        if (Confidence is not null && !ReferenceEquals(Confidence.Data, Hdr.Data) && !ReferenceEquals(Confidence.Data, SaturationMask?.Data))
-            Scratch.Return(Confidence.Data);
+        var seen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        if (keep is not null) seen.UnionWith(keep);
+        foreach (var plane in new[] { Hdr.Data, SaturationMask?.Data, Confidence?.Data })
+            if (plane is not null && seen.Add(plane)) Scratch.Return(plane);
     }
 }
