@@ -67,11 +67,10 @@ public sealed class OutputFrames : IDisposable
         else
         {
             string final = Path.GetFullPath(_pattern!.Format(frame));
-            foreach (var p in _protected)
-                if (Path.GetFullPath(p) == final) throw new CliError($"output '{final}' is an input file; refusing to overwrite it");
+            AtomicFile.RefuseToOverwrite(final, _protected);
             string temp = Path.Combine(Path.GetDirectoryName(final)!, $".{Path.GetFileName(final)}.{Environment.ProcessId}.partial.exr");
             _staged.Add((temp, final));
-            ExrWriter.Write(temp, sceneLinear, _exrType, _exrCompression, _protected);
+            ExrWriter.Write(temp, sceneLinear, _exrType, _exrCompression);
         }
     }
 
