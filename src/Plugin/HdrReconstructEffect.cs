@@ -159,6 +159,7 @@ public sealed class HdrReconstructEffect : ImageEffect
     public override int Render(in RenderArgs args)
     {
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        long fresh0 = Scratch.FreshBytes;
         double t = args.Time;
         var s = ReadSettings(t);
         Func<bool> aborted = () => IsAborted;
@@ -277,7 +278,7 @@ public sealed class HdrReconstructEffect : ImageEffect
             long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
             double Ms(long a, long b) => (b - a) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
             OfxMessages.Post(Handle.Value, OfxMessageTypes.Log, FormattableString.Invariant(
-                $"timings: fetch+convert {Ms(t0, t1):F3} ms (convert {Ms(0, convertTicks):F3} ms), reconstruct {Ms(t1, t2):F3} ms, write {Ms(t2, t3):F3} ms; frames converted {converted}, reused {reused}"));
+                $"timings: fetch+convert {Ms(t0, t1):F3} ms (convert {Ms(0, convertTicks):F3} ms), reconstruct {Ms(t1, t2):F3} ms, write {Ms(t2, t3):F3} ms; frames converted {converted}, reused {reused}; fresh buffers {(Scratch.FreshBytes - fresh0) / 1048576.0:F1} MB"));
         }
         if (missing.Count > 0)
             OfxMessages.SetPersistent(Handle.Value, OfxMessageTypes.Warning,

@@ -11,7 +11,7 @@ namespace HdrOfx.Plugin;
 /// <summary>
 /// Copies between host images and engine images. Reads accept RGBA/RGB in byte, short or float and
 /// linearize with the input transfer: linear = f⁻¹(clamp(v, 0, 1)) (DESIGN §3); byte and short go through
-/// exact tables, float through a 2^16-entry table with linear interpolation (error below 1e-6). Writes produce
+/// exact tables, float through <see cref="TransferCurve"/> (polynomial log2/exp2, within 4e-7 of the exact curve). Writes produce
 /// RGBA/RGB/Alpha in float (or short/byte, clamped). Both respect bounds and any row bytes
 /// (negative, or not a multiple of the pixel size: all accesses are unaligned-safe), and run in row
 /// bands over the host's multithread suite.
@@ -20,33 +20,6 @@ public static unsafe class PixelIO
 {
     private static readonly float[]?[] ByteLuts = new float[]?[4];
     private static readonly float[]?[] ShortLuts = new float[]?[4];
-    private static readonly float[]?[] FloatLuts = new float[]?[4];
-
-    /// <summary>Entries of the float-input table: f⁻¹ sampled at i / FloatLutSize, read with linear interpolation.</summary>
-    public const int FloatLutSize = 65536;
-
-    /// <summary>
-    /// Table for float input: for k = 0..FloatLutSize the pair (f⁻¹(k/N), f⁻¹((k+1)/N) − f⁻¹(k/N)), interleaved, so one
-    /// 64-bit gather fetches both taps of a lerp. Linear interpolation on a 2^16 grid stays within ~1e-7 of f⁻¹ for the
-    /// supported transfers (worst at the sRGB/Rec.709 knees), far inside the 1e-5 plug-in tolerance, and avoids a pow
-    /// per sample. The stored difference is the one a lerp would compute, so the result is the same to the bit.
-    /// </summary>
-    private static float[] FloatLut(TransferFunction tf)
-    {
-        var lut = Volatile.Read(ref FloatLuts[(int)tf]);
-        if (lut != null) return lut;
-        var v = new float[FloatLutSize + 2];
-        for (int i = 0; i <= FloatLutSize; i++) v[i] = TransferFunctions.ToLinear(tf, i / (float)FloatLutSize);
-        v[FloatLutSize + 1] = v[FloatLutSize];
-        lut = new float[2 * (FloatLutSize + 1)];
-        for (int i = 0; i <= FloatLutSize; i++)
-        {
-            lut[2 * i] = v[i];
-            lut[2 * i + 1] = v[i + 1] - v[i];
-        }
-        Volatile.Write(ref FloatLuts[(int)tf], lut);
-        return lut;
-    }
 
     /// <summary>Lookup table from an integer code to linear (built once per transfer, thread-safe).</summary>
     private static float[] Lut(TransferFunction tf, bool isShort)
@@ -85,8 +58,9 @@ public static unsafe class PixelIO
             {
                 PixelDepth.Byte => Lut(tf, false),
                 PixelDepth.Short => Lut(tf, true),
-                _ => tf == TransferFunction.Linear ? null : FloatLut(tf),
+                _ => null,
             },
+            Curve = TransferCurve.For(tf),
         };
         RowBandProcessor.Run(job, region.Y1, region.Y2, isAborted);
         return dst;
@@ -100,6 +74,7 @@ public static unsafe class PixelIO
         public required float[]? Alpha;
         public required TransferFunction Tf;
         public required float[]? Lut;
+        public required TransferCurve Curve;
 
         public override void ProcessRows(int y1, int y2)
         {
@@ -136,7 +111,7 @@ public static unsafe class PixelIO
                 switch (Img.Depth)
                 {
                     case PixelDepth.Float:
-                        ReadFloatRow(p, nc, xb - xa, Lut, data, i, plane, Alpha);
+                        ReadFloatRow(p, nc, xb - xa, Curve, data, i, plane, Alpha);
                         break;
                     case PixelDepth.Short:
                         for (int x = xa; x < xb; x++, i++, p += nc * 2)
@@ -167,7 +142,7 @@ public static unsafe class PixelIO
     /// The hot loop for float input (what Resolve and Nuke deliver): no bounds checks, one table lerp per
     /// sample. <paramref name="i"/> is the index of the first pixel in each plane.
     /// </summary>
-    private static void ReadFloatRow(byte* p, int nc, int count, float[]? lut, float[] data, int i, int plane, float[]? alpha)
+    private static void ReadFloatRow(byte* p, int nc, int count, in TransferCurve curve, float[] data, int i, int plane, float[]? alpha)
     {
         ref float d = ref MemoryMarshal.GetArrayDataReference(data);
         ref float r = ref Unsafe.Add(ref d, i);
@@ -175,9 +150,9 @@ public static unsafe class PixelIO
         ref float b = ref Unsafe.Add(ref d, 2 * plane + i);
         int stride = nc * 4;
         ref float a = ref alpha != null ? ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(alpha), i) : ref Unsafe.NullRef<float>();
-        int done = Avx2.IsSupported ? ReadFloatRowAvx2(p, nc, count, lut, ref r, ref g, ref b, ref a, alpha != null) : 0;
+        int done = Avx2.IsSupported && Fma.IsSupported ? ReadFloatRowAvx2(p, nc, count, curve, ref r, ref g, ref b, ref a, alpha != null) : 0;
         p += (long)stride * done;
-        if (lut == null)
+        if (curve.IsIdentity)
         {
             for (int x = done; x < count; x++, p += stride)
             {
@@ -188,12 +163,11 @@ public static unsafe class PixelIO
         }
         else
         {
-            ref float l = ref MemoryMarshal.GetArrayDataReference(lut);
             for (int x = done; x < count; x++, p += stride)
             {
-                Unsafe.Add(ref r, x) = Lerp(ref l, Unsafe.ReadUnaligned<float>(p));
-                Unsafe.Add(ref g, x) = Lerp(ref l, Unsafe.ReadUnaligned<float>(p + 4));
-                Unsafe.Add(ref b, x) = Lerp(ref l, Unsafe.ReadUnaligned<float>(p + 8));
+                Unsafe.Add(ref r, x) = curve.Apply(Clamp01(Unsafe.ReadUnaligned<float>(p)));
+                Unsafe.Add(ref g, x) = curve.Apply(Clamp01(Unsafe.ReadUnaligned<float>(p + 4)));
+                Unsafe.Add(ref b, x) = curve.Apply(Clamp01(Unsafe.ReadUnaligned<float>(p + 8)));
             }
         }
         if (alpha != null)
@@ -207,61 +181,47 @@ public static unsafe class PixelIO
     /// <summary>
     /// <see cref="ReadFloatRow"/>'s colour loop 8 pixels at a time: R, G, B de-interleaved by an in-register transpose
     /// (RGBA; alpha comes out of the same transpose) or strided gathers (RGB, alpha 1), then the same
-    /// clamp and table lerp as <see cref="Lerp"/> (same operations, so the same bits). Returns the pixels done.
+    /// clamp and curve as the scalar loop (<see cref="TransferCurve"/>'s twins give the same bits). Returns the pixels done.
     /// </summary>
-    private static int ReadFloatRowAvx2(byte* p, int nc, int count, float[]? lut, ref float r, ref float g, ref float b, ref float alpha, bool hasAlpha)
+    private static int ReadFloatRowAvx2(byte* p, int nc, int count, in TransferCurve curve, ref float r, ref float g, ref float b, ref float alpha, bool hasAlpha)
     {
         var idx = Avx2.MultiplyLow(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(nc));
         var zero = Vector256<float>.Zero;
         var one = Vector256.Create(1f);
-        var size = Vector256.Create((float)FloatLutSize);
+        bool identity = curve.IsIdentity;
+        var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
         int x = 0;
-        fixed (float* l = lut)
+        for (; x + 8 <= count; x += 8)
         {
-            var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
-            for (; x + 8 <= count; x += 8)
+            float* px = (float*)(p + (long)x * nc * 4);
+            Vector256<float> cr, cg, cb;
+            if (nc == 4)
             {
-                float* px = (float*)(p + (long)x * nc * 4);
-                Vector256<float> cr, cg, cb;
-                if (nc == 4)
-                {
-                    // 8 RGBA pixels = 4 loads of 2 pixels; a 4×4 transpose per 128-bit lane, then one lane-order fix.
-                    var v0 = Avx.LoadVector256(px); var v1 = Avx.LoadVector256(px + 8);
-                    var v2 = Avx.LoadVector256(px + 16); var v3 = Avx.LoadVector256(px + 24);
-                    var t0 = Avx.UnpackLow(v0, v1); var t1 = Avx.UnpackHigh(v0, v1);
-                    var t2 = Avx.UnpackLow(v2, v3); var t3 = Avx.UnpackHigh(v2, v3);
-                    cr = Avx2.PermuteVar8x32(Avx.Shuffle(t0, t2, 0x44), order);
-                    cg = Avx2.PermuteVar8x32(Avx.Shuffle(t0, t2, 0xEE), order);
-                    cb = Avx2.PermuteVar8x32(Avx.Shuffle(t1, t3, 0x44), order);
-                    if (hasAlpha) Avx2.PermuteVar8x32(Avx.Shuffle(t1, t3, 0xEE), order).StoreUnsafe(ref alpha, (nuint)x);
-                }
-                else
-                {
-                    cr = Avx2.GatherVector256(px, idx, 4);
-                    cg = Avx2.GatherVector256(px + 1, idx, 4);
-                    cb = Avx2.GatherVector256(px + 2, idx, 4);
-                    if (hasAlpha) one.StoreUnsafe(ref alpha, (nuint)x);
-                }
-                for (int c = 0; c < 3; c++)
-                {
-                    var v = c == 0 ? cr : c == 1 ? cg : cb;
-                    // Clamp01: NaN and negatives → 0 (ordered compare), then min with 1.
-                    v = Avx.Min(Avx.CompareGreaterThanOrEqual(v, zero) & v, one);
-                    if (l != null)
-                    {
-                        var xs = v * size;
-                        var k = Avx.ConvertToVector256Int32WithTruncation(xs);
-                        var f = xs - Avx.ConvertToVector256Single(k);
-                        // Two 4-lane gathers of (value, difference) pairs, then de-interleave: [a0 a1 a4 a5 | a2 a3 a6 a7] → a0..a7.
-                        var g0 = Avx2.GatherVector256((long*)l, k.GetLower(), 8).AsSingle();
-                        var g1 = Avx2.GatherVector256((long*)l, k.GetUpper(), 8).AsSingle();
-                        var a = Avx2.Permute4x64(Avx.Shuffle(g0, g1, 0x88).AsDouble(), 0xD8).AsSingle();
-                        var dlt = Avx2.Permute4x64(Avx.Shuffle(g0, g1, 0xDD).AsDouble(), 0xD8).AsSingle();
-                        v = a + f * dlt;
-                    }
-                    ref float dst = ref (c == 0 ? ref r : ref (c == 1 ? ref g : ref b));
-                    v.StoreUnsafe(ref dst, (nuint)x);
-                }
+                // 8 RGBA pixels = 4 loads of 2 pixels; a 4×4 transpose per 128-bit lane, then one lane-order fix.
+                var v0 = Avx.LoadVector256(px); var v1 = Avx.LoadVector256(px + 8);
+                var v2 = Avx.LoadVector256(px + 16); var v3 = Avx.LoadVector256(px + 24);
+                var t0 = Avx.UnpackLow(v0, v1); var t1 = Avx.UnpackHigh(v0, v1);
+                var t2 = Avx.UnpackLow(v2, v3); var t3 = Avx.UnpackHigh(v2, v3);
+                cr = Avx2.PermuteVar8x32(Avx.Shuffle(t0, t2, 0x44), order);
+                cg = Avx2.PermuteVar8x32(Avx.Shuffle(t0, t2, 0xEE), order);
+                cb = Avx2.PermuteVar8x32(Avx.Shuffle(t1, t3, 0x44), order);
+                if (hasAlpha) Avx2.PermuteVar8x32(Avx.Shuffle(t1, t3, 0xEE), order).StoreUnsafe(ref alpha, (nuint)x);
+            }
+            else
+            {
+                cr = Avx2.GatherVector256(px, idx, 4);
+                cg = Avx2.GatherVector256(px + 1, idx, 4);
+                cb = Avx2.GatherVector256(px + 2, idx, 4);
+                if (hasAlpha) one.StoreUnsafe(ref alpha, (nuint)x);
+            }
+            for (int c = 0; c < 3; c++)
+            {
+                var v = c == 0 ? cr : c == 1 ? cg : cb;
+                // Clamp01: NaN and negatives → 0 (ordered compare), then min with 1.
+                v = Avx.Min(Avx.CompareGreaterThanOrEqual(v, zero) & v, one);
+                if (!identity) v = curve.Apply(v);
+                ref float dst = ref (c == 0 ? ref r : ref (c == 1 ? ref g : ref b));
+                v.StoreUnsafe(ref dst, (nuint)x);
             }
         }
         return x;
@@ -269,15 +229,6 @@ public static unsafe class PixelIO
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Clamp01(float v) => v >= 0f ? Math.Min(v, 1f) : 0f;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Lerp(ref float lut, float v)
-    {
-        float x = Clamp01(v) * FloatLutSize;
-        int k = (int)x;
-        float f = x - k;
-        return Unsafe.Add(ref lut, 2 * k) + f * Unsafe.Add(ref lut, 2 * k + 1);
-    }
 
     /// <summary>What to write per pixel: either the encoded HDR colour or a diagnostic plane as grey.</summary>
     public sealed class OutputSource

@@ -25,8 +25,14 @@ public static class Scratch
                 return s.Pop();
             }
         }
+        Interlocked.Add(ref _freshBytes, (long)length * sizeof(float));
         return GC.AllocateUninitializedArray<float>(length);
     }
+
+    private static long _freshBytes;
+
+    /// <summary>Bytes that <see cref="Rent"/> had to allocate because no pooled buffer fitted, since the process started (benchmarks read differences).</summary>
+    public static long FreshBytes => Interlocked.Read(ref _freshBytes);
 
     public static float[] RentZeroed(int length)
     {

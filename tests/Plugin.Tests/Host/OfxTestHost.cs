@@ -57,6 +57,7 @@ public static unsafe class OfxTestHost
     public static long ImagesFetched;
     public static long MemoryOutstanding;
     public static long MemoryAllocs;
+    /// <summary>Thread indices run by the multithread suite (each on a pool thread).</summary>
     public static long ThreadsSpawned;
     public static readonly ConcurrentDictionary<nint, int> ProgressCalls = new();
 
@@ -754,21 +755,30 @@ public static unsafe class OfxTestHost
                 func(0, 1, arg);
                 return Ofx.OK;
             }
-            var threads = new Thread[n];
+            // Like Nuke's and Natron's thread pools: persistent workers. Every index of every call in flight gets a worker
+            // of its own (indices may wait on each other through the mutex suite), so the pool grows rather than queues.
+            using var done = new CountdownEvent((int)n);
             nint fn = (nint)func, argp = (nint)arg;
+            WorkerPool.Ensure(Interlocked.Add(ref _indicesInFlight, (int)n));
             for (uint i = 0; i < n; i++)
             {
                 uint index = i;
-                threads[i] = new Thread(() =>
+                WorkerPool.Post(() =>
                 {
-                    _spawned = true;
-                    _threadIndex = index;
-                    ((delegate* unmanaged[Cdecl]<uint, uint, void*, void>)fn)(index, n, (void*)argp);
-                }, 256 * 1024);
-                threads[i].Start();
+                    try
+                    {
+                        _threadIndex = index;
+                        ((delegate* unmanaged[Cdecl]<uint, uint, void*, void>)fn)(index, n, (void*)argp);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _indicesInFlight);
+                        done.Signal();
+                    }
+                });
                 Interlocked.Increment(ref ThreadsSpawned);
             }
-            foreach (var t in threads) t.Join();
+            done.Wait();
             return Ofx.OK;
         }
         catch (Exception e)
@@ -776,6 +786,34 @@ public static unsafe class OfxTestHost
             HostErrors.Enqueue($"multiThread: {e}");
             return Ofx.Failed;
         }
+    }
+
+    /// <summary>The multithread suite's workers: started on demand, kept for the life of the process, each marked as spawned.</summary>
+    private static int _indicesInFlight;
+
+    private static class WorkerPool
+    {
+        private static readonly System.Collections.Concurrent.BlockingCollection<Action> Work = new();
+        private static int _workers;
+        private static readonly object Gate = new();
+
+        public static void Ensure(int n)
+        {
+            lock (Gate)
+            {
+                for (; _workers < n; _workers++)
+                {
+                    var t = new Thread(() =>
+                    {
+                        _spawned = true;
+                        foreach (var a in Work.GetConsumingEnumerable()) a();
+                    }, 256 * 1024) { IsBackground = true, Name = $"ofx-host-worker-{_workers}" };
+                    t.Start();
+                }
+            }
+        }
+
+        public static void Post(Action a) => Work.Add(a);
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
