@@ -284,6 +284,25 @@ public class RenderTests
     }
 
     [Test]
+    public void Fresh_host_threads_per_call_give_the_same_result_as_pooled_ones()
+    {
+        var clip = new SyntheticClip { Frames = 6, Width = 64, Height = 48 };
+        var inst = Create(clip.Source(), new RefSettings());
+        var pooled = Enumerable.Range(1, 4).Select(t => Render(inst, t)).ToArray();
+        OfxTestHost.FreshThreadsPerCall = true;
+        try
+        {
+            long before = OfxTestHost.ThreadsSpawned;
+            var fresh = Enumerable.Range(1, 4).Select(t => Render(inst, t)).ToArray();
+            Assert.That(OfxTestHost.ThreadsSpawned, Is.GreaterThan(before), "the multithread suite was used");
+            for (int i = 0; i < 4; i++) Assert.That(fresh[i], Is.EqualTo(pooled[i]), $"frame {i + 1}");
+        }
+        finally { OfxTestHost.FreshThreadsPerCall = false; }
+        Hdr.Destroy(inst);
+        AssertHostHealthy();
+    }
+
+    [Test]
     public void Purge_caches_drops_the_pooled_buffers_and_renders_stay_identical()
     {
         var clip = new SyntheticClip { Frames = 4, Width = 64, Height = 48 };

@@ -49,6 +49,8 @@ public static unsafe class OfxTestHost
     public static bool PersistentMessageNull;
     public static bool MultiThreadAvailable = true;
     public static uint NumCPUs = 4;
+    /// <summary>Start new threads for every multiThread call (some simple hosts do) instead of using the persistent pool.</summary>
+    public static bool FreshThreadsPerCall;
 
     public static readonly ConcurrentQueue<HostMessage> Messages = new();
     public static readonly ConcurrentQueue<string> HostErrors = new();
@@ -755,6 +757,7 @@ public static unsafe class OfxTestHost
                 func(0, 1, arg);
                 return Ofx.OK;
             }
+            if (FreshThreadsPerCall) return RunOnFreshThreads(func, n, arg);
             // Like Nuke's and Natron's thread pools: persistent workers. Every index of every call in flight gets a worker
             // of its own (indices may wait on each other through the mutex suite), so the pool grows rather than queues.
             using var done = new CountdownEvent((int)n);
@@ -790,6 +793,26 @@ public static unsafe class OfxTestHost
 
     /// <summary>The multithread suite's workers: started on demand, kept for the life of the process, each marked as spawned.</summary>
     private static int _indicesInFlight;
+
+    private static int RunOnFreshThreads(delegate* unmanaged[Cdecl]<uint, uint, void*, void> func, uint n, void* arg)
+    {
+        var threads = new Thread[n];
+        nint fn = (nint)func, argp = (nint)arg;
+        for (uint i = 0; i < n; i++)
+        {
+            uint index = i;
+            threads[i] = new Thread(() =>
+            {
+                _spawned = true;
+                _threadIndex = index;
+                ((delegate* unmanaged[Cdecl]<uint, uint, void*, void>)fn)(index, n, (void*)argp);
+            }, 256 * 1024);
+            threads[i].Start();
+            Interlocked.Increment(ref ThreadsSpawned);
+        }
+        foreach (var t in threads) t.Join();
+        return Ofx.OK;
+    }
 
     private static class WorkerPool
     {
