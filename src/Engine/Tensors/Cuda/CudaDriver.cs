@@ -20,9 +20,26 @@ public sealed unsafe class CudaDriver
     public readonly delegate* unmanaged[Cdecl]<int, int> DevicePrimaryCtxRelease;
     public readonly delegate* unmanaged[Cdecl]<nint, int> CtxSetCurrent;
     public readonly delegate* unmanaged[Cdecl]<int, byte**, int> GetErrorName;
+    public readonly delegate* unmanaged[Cdecl]<nint*, nuint, int> MemAlloc;
+    public readonly delegate* unmanaged[Cdecl]<nint, int> MemFree;
+    public readonly delegate* unmanaged[Cdecl]<nuint*, nuint*, int> MemGetInfo;
+    public readonly delegate* unmanaged[Cdecl]<nint*, uint, int> StreamCreate;
+    public readonly delegate* unmanaged[Cdecl]<nint, int> StreamDestroy;
+    public readonly delegate* unmanaged[Cdecl]<nint, int> StreamSynchronize;
+    public readonly delegate* unmanaged[Cdecl]<nint, void*, nuint, nint, int> MemcpyHtoDAsync;
+    public readonly delegate* unmanaged[Cdecl]<void*, nint, nuint, nint, int> MemcpyDtoHAsync;
+    public readonly delegate* unmanaged[Cdecl]<nint, nint, nuint, nint, int> MemcpyDtoDAsync;
+    public readonly delegate* unmanaged[Cdecl]<nint, uint, nuint, nint, int> MemsetD32Async;
+    public readonly delegate* unmanaged[Cdecl]<nint*, void*, int> ModuleLoadData;
+    public readonly delegate* unmanaged[Cdecl]<nint*, nint, byte*, int> ModuleGetFunction;
+    public readonly delegate* unmanaged[Cdecl]<nint, int> ModuleUnload;
+    public readonly delegate* unmanaged[Cdecl]<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int> LaunchKernel;
 
     /// <summary>CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR / _MINOR.</summary>
     public const int AttrComputeMajor = 75, AttrComputeMinor = 76;
+
+    /// <summary>CU_STREAM_NON_BLOCKING: no implicit synchronization with the legacy default stream.</summary>
+    public const uint StreamNonBlocking = 1;
 
     private CudaDriver(nint lib)
     {
@@ -37,6 +54,20 @@ public sealed unsafe class CudaDriver
         DevicePrimaryCtxRelease = (delegate* unmanaged[Cdecl]<int, int>)Export(lib, "cuDevicePrimaryCtxRelease_v2");
         CtxSetCurrent = (delegate* unmanaged[Cdecl]<nint, int>)Export(lib, "cuCtxSetCurrent");
         GetErrorName = (delegate* unmanaged[Cdecl]<int, byte**, int>)Export(lib, "cuGetErrorName");
+        MemAlloc = (delegate* unmanaged[Cdecl]<nint*, nuint, int>)Export(lib, "cuMemAlloc_v2");
+        MemFree = (delegate* unmanaged[Cdecl]<nint, int>)Export(lib, "cuMemFree_v2");
+        MemGetInfo = (delegate* unmanaged[Cdecl]<nuint*, nuint*, int>)Export(lib, "cuMemGetInfo_v2");
+        StreamCreate = (delegate* unmanaged[Cdecl]<nint*, uint, int>)Export(lib, "cuStreamCreate");
+        StreamDestroy = (delegate* unmanaged[Cdecl]<nint, int>)Export(lib, "cuStreamDestroy_v2");
+        StreamSynchronize = (delegate* unmanaged[Cdecl]<nint, int>)Export(lib, "cuStreamSynchronize");
+        MemcpyHtoDAsync = (delegate* unmanaged[Cdecl]<nint, void*, nuint, nint, int>)Export(lib, "cuMemcpyHtoDAsync_v2");
+        MemcpyDtoHAsync = (delegate* unmanaged[Cdecl]<void*, nint, nuint, nint, int>)Export(lib, "cuMemcpyDtoHAsync_v2");
+        MemcpyDtoDAsync = (delegate* unmanaged[Cdecl]<nint, nint, nuint, nint, int>)Export(lib, "cuMemcpyDtoDAsync_v2");
+        MemsetD32Async = (delegate* unmanaged[Cdecl]<nint, uint, nuint, nint, int>)Export(lib, "cuMemsetD32Async");
+        ModuleLoadData = (delegate* unmanaged[Cdecl]<nint*, void*, int>)Export(lib, "cuModuleLoadData");
+        ModuleGetFunction = (delegate* unmanaged[Cdecl]<nint*, nint, byte*, int>)Export(lib, "cuModuleGetFunction");
+        ModuleUnload = (delegate* unmanaged[Cdecl]<nint, int>)Export(lib, "cuModuleUnload");
+        LaunchKernel = (delegate* unmanaged[Cdecl]<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int>)Export(lib, "cuLaunchKernel");
     }
 
     /// <summary>Resolves every entry point, or returns null with the first missing symbol (an old or broken driver).</summary>
