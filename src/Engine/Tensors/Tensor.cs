@@ -132,6 +132,12 @@ public sealed partial class Tensor : IDisposable
         ThrowIfDisposed();
         if (IsContiguous && DType == DType.F32 && Device.Kind == DeviceKind.Cpu)
             return Span.ToArray();
+        if (Device.Kind != DeviceKind.Cpu)
+        {
+            var host = new float[Numel];
+            Backend.CopyToHost(this, host);
+            return host;
+        }
         using var c = Tensor.Create(_shape, Device.Cpu);
         Backends.Cpu.Copy(this, c);
         return c.Span.ToArray();

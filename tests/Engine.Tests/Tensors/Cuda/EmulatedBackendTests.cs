@@ -1,0 +1,93 @@
+using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Cuda;
+using HdrOfx.Engine.Tests.Tensors.Cuda.Emulator;
+using NUnit.Framework;
+
+namespace HdrOfx.Engine.Tests.Tensors.Cuda;
+
+/// <summary>
+/// The CUDA backend on the emulated device: the real CudaBackend code (layouts, launches, GEMM operand mapping, the
+/// allocator) over the backend's own CUDA C kernels compiled with g++, against the CPU backend. What this cannot
+/// show — NVRTC, the driver, cuBLAS, real concurrency and speed — the GPU tests and `hdrofx gpu-check` show on a GPU.
+/// </summary>
+[NonParallelizable]
+public class EmulatedBackendTests
+{
+    private static CudaBackend? _backend;
+    private static EmulatedCudaApi? _api;
+
+    private static CudaBackend Backend()
+    {
+        if (!CudaEmulator.TryGet(out var lib, out string why)) Assert.Ignore("no CUDA emulator: " + why);
+        if (_backend == null)
+        {
+            _api = new EmulatedCudaApi(lib);
+            _backend = new CudaBackend(_api, index: 15);
+            Backends.Register(_backend);
+        }
+        return _backend;
+    }
+
+    public static IEnumerable<TestCaseData> Cases() => CudaParity.Cases().Select(c => new TestCaseData(c.Name).SetName("Emulated_parity_" + c.Name));
+
+    [TestCaseSource(nameof(Cases))]
+    public void Emulated_parity(string name)
+    {
+        var gpu = Backend();
+        var c = CudaParity.Cases().Single(x => x.Name == name);
+        var r = CudaParity.Run(c, gpu);
+        Assert.That(r.Error, Is.Null);
+        Assert.That(r.HasNaN, Is.False, "NaN in an output or gradient");
+        Assert.That(r.RelativeError, Is.LessThanOrEqualTo(r.Tolerance));
+    }
+
+    [Test]
+    public void Every_kernel_op_code_matches_the_CSharp_enums()
+    {
+        var text = CudaKernelSource.Text;
+        foreach (var op in Enum.GetValues<UnaryOp>())
+            Assert.That(text, Does.Contain($"#define U_{op.ToString().ToUpperInvariant()} {(int)op}\n"), op.ToString());
+        foreach (var op in Enum.GetValues<BinaryOp>())
+            Assert.That(text, Does.Contain($"#define B_{op.ToString().ToUpperInvariant()} {(int)op}\n"), op.ToString());
+    }
+
+    [Test]
+    public void A_parity_case_fails_when_the_device_is_wrong()
+    {
+        var gpu = Backend();
+        var wrong = new ParityCase("deliberately_wrong", false, x => x[0].Device == Device.Cpu ? x[0].Exp() : x[0].Exp().MulScalar(1.001f), [[3, 4]]);
+        var r = CudaParity.Run(wrong, gpu);
+        Assert.That(r.Passed, Is.False);
+        Assert.That(r.RelativeError, Is.GreaterThan(1e-4));
+        var nan = new ParityCase("nan", false, x => x[0].Device == Device.Cpu ? x[0].Exp() : x[0].Log(), [[3, 4]], -2f, -1f);
+        Assert.That(CudaParity.Run(nan, gpu).Passed, Is.False, "NaN never passes");
+    }
+
+    [Test]
+    public void Matmul_precision_reaches_cuBLAS()
+    {
+        var gpu = Backend();
+        _api!.Precisions.Clear();
+        var c = CudaParity.Cases().Single(x => x.Name == "matmul");
+        Assert.That(CudaParity.Run(c, gpu, GemmPrecision.Tf32).Passed, Is.True);
+        Assert.That(_api.Precisions, Is.Not.Empty.And.All.EqualTo(GemmPrecision.Tf32));
+        Assert.That(gpu.MatMulPrecision, Is.EqualTo(GemmPrecision.Fp32), "restored after the case");
+    }
+
+    [Test]
+    public void Unsupported_ops_name_themselves()
+    {
+        var gpu = Backend();
+        using var x = Tensor.Zeros([1, 1, 4, 4], gpu.Device);
+        var e = Assert.Throws<NotSupportedException>(() => x.AvgPool2d(2).Dispose());
+        Assert.That(e!.Message, Does.Contain("AvgPool2d").And.Contain("CUDA"));
+    }
+
+    [Test]
+    public void Half_storage_on_the_device_is_refused_clearly()
+    {
+        var gpu = Backend();
+        var e = Assert.Throws<NotSupportedException>(() => Tensor.Empty([4], gpu.Device, DType.BF16));
+        Assert.That(e!.Message, Does.Contain("float32"));
+    }
+}
