@@ -6,10 +6,6 @@ public sealed partial class CudaBackend
     private static NotSupportedException NotYet(string op) =>
         new($"{op} is not implemented on the CUDA backend yet (docs/gpu.md); run this model on the CPU");
 
-    public void GroupNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor y, Tensor mean, Tensor rstd, int groups, float eps) => throw NotYet(nameof(GroupNorm));
-    public void GroupNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor? dgamma, Tensor? dbeta, int groups) => throw NotYet(nameof(GroupNormBackward));
-    public void ChannelNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor y, Tensor mean, Tensor rstd, float eps) => throw NotYet(nameof(ChannelNorm));
-    public void ChannelNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor? dgamma, Tensor? dbeta) => throw NotYet(nameof(ChannelNormBackward));
     public void Sample2d(Tensor x, Tensor coords, Tensor y, SampleParams p) => throw NotYet(nameof(Sample2d));
     public void Sample2dBackward(Tensor x, Tensor coords, Tensor dy, Tensor? dx, Tensor? dcoords, SampleParams p) => throw NotYet(nameof(Sample2dBackward));
     public void AvgPool2d(Tensor x, Tensor y, Pool2dParams p) => throw NotYet(nameof(AvgPool2d));

@@ -4,7 +4,7 @@ namespace HdrOfx.Engine.Tensors.Cuda;
 public sealed record ParityCase(string Name, bool UsesGemm, Func<Tensor[], Tensor> Op, int[][] Shapes, float Lo = -2f, float Hi = 2f, bool Backward = true);
 
 /// <summary>The outcome of one case at one GEMM precision.</summary>
-public sealed record ParityResult(string Name, GemmPrecision Precision, double RelativeError, double Tolerance, bool HasNaN, string? Error)
+public sealed record ParityResult(string Name, GemmPrecision Precision, double RelativeError, double Tolerance, bool HasNaN, string? Error, string Worst = "")
 {
     public bool Passed => Error is null && !HasNaN && RelativeError <= Tolerance;
 }
@@ -82,6 +82,11 @@ public static class CudaParity
         C("conv1x1_direct", [2, 8, 6, 5], [5, 8, 1, 1], bias: false);
         C("conv5x5_no_pad", [1, 2, 9, 9], [3, 2, 5, 5]);
 
+        list.Add(new("group_norm", false, x => Tensor.GroupNorm(x[0], 2, x[1], x[2]), [[2, 6, 5, 7], [6], [6]]));
+        list.Add(new("group_norm_plain", false, x => Tensor.GroupNorm(x[0], 3), [[3, 6, 40, 40]]));
+        list.Add(new("layer_norm_last_dim", false, x => Tensor.LayerNorm(x[0], x[1], x[2]), [[4, 9, 32], [32], [32]]));
+        list.Add(new("layer_norm_channels", false, x => Tensor.LayerNormChannels(x[0], x[1], x[2]), [[2, 8, 5, 6], [8], [8]]));
+
         list.Add(new("two_layer_conv_net", true, x =>
         {
             var h = Tensor.Conv2d(x[0], x[1], x[2], padding: 1).Gelu();
@@ -104,6 +109,7 @@ public static class CudaParity
             finally { gpu.MatMulPrecision = saved; }
             double worst = 0;
             bool nan = false;
+            string where = "";
             for (int i = 0; i < cpu.Length; i++)
             {
                 if (cpu[i].Length != dev[i].Length) return new(c.Name, precision, double.PositiveInfinity, tol, false, $"tensor {i}: {dev[i].Length} values, expected {cpu[i].Length}");
@@ -114,9 +120,14 @@ public static class CudaParity
                     scale = Math.Max(scale, Math.Abs(cpu[i][k]));
                     diff = Math.Max(diff, Math.Abs((double)dev[i][k] - cpu[i][k]));
                 }
-                worst = Math.Max(worst, diff / Math.Max(scale, 1e-30));
+                double e = diff / Math.Max(scale, 1e-30);
+                if (e >= worst || double.IsNaN(e))
+                {
+                    worst = e;
+                    where = i == 0 ? "output" : $"gradient of input {i - 1}";
+                }
             }
-            return new(c.Name, precision, worst, tol, nan, null);
+            return new(c.Name, precision, worst, tol, nan, null, where);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

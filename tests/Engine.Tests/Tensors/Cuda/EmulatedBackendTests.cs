@@ -38,7 +38,7 @@ public class EmulatedBackendTests
         var r = CudaParity.Run(c, gpu);
         Assert.That(r.Error, Is.Null);
         Assert.That(r.HasNaN, Is.False, "NaN in an output or gradient");
-        Assert.That(r.RelativeError, Is.LessThanOrEqualTo(r.Tolerance));
+        Assert.That(r.RelativeError, Is.LessThanOrEqualTo(r.Tolerance), r.Worst);
     }
 
     [Test]

@@ -35,3 +35,19 @@ __device__ __forceinline__ float hx_max(float a, float b) { return (a != a || b 
 __device__ __forceinline__ float hx_min(float a, float b) { return (a != a || b != b) ? a + b : fminf(a, b); }
 
 __device__ __forceinline__ float hx_sigmoid(float x) { return 1.0f / (1.0f + expf(-fmaxf(x, -88.0f))); }
+
+// Sum of v over the block, returned to every thread (blockDim.x == HX_THREADS; red has HX_THREADS entries).
+__device__ __forceinline__ double hx_block_sum(double v, double* red)
+{
+    int t = threadIdx.x;
+    red[t] = v;
+    __syncthreads();
+    for (int w = blockDim.x / 2; w > 0; w >>= 1)
+    {
+        if (t < w) red[t] += red[t + w];
+        __syncthreads();
+    }
+    double r = red[0];
+    __syncthreads();
+    return r;
+}

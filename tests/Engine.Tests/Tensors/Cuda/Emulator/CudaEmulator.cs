@@ -43,7 +43,7 @@ public static unsafe class CudaEmulator
         }
         sb.Append("static const EmuKernel emu_kernels[] = {\n");
         foreach (var (name, _) in kernels)
-            sb.Append($"    {{ \"{name}\", emu_{name}, {(KernelBody(text, name).Contains("__syncthreads") ? "true" : "false")} }},\n");
+            sb.Append($"    {{ \"{name}\", emu_{name}, {(Synchronizes(KernelBody(text, name)) ? "true" : "false")} }},\n");
         sb.Append("};\nstatic const int emu_kernel_count = ").Append(kernels.Count).Append(";\n");
         sb.Append(File.ReadAllText(Path.Combine(Here, "cuda_emu_runtime.inc")));
         return sb.ToString();
@@ -58,6 +58,12 @@ public static unsafe class CudaEmulator
         var m = Regex.Match(d, @"^(.*?)(\w+)$");
         return Regex.Replace(m.Groups[1].Value, @"\s+", " ").Trim();
     }
+
+    /// <summary>
+    /// Whether a kernel must run its threads as fibers: it synchronizes itself or uses shared memory (which every
+    /// block-level helper of common.cuh does, so a call to one counts).
+    /// </summary>
+    private static bool Synchronizes(string body) => body.Contains("__syncthreads") || body.Contains("__shared__");
 
     /// <summary>The text of kernel <paramref name="name"/>'s body (to see whether it synchronizes).</summary>
     private static string KernelBody(string text, string name)
