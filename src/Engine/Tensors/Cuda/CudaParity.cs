@@ -87,6 +87,22 @@ public static class CudaParity
         list.Add(new("layer_norm_last_dim", false, x => Tensor.LayerNorm(x[0], x[1], x[2]), [[4, 9, 32], [32], [32]]));
         list.Add(new("layer_norm_channels", false, x => Tensor.LayerNormChannels(x[0], x[1], x[2]), [[2, 8, 5, 6], [8], [8]]));
 
+        int[] img = [2, 3, 9, 10];
+        list.Add(new("avg_pool_2", false, x => x[0].AvgPool2d(2), [img]));
+        list.Add(new("avg_pool_3_stride2_pad1", false, x => x[0].AvgPool2d(3, 2, 1), [img]));
+        list.Add(new("max_pool_2", false, x => x[0].MaxPool2d(2), [img]));
+        list.Add(new("max_pool_3_stride2_pad1", false, x => x[0].MaxPool2d(3, 2, 1), [img]));
+        list.Add(new("resize_bilinear_up", false, x => x[0].Resize(17, 23), [img]));
+        list.Add(new("resize_bilinear_down_align", false, x => x[0].Resize(5, 4, ResizeMode.Bilinear, alignCorners: true), [img]));
+        list.Add(new("resize_nearest", false, x => x[0].Resize(14, 7, ResizeMode.Nearest), [img]));
+        list.Add(new("pad_zeros", false, x => x[0].Pad2d(1, 2, 3, 0), [img]));
+        list.Add(new("pad_replicate", false, x => x[0].Pad2d(2, 1, 0, 3, PadMode.Replicate), [img]));
+        list.Add(new("pad_reflect", false, x => x[0].Pad2d(3, 2, 2, 3, PadMode.Reflect), [img]));
+        list.Add(new("grid_sample", false, x => Tensor.GridSample(x[0], x[1]), [img, [2, 7, 6, 2]], -1.2f, 1.2f));
+        list.Add(new("grid_sample_border_align", false, x => Tensor.GridSample(x[0], x[1], alignCorners: true, GridPadding.Border), [img, [2, 7, 6, 2]], -1.2f, 1.2f));
+        list.Add(new("flow_warp", false, x => Tensor.FlowWarp(x[0], x[1].MulScalar(3f)), [img, [2, 2, 9, 10]]));
+        list.Add(new("correlation_r2", false, x => Tensor.Correlation(x[0], x[1], 2), [[2, 4, 7, 8], [2, 4, 7, 8]]));
+
         list.Add(new("two_layer_conv_net", true, x =>
         {
             var h = Tensor.Conv2d(x[0], x[1], x[2], padding: 1).Gelu();

@@ -38,3 +38,20 @@ internal struct HxConv
     public int C, H, W, Kh, Kw, Ho, Wo;
     public int Sh, Sw, Ph, Pw, Dh, Dw;
 }
+
+/// <summary>HxPool of pool.cu.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct HxPool
+{
+    public int Planes, H, W, Ho, Wo;
+    public int Kh, Kw, Sh, Sw, Ph, Pw;
+}
+
+/// <summary>HxSample of sample.cu.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct HxSample
+{
+    public int N, C, H, W, Ho, Wo;
+    public int Sn, Sh, Sw, Sc, Co;
+    public int Flow, AlignCorners, Border;
+}

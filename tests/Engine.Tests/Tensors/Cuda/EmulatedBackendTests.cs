@@ -78,9 +78,13 @@ public class EmulatedBackendTests
     public void Unsupported_ops_name_themselves()
     {
         var gpu = Backend();
-        using var x = Tensor.Zeros([1, 1, 4, 4], gpu.Device);
-        var e = Assert.Throws<NotSupportedException>(() => x.AvgPool2d(2).Dispose());
-        Assert.That(e!.Message, Does.Contain("AvgPool2d").And.Contain("CUDA"));
+        using var scope = new TensorScope();
+        var x = Tensor.Zeros([1, 1, 4, 4], gpu.Device);
+        var offset = Tensor.Zeros([1, 18, 4, 4], gpu.Device);
+        var mask = Tensor.Zeros([1, 9, 4, 4], gpu.Device);
+        var w = Tensor.Zeros([1, 1, 3, 3], gpu.Device);
+        var e = Assert.Throws<NotSupportedException>(() => Tensor.DeformConv2d(x, offset, mask, w, null, DeformConv2dParams.Create(padding: 1)));
+        Assert.That(e!.Message, Does.Contain("DeformConv2d").And.Contain("CUDA"));
     }
 
     [Test]
