@@ -9,7 +9,7 @@ namespace HdrOfx.Engine.Tensors.Cuda;
 /// </summary>
 public static class CudaKernelSource
 {
-    public static readonly string[] Files = ["common.cuh", "elementwise.cu", "reduce.cu", "conv.cu", "norm.cu", "pool.cu", "sample.cu", "correlation.cu"];
+    public static readonly string[] Files = ["common.cuh", "elementwise.cu", "reduce.cu", "conv.cu", "norm.cu", "pool.cu", "sample.cu", "correlation.cu", "deform.cu"];
 
     private static readonly Lazy<string> Combined = new(() =>
     {

@@ -103,6 +103,11 @@ public static class CudaParity
         list.Add(new("flow_warp", false, x => Tensor.FlowWarp(x[0], x[1].MulScalar(3f)), [img, [2, 2, 9, 10]]));
         list.Add(new("correlation_r2", false, x => Tensor.Correlation(x[0], x[1], 2), [[2, 4, 7, 8], [2, 4, 7, 8]]));
 
+        list.Add(new("deform_conv", true, x => Tensor.DeformConv2d(x[0], x[1].MulScalar(1.5f), x[2].Sigmoid(), x[3], x[4], DeformConv2dParams.Create(padding: 1)),
+            [[2, 4, 7, 8], [2, 18, 7, 8], [2, 9, 7, 8], [5, 4, 3, 3], [5]]));
+        list.Add(new("deform_conv_groups2_stride2", true, x => Tensor.DeformConv2d(x[0], x[1], x[2].Sigmoid(), x[3], null, DeformConv2dParams.Create(stride: 2, padding: 1, deformGroups: 2)),
+            [[1, 4, 9, 9], [1, 36, 5, 5], [1, 18, 5, 5], [3, 4, 3, 3]]));
+
         list.Add(new("two_layer_conv_net", true, x =>
         {
             var h = Tensor.Conv2d(x[0], x[1], x[2], padding: 1).Gelu();

@@ -55,3 +55,11 @@ internal struct HxSample
     public int Sn, Sh, Sw, Sc, Co;
     public int Flow, AlignCorners, Border;
 }
+
+/// <summary>HxDeform of deform.cu.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct HxDeform
+{
+    public int C, H, W, Kh, Kw, Ho, Wo, G;
+    public int Sh, Sw, Ph, Pw, Dh, Dw;
+}
