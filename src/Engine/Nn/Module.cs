@@ -57,6 +57,17 @@ public abstract class Module : IDisposable
         return tensor;
     }
 
+    /// <summary>
+    /// Moves every parameter and buffer of this module and its children to <paramref name="device"/> in place
+    /// (<see cref="Tensor.MoveTo"/>): build on the CPU, then move, then create the optimizer. Returns this module.
+    /// </summary>
+    public Module To(Device device)
+    {
+        foreach (var (_, p) in NamedParameters()) p.MoveTo(device);
+        foreach (var (_, b) in NamedBuffers()) b.MoveTo(device);
+        return this;
+    }
+
     /// <summary>Registers a child module; its entries appear as "<paramref name="name"/>.childEntry".</summary>
     protected T RegisterModule<T>(string name, T child) where T : Module
     {

@@ -53,6 +53,26 @@ public sealed partial class Tensor
         _grad.Backend.Fill(_grad, 0f);
     }
 
+    /// <summary>
+    /// Moves a contiguous leaf (a parameter or buffer) to <paramref name="device"/> in place: the tensor object stays the
+    /// same, so modules and optimizers holding it follow; its storage is replaced by a copy on the device. A gradient,
+    /// if any, is dropped. Views of the old storage keep the old storage.
+    /// </summary>
+    public void MoveTo(Device device)
+    {
+        ThrowIfDisposed();
+        if (device == Device) return;
+        if (!IsLeaf) throw new InvalidOperationException("MoveTo moves leaves (parameters, buffers); copy other tensors with To(device)");
+        if (!IsContiguous || Offset != 0) throw new InvalidOperationException($"MoveTo needs a contiguous tensor at offset 0 (shape {ShapeString(_shape)}, strides {ShapeString(_strides)}, offset {Offset})");
+        Grad = null;
+        var moved = To(device);
+        moved.Storage.AddRef();
+        var old = Storage;
+        Storage = moved.Storage;
+        old.Release();
+        moved.Dispose();
+    }
+
     /// <summary>A view of the same storage that is cut from the graph (no grad).</summary>
     public Tensor Detach() => MakeView(_shape, _strides, Offset);
 

@@ -20,7 +20,7 @@ public sealed partial class Tensor : IDisposable
     private bool _disposed;
     internal TensorScope? _scope;
 
-    public Storage Storage { get; }
+    public Storage Storage { get; private set; }
     public int Offset { get; }
     public int Numel { get; }
     public bool IsContiguous { get; }

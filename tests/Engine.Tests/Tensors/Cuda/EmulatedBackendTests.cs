@@ -75,6 +75,19 @@ public class EmulatedBackendTests
     }
 
     [Test]
+    public void The_part_1_UNet_trains_on_the_emulated_device_as_on_the_CPU()
+    {
+        var gpu = Backend();
+        var cpu = HdrOfx.Engine.Nn.DeviceTraining.Run(Device.Cpu, steps: 3, size: 16, batch: 1, baseChannels: 4);
+        var dev = HdrOfx.Engine.Nn.DeviceTraining.Run(gpu.Device, steps: 3, size: 16, batch: 1, baseChannels: 4);
+        var (loss, weights) = HdrOfx.Engine.Nn.DeviceTraining.Compare(cpu, dev);
+        Assert.That(loss, Is.LessThanOrEqualTo(1e-4), "per-step losses");
+        Assert.That(weights, Is.LessThanOrEqualTo(1e-4), "weights after three AdamW steps");
+        Assert.That(cpu.Losses[2], Is.LessThan(cpu.Losses[0]), "it learns");
+        Assert.That(gpu.Pool.InUseBytes, Is.Zero, "every device tensor of the run was released");
+    }
+
+    [Test]
     public void Half_storage_on_the_device_is_refused_clearly()
     {
         var gpu = Backend();
