@@ -11,5 +11,6 @@ var root = new RootCommand("hdrofx: rebuild scene-linear HDR video from alternat
     ReconstructCommand.Create(),
     EvalCommand.Create(),
     BenchCommand.Create(),
+    GpuCheckCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -88,6 +88,26 @@ public class EmulatedBackendTests
     }
 
     [Test]
+    public void The_gpu_check_report_runs_through_on_the_emulated_device()
+    {
+        Backend();
+        CudaEmulator.TryGet(out var lib, out _);
+        using var gpu = new CudaBackend(new EmulatedCudaApi(lib, budgetBytes: 1L << 30), index: 12);
+        Backends.Register(gpu);
+        var report = new System.Text.StringBuilder();
+        var options = new CudaCheckOptions(GemmSize: 32, MinSeconds: 0, BandwidthFloats: 4096, ConvBatch: 1, ConvSize: 8, TrainSize: 16, TrainBatch: 1,
+            MemorySteps: 30, ParityTrainSize: 16, ParityTrainChannels: 4, TrainSteps: 2);
+        int code = CudaCheck.RunOn(report, _ => { }, gpu, options);
+        string text = report.ToString();
+        Assert.That(code, Is.EqualTo(CudaCheck.Passed), text);
+        Assert.That(text, Does.Contain("| conv3x3_pad1 | Bf16 |").And.Contain("U-Net training").And.Contain("GEMM 32³ Tf32"));
+        Assert.That(text, Does.Contain("no growth"));
+        Assert.That(text, Does.Contain("fails with: `CUDA out of memory"));
+        Assert.That(text, Does.Not.Contain("FAIL"));
+        TestContext.Out.WriteLine(text);
+    }
+
+    [Test]
     public void Half_storage_on_the_device_is_refused_clearly()
     {
         var gpu = Backend();

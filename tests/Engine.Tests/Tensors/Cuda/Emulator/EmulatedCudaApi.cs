@@ -36,7 +36,9 @@ public sealed unsafe class EmulatedCudaApi : ICudaApi
         lock (_live)
         {
             if (LiveBytes + bytes > Budget) throw new CudaException($"cuMemAlloc({bytes}) failed with CUDA_ERROR_OUT_OF_MEMORY (emulated budget)", CudaStatus.OutOfMemory);
-            nint p = (nint)NativeMemory.Alloc((nuint)Math.Max(bytes, 1));
+            nint p;
+            try { p = (nint)NativeMemory.Alloc((nuint)Math.Max(bytes, 1)); }
+            catch (OutOfMemoryException) { throw new CudaException($"cuMemAlloc({bytes}) failed with CUDA_ERROR_OUT_OF_MEMORY (host memory)", CudaStatus.OutOfMemory); }
             new Span<byte>((void*)p, (int)Math.Min(bytes, int.MaxValue)).Fill(0xFF);
             _live[p] = bytes;
             LiveBytes += bytes;

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using HdrOfx.Engine.Nn;
+
+namespace HdrOfx.Engine.Tensors.Cuda;
+
+/// <summary>Options of <see cref="CudaCheck.Run"/>: which parts to run and how big the benchmarks are.</summary>
+public sealed record CudaCheckOptions(bool Parity = true, bool Benchmarks = true, int GemmSize = 4096, double MinSeconds = 1.0,
+    int BandwidthFloats = 1 << 28, int ConvBatch = 8, int ConvSize = 256, int TrainSize = 128, int TrainBatch = 4, int MemorySteps = 1000,
+    int ParityTrainSize = 32, int ParityTrainChannels = 8, int TrainSteps = 10);
+
+/// <summary>
+/// Everything issue 5 asks a GPU machine to show, in one run of the self-contained binary (`hdrofx gpu-check`), as a
+/// markdown report: the device and libraries, CPU/GPU parity of every op at fp32 (GEMM ops also TF32 and BF16), the
+/// U-Net training parity, GEMM TFLOP/s at 4096³ in fp32/TF32/BF16, elementwise against copy bandwidth, conv2d
+/// forward+backward throughput, the training-step speedup over the CPU, 1,000 steps without memory growth, and the
+/// error for an allocation larger than the device.
+/// </summary>
+public static class CudaCheck
+{
+    /// <summary>Exit codes: 0 all parity checks passed, 1 some failed, 3 no usable CUDA device (everything skipped).</summary>
+    public const int Passed = 0, Failed = 1, NoDevice = 3;
+
+    public static int Run(StringBuilder report, Action<string> log, CudaCheckOptions options)
+    {
+        report.AppendLine("# HdrOfx GPU check\n");
+        report.AppendLine(Invariant($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; host: {Environment.MachineName}, {Environment.ProcessorCount} logical CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}"));
+        report.AppendLine($"- {CudaRuntime.Describe()}");
+        var api = CudaDriverApi.TryCreate(out string why);
+        if (api is null)
+        {
+            report.AppendLine($"\n**SKIPPED**: no usable CUDA device ({why}). Nothing below was run.");
+            return NoDevice;
+        }
+        using var apiScope = api;
+        foreach (var (lib, path) in CudaRuntime.Libraries!.LoadedFrom) report.AppendLine($"- {lib}: {path}");
+        report.AppendLine($"- NVRTC {api.NvrtcVersion}; kernel cache {api.Cache.Folder}");
+        using var gpu = new CudaBackend(api, index: 0);
+        Backends.Register(gpu);
+        var sw = Stopwatch.StartNew();
+        gpu.Api.Function("hx_unary");
+        report.AppendLine(Invariant($"- kernels: {CudaKernelSource.Kernels().Count} in {CudaKernelSource.Files.Length} files, module ready in {sw.Elapsed.TotalSeconds:F2} s ({(api.Cache.Hits > 0 ? "from the disk cache" : "compiled by NVRTC")}{(api.FromPtx ? ", from PTX" : ", cubin")})"));
+        return RunOn(report, log, gpu, options);
+    }
+
+    /// <summary>The checks on a given backend (the tests run them on the emulated device at small sizes).</summary>
+    public static int RunOn(StringBuilder report, Action<string> log, CudaBackend gpu, CudaCheckOptions options)
+    {
+        report.AppendLine();
+        int failures = 0;
+        if (options.Parity) failures += Parity(report, log, gpu, options);
+        if (options.Benchmarks) Benchmarks(report, log, gpu, options);
+        report.AppendLine(failures == 0 ? "\n**All parity checks passed.**" : $"\n**{failures} parity check(s) FAILED.**");
+        return failures == 0 ? Passed : Failed;
+    }
+
+    private static int Parity(StringBuilder report, Action<string> log, CudaBackend gpu, CudaCheckOptions o)
+    {
+        report.AppendLine("## Parity with the CPU backend\n");
+        report.AppendLine("Error: max|gpu − cpu| / max|cpu| over the output and every input gradient (worst tensor named). Tolerances fp32 1e-4, TF32 1e-3, BF16 1e-2; NaN fails.\n");
+        report.AppendLine("| case | precision | error | tolerance | worst | result |");
+        report.AppendLine("|---|---|---:|---:|---|---|");
+        int failures = 0;
+        foreach (var c in CudaParity.Cases())
+        {
+            var modes = c.UsesGemm ? new[] { GemmPrecision.Fp32, GemmPrecision.Tf32, GemmPrecision.Bf16 } : new[] { GemmPrecision.Fp32 };
+            foreach (var m in modes)
+            {
+                var r = CudaParity.Run(c, gpu, m);
+                if (!r.Passed) failures++;
+                string result = r.Passed ? "pass" : r.Error is not null ? "FAIL: " + OneLine(r.Error) : r.HasNaN ? "FAIL: NaN" : "FAIL";
+                report.AppendLine(Invariant($"| {c.Name} | {m} | {r.RelativeError:E2} | {r.Tolerance:E0} | {r.Worst} | {result} |"));
+                log($"parity {c.Name} {m}: {r.RelativeError:E2} {result}");
+            }
+        }
+        try
+        {
+            var cpu = DeviceTraining.Run(Device.Cpu, steps: 5, size: o.ParityTrainSize, baseChannels: o.ParityTrainChannels);
+            var dev = DeviceTraining.Run(gpu.Device, steps: 5, size: o.ParityTrainSize, baseChannels: o.ParityTrainChannels, synchronize: gpu.Synchronize);
+            var (loss, weights) = DeviceTraining.Compare(cpu, dev);
+            bool ok = loss <= 1e-3 && weights <= 1e-3;
+            if (!ok) failures++;
+            report.AppendLine(Invariant($"\nU-Net training (SmallUNet base {o.ParityTrainChannels}, 2×3×{o.ParityTrainSize}², 5 AdamW steps): losses differ by {loss:E2}, weights by {weights:E2} (tolerance 1e-3): {(ok ? "pass" : "FAIL")}; CPU losses {string.Join(", ", cpu.Losses.Select(v => v.ToString("G5", CultureInfo.InvariantCulture)))}, GPU {string.Join(", ", dev.Losses.Select(v => v.ToString("G5", CultureInfo.InvariantCulture)))}."));
+        }
+        catch (Exception e) when (e is CudaException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            failures++;
+            report.AppendLine($"\nU-Net training parity FAILED: {e.GetType().Name}: {OneLine(e.Message)}");
+        }
+        report.AppendLine();
+        return failures;
+    }
+
+    private static void Benchmarks(StringBuilder report, Action<string> log, CudaBackend gpu, CudaCheckOptions o)
+    {
+        report.AppendLine("## Benchmarks\n");
+        report.AppendLine("| benchmark | best | throughput | detail |");
+        report.AppendLine("|---|---:|---:|---|");
+        void Row(string name, double seconds, string throughput, string detail)
+        {
+            report.AppendLine(Invariant($"| {name} | {seconds * 1e3:F3} ms | {throughput} | {detail} |"));
+            log($"{name}: {seconds * 1e3:F3} ms, {throughput}");
+        }
+        int n = o.GemmSize;
+        using (var scope = new TensorScope())
+        {
+            var a = Tensor.Full([n, n], 0.5f, gpu.Device);
+            var b = Tensor.Full([n, n], 0.25f, gpu.Device);
+            var c = Tensor.Empty([n, n], gpu.Device);
+            foreach (var p in new[] { GemmPrecision.Fp32, GemmPrecision.Tf32, GemmPrecision.Bf16 })
+            {
+                gpu.MatMulPrecision = p;
+                double t = Time(gpu, () => gpu.MatMul(a, b, c, false), o.MinSeconds);
+                Row($"GEMM {n}³ {p}", t, Invariant($"{2.0 * n * n * n / t / 1e12:F1} TFLOP/s"), "cublasGemmStridedBatchedEx, fp32 in/out");
+            }
+            gpu.MatMulPrecision = GemmPrecision.Fp32;
+        }
+        using (var scope = new TensorScope())
+        {
+            int count = o.BandwidthFloats;
+            var x = Tensor.Full([count], 1f, gpu.Device);
+            var y = Tensor.Empty([count], gpu.Device);
+            double tc = Time(gpu, () => gpu.Api.CopyDeviceToDevice(CudaBackend.At(y), CudaBackend.At(x), count * 4L, gpu.Stream), o.MinSeconds);
+            double tu = Time(gpu, () => gpu.Unary(UnaryOp.MulScalar, x, y, 2f), o.MinSeconds);
+            double tb = Time(gpu, () => gpu.Binary(BinaryOp.Add, x, x, y), o.MinSeconds);
+            string size = count * 4L >= 1L << 30 ? Invariant($"{count * 4.0 / (1L << 30):0.#} GiB") : Invariant($"{count * 4.0 / (1L << 20):0.###} MiB");
+            Row($"device copy {size}", tc, Invariant($"{2.0 * count * 4 / tc / 1e9:F0} GB/s"), "cuMemcpyDtoDAsync, read + write");
+            Row($"unary x·2, {size}", tu, Invariant($"{2.0 * count * 4 / tu / 1e9:F0} GB/s"), Invariant($"{tc / tu * 100:F0} % of copy bandwidth"));
+            Row($"binary x + x, {size}", tb, Invariant($"{3.0 * count * 4 / tb / 1e9:F0} GB/s"), Invariant($"{(3.0 / 2.0) * tc / tb * 100:F0} % of copy bandwidth"));
+        }
+        using (var scope = new TensorScope())
+        {
+            var rng = new Rng(3);
+            int nb = o.ConvBatch, hw = o.ConvSize;
+            var x = Tensor.Randn(rng, nb, 64, hw, hw).To(gpu.Device).RequireGrad();
+            var w = Tensor.Randn(rng, [64, 64, 3, 3], 0.05f).To(gpu.Device).RequireGrad();
+            double flops = 2.0 * nb * 64 * hw * hw * 64 * 9;
+            double tf = Time(gpu, () => { using var s = new TensorScope(); Tensor.Conv2d(x, w, null, 1, 1); }, o.MinSeconds);
+            double tfb = Time(gpu, () =>
+            {
+                using var s = new TensorScope();
+                Tensor.Conv2d(x, w, null, 1, 1).Sum().Backward();
+                x.ZeroGrad(); w.ZeroGrad();
+            }, o.MinSeconds);
+            Row(Invariant($"conv2d fwd {nb}×64×{hw}² → 64, 3×3"), tf, Invariant($"{flops / tf / 1e12:F1} TFLOP/s"), "im2col + cuBLAS fp32 (no cuDNN yet)");
+            Row(Invariant($"conv2d fwd+bwd {nb}×64×{hw}² → 64, 3×3"), tfb, Invariant($"{3 * flops / tfb / 1e12:F1} TFLOP/s"), Invariant($"{(double)nb * hw * hw / tfb / 1e6:F1} Mpix/s"));
+        }
+        try
+        {
+            var cpu = NnBenchmarks.UNetTrainStep(size: o.TrainSize, batch: o.TrainBatch, steps: 3);
+            var dev = DeviceTraining.Run(gpu.Device, steps: o.TrainSteps, size: o.TrainSize, batch: o.TrainBatch, baseChannels: 16, synchronize: gpu.Synchronize);
+            Row(Invariant($"U-Net train step {o.TrainBatch}×3×{o.TrainSize}², base 16"), dev.MedianStepMs / 1e3, Invariant($"{cpu.MedianMs / dev.MedianStepMs:F1}× the CPU"),
+                Invariant($"GPU median of {o.TrainSteps} steps (min {dev.MinStepMs:F1} ms); CPU median {cpu.MedianMs:F1} ms on {cpu.Threads} threads"));
+        }
+        catch (Exception e) when (e is CudaException or NotSupportedException or InvalidOperationException)
+        {
+            report.AppendLine($"| U-Net train step | – | – | FAILED: {OneLine(e.Message)} |");
+        }
+        report.AppendLine("\nThe classical reconstruction has no GPU path yet (the 1080p/4K inference figures of issue 5 are not measured).\n");
+        Memory(report, gpu, o.MemorySteps);
+    }
+
+    private static void Memory(StringBuilder report, CudaBackend gpu, int steps)
+    {
+        report.AppendLine("## Memory\n");
+        long allocs0 = 0, inUse0 = gpu.Pool.InUseBytes;
+        for (int step = 0; step < steps; step++)
+        {
+            using var scope = new TensorScope();
+            var x = Tensor.Full([64, 64, 32, 32], 1f, gpu.Device).RequireGrad();
+            var y = x.MulScalar(0.5f).Tanh().Sum();
+            y.Backward();
+            if (step == 9) allocs0 = gpu.Pool.DeviceAllocations;
+        }
+        gpu.Synchronize();
+        long allocs = gpu.Pool.DeviceAllocations - allocs0;
+        report.AppendLine(Invariant($"- {steps:N0} forward/backward steps: {allocs} device allocations after step 10, {(gpu.Pool.InUseBytes - inUse0) / 1024.0:F1} KiB more in use at the end than at the start, peak {gpu.Pool.PeakInUseBytes / 1048576.0:F1} MiB, cached {gpu.Pool.CachedBytes / 1048576.0:F1} MiB: {(allocs == 0 && gpu.Pool.InUseBytes == inUse0 ? "no growth" : "GROWTH")}"));
+        var (free, total) = gpu.Api.MemoryInfo();
+        try
+        {
+            // Through the allocator every tensor uses (one tensor cannot exceed 2³¹ elements, less than this device).
+            var block = gpu.Pool.Rent(total + total / 2, gpu.Stream);
+            gpu.Pool.Return(block);
+            report.AppendLine($"- an allocation of 1.5× the device's {total / 1073741824.0:F1} GiB did NOT fail");
+        }
+        catch (CudaException e) when (e.IsOutOfMemory)
+        {
+            report.AppendLine($"- an allocation of 1.5× the device ({total / 1073741824.0:F1} GiB, {free / 1073741824.0:F1} GiB free) fails with: `{OneLine(e.Message)}`");
+        }
+        report.AppendLine();
+    }
+
+    /// <summary>Best wall time of <paramref name="body"/> over repetitions filling <paramref name="minSeconds"/>, synchronized.</summary>
+    private static double Time(CudaBackend gpu, Action body, double minSeconds)
+    {
+        body();
+        gpu.Synchronize();
+        double best = double.MaxValue;
+        var total = Stopwatch.StartNew();
+        int reps = 0;
+        while (reps < 3 || total.Elapsed.TotalSeconds < minSeconds)
+        {
+            var t = Stopwatch.StartNew();
+            body();
+            gpu.Synchronize();
+            best = Math.Min(best, t.Elapsed.TotalSeconds);
+            if (++reps >= 1000) break;
+        }
+        return best;
+    }
+
+    private static string OneLine(string s) => s.Replace('\n', ' ').Replace('\r', ' ').Replace("|", "\\|");
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
