@@ -252,7 +252,8 @@ public sealed unsafe partial class CudaBackend : IBackend, IDisposable
         nint f;
         lock (_functions)
             if (!_functions.TryGetValue(kernel, out f)) _functions[kernel] = f = Api.Function(kernel);
-        Api.Launch(f, blocks, Threads, Stream, args);
+        try { Api.Launch(f, blocks, Threads, Stream, args); }
+        catch (CudaException e) { throw new CudaException($"launch of {kernel} ({blocks}×{Threads}): {e.Message}", e.Status); }
     }
 
     private static void RequireContiguous(Tensor t, string op)

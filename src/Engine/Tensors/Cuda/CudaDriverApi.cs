@@ -28,6 +28,7 @@ public sealed unsafe class CudaDriverApi : ICudaApi, IDisposable
 
     private CudaDriverApi(CudaLibraries libs, CudaDriver d, CudaDeviceInfo info, nint ctx, KernelCache cache)
     {
+        ArgumentNullException.ThrowIfNull(cache);
         _d = d;
         _info = info;
         _ctx = ctx;
@@ -41,15 +42,22 @@ public sealed unsafe class CudaDriverApi : ICudaApi, IDisposable
     /// <summary>The API on the device <see cref="CudaRuntime"/> probed, or null with the reason.</summary>
     public static CudaDriverApi? TryCreate(out string reason, KernelCache? cache = null)
     {
-        if (!CudaRuntime.IsAvailable)
+        var context = CudaRuntime.Context;
+        if (context is null)
         {
             reason = CudaRuntime.Reason;
             return null;
         }
+        return TryCreate(context, out reason, cache);
+    }
+
+    /// <summary>The API on an opened device (<see cref="CudaRuntime.TryOpen"/>), or null with the reason.</summary>
+    public static CudaDriverApi? TryCreate(CudaContext context, out string reason, KernelCache? cache = null)
+    {
         try
         {
             reason = "";
-            return new CudaDriverApi(CudaRuntime.Libraries!, CudaRuntime.Driver!, CudaRuntime.Device!, CudaRuntime.PrimaryContext,
+            return new CudaDriverApi(context.Libraries, context.Driver, context.Device, context.PrimaryContext,
                 cache ?? new KernelCache(KernelCache.DefaultFolder()));
         }
         catch (Exception e) when (e is EntryPointNotFoundException or CudaException)
@@ -159,7 +167,9 @@ public sealed unsafe class CudaDriverApi : ICudaApi, IDisposable
         nint module = _module.Value;
         var bytes = Encoding.UTF8.GetBytes(name + "\0");
         nint f;
-        fixed (byte* p = bytes) CudaStatus.Check(_d.ModuleGetFunction(&f, module, p), _d.ErrorName);
+        int st;
+        fixed (byte* p = bytes) st = _d.ModuleGetFunction(&f, module, p);
+        CudaStatus.Check(st, _d.ErrorName, $"cuModuleGetFunction({name})");
         return f;
     }
 

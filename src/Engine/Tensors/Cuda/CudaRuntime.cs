@@ -12,6 +12,9 @@ public sealed record CudaDeviceInfo(int Ordinal, string Name, int ComputeMajor, 
         $"{Name} ({Architecture}, {TotalMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, driver {DriverVersion / 1000}.{DriverVersion % 1000 / 10})";
 }
 
+/// <summary>An opened device: the libraries, the driver's entry points, what the device is, and its retained primary context.</summary>
+public sealed record CudaContext(CudaLibraries Libraries, CudaDriver Driver, CudaDeviceInfo Device, nint PrimaryContext);
+
 /// <summary>
 /// Whether CUDA can be used here, decided once per process: the libraries load, the driver initializes, a device exists
 /// and its primary context (the one a host using the CUDA runtime shares, DESIGN §6) can be retained. If not,
@@ -35,13 +38,23 @@ public static unsafe class CudaRuntime
     /// <summary>One line for logs and benchmark reports.</summary>
     public static string Describe() => IsAvailable ? $"CUDA: {Device}" : $"CUDA unavailable, running on the CPU: {Reason}";
 
+    /// <summary>The probed device as a <see cref="CudaContext"/>, or null when unavailable.</summary>
+    public static CudaContext? Context => IsAvailable ? new CudaContext(Libraries!, Driver!, Device!, PrimaryContext) : null;
+
     private static State Probe()
     {
         if (Environment.GetEnvironmentVariable("HDROFX_CUDA") == "0") return Unavailable("disabled by HDROFX_CUDA=0");
         var libs = CudaLibraries.TryLoad(out string why, [AppContext.BaseDirectory]);
         if (libs is null) return Unavailable(why);
-        var drv = CudaDriver.TryCreate(libs.Driver, out why);
-        if (drv is null) return Unavailable(why);
+        var c = TryOpen(libs, out why);
+        return c is null ? Unavailable(why) : new State(true, "", c.Libraries, c.Driver, c.Device, c.PrimaryContext);
+    }
+
+    /// <summary>Initializes the driver in <paramref name="libs"/> and opens device 0 (its primary context); null with the reason if that fails.</summary>
+    public static CudaContext? TryOpen(CudaLibraries libs, out string reason)
+    {
+        var drv = CudaDriver.TryCreate(libs.Driver, out reason);
+        if (drv is null) return null;
         try
         {
             CudaStatus.Check(drv.Init(0), drv.ErrorName);
@@ -49,7 +62,11 @@ public static unsafe class CudaRuntime
             nuint mem;
             CudaStatus.Check(drv.DriverGetVersion(&version), drv.ErrorName);
             CudaStatus.Check(drv.DeviceGetCount(&count), drv.ErrorName);
-            if (count < 1) return Unavailable("the CUDA driver reports no device");
+            if (count < 1)
+            {
+                reason = "the CUDA driver reports no device";
+                return null;
+            }
             CudaStatus.Check(drv.DeviceGet(&dev, 0), drv.ErrorName);
             var name = stackalloc byte[256];
             CudaStatus.Check(drv.DeviceGetName(name, 256, dev), drv.ErrorName);
@@ -59,11 +76,13 @@ public static unsafe class CudaRuntime
             nint ctx;
             CudaStatus.Check(drv.DevicePrimaryCtxRetain(&ctx, dev), drv.ErrorName);
             var info = new CudaDeviceInfo(dev, Utf8Z(name, 256), major, minor, (long)mem, version);
-            return new State(true, "", libs, drv, info, ctx);
+            reason = "";
+            return new CudaContext(libs, drv, info, ctx);
         }
         catch (CudaException e)
         {
-            return Unavailable(e.Message);
+            reason = e.Message;
+            return null;
         }
     }
 

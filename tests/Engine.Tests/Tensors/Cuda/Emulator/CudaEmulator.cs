@@ -17,6 +17,9 @@ public static unsafe class CudaEmulator
     private static readonly Lazy<(nint Lib, string Reason)> Built = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly object LaunchGate = new();
 
+    /// <summary>The built library's path (after a successful <see cref="TryGet"/>).</summary>
+    public static string? LibraryPath { get; private set; }
+
     public static bool TryGet(out nint lib, out string reason)
     {
         (lib, reason) = Built.Value;
@@ -107,6 +110,7 @@ public static unsafe class CudaEmulator
             if (proc.ExitCode != 0) throw new InvalidOperationException($"the kernels do not compile as C++ under the emulator ({cpp}):\n{err}");
             File.Move(tmp, so, overwrite: true);
         }
+        LibraryPath = so;
         return (NativeLibrary.Load(so), "");
     }
 

@@ -1,0 +1,103 @@
+using System.Runtime.InteropServices;
+using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Cuda;
+using HdrOfx.Engine.Tests.Tensors.Cuda.FakeDriver;
+using NUnit.Framework;
+
+namespace HdrOfx.Engine.Tests.Tensors.Cuda;
+
+/// <summary>
+/// The real binding layer (CudaLibraries → CudaRuntime.TryOpen → CudaDriverApi: driver, NVRTC and cuBLAS entry points,
+/// the kernel cache, launches with marshalled parameters) against a fake driver library that runs the emulated
+/// kernels. It checks that every symbol the backend binds exists under that name and that the calls carry their
+/// arguments as the C signatures say; it cannot check the real libraries' behaviour (the GPU tests do).
+/// </summary>
+[NonParallelizable]
+public class FakeDriverTests
+{
+    private static bool RealDriverInstalled =>
+        NativeLibrary.TryLoad("libcuda.so.1", out var h) && h != 0;
+
+    private static (CudaLibraries Libs, CudaContext Context) Open(long budget = -1)
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("the fake driver is a Linux shared library");
+        if (RealDriverInstalled) Assert.Ignore("a real CUDA driver is installed: the loader would find it first; the GPU tests run instead");
+        if (!FakeCudaDriver.TryGet(out string folder, out string why)) Assert.Ignore(why);
+        var libs = CudaLibraries.TryLoad(out string reason, [folder], _ => null);
+        Assert.That(libs, Is.Not.Null, reason);
+        FakeCudaDriver.Configure(libs!.Driver, budget);
+        var ctx = CudaRuntime.TryOpen(libs, out reason);
+        Assert.That(ctx, Is.Not.Null, reason);
+        return (libs, ctx!);
+    }
+
+    private static string TempCache() => Path.Combine(Path.GetTempPath(), "hdrofx-fake-kcache-" + Guid.NewGuid().ToString("N"));
+
+    [Test]
+    public void The_probe_opens_the_device_through_the_bound_entry_points()
+    {
+        var (libs, ctx) = Open();
+        Assert.That(ctx.Device.Name, Is.EqualTo("Fake CUDA Device (CPU emulator)"));
+        Assert.That(ctx.Device.Architecture, Is.EqualTo("sm_90"));
+        Assert.That(ctx.Device.DriverVersion, Is.EqualTo(13000));
+        Assert.That(ctx.PrimaryContext, Is.Not.Zero);
+        Assert.That(libs.LoadedFrom["NVRTC"], Does.EndWith("libnvrtc.so.13"));
+    }
+
+    [Test]
+    public void Every_parity_case_runs_through_the_driver_binding()
+    {
+        var (libs, ctx) = Open();
+        var api = CudaDriverApi.TryCreate(ctx, out string why, new KernelCache(TempCache()));
+        Assert.That(api, Is.Not.Null, why);
+        using var _ = api!;
+        using var gpu = new CudaBackend(api, index: 11);
+        Backends.Register(gpu);
+        long launches0 = FakeCudaDriver.Counter(libs.Driver, "launch"), gemms0 = FakeCudaDriver.Counter(libs.Driver, "gemm");
+        foreach (var c in CudaParity.Cases())
+        {
+            var r = CudaParity.Run(c, gpu, c.UsesGemm ? GemmPrecision.Bf16 : GemmPrecision.Fp32);
+            Assert.That(r.Passed, Is.True, $"{c.Name}: {r.Error} {r.RelativeError} ({r.Worst})");
+        }
+        Assert.That(FakeCudaDriver.Counter(libs.Driver, "launch") - launches0, Is.GreaterThan(100), "kernels went through cuLaunchKernel");
+        Assert.That(FakeCudaDriver.Counter(libs.Driver, "gemm") - gemms0, Is.GreaterThan(10), "GEMMs went through cuBLAS");
+        Assert.That(FakeCudaDriver.LastBlasStream(libs.Driver), Is.EqualTo(gpu.Stream), "cuBLAS runs on the backend's stream");
+        Assert.That(api.FromPtx, Is.False);
+    }
+
+    [Test]
+    public void The_second_process_start_loads_the_kernels_from_the_disk_cache()
+    {
+        var (_, ctx) = Open();
+        string dir = TempCache();
+        using (var first = CudaDriverApi.TryCreate(ctx, out _, new KernelCache(dir))!)
+        {
+            first.Function("hx_unary");
+            Assert.That(first.Cache.Compiles, Is.EqualTo(1));
+        }
+        using var second = CudaDriverApi.TryCreate(ctx, out _, new KernelCache(dir))!;
+        second.Function("hx_binary");
+        Assert.That(second.Cache.Hits, Is.EqualTo(1));
+        Assert.That(second.Cache.Compiles, Is.Zero);
+        var e = Assert.Throws<CudaException>(() => second.Function("hx_no_such_kernel"));
+        Assert.That(e!.Message, Does.Contain("cuModuleGetFunction").And.Contain("CUDA_ERROR_NOT_FOUND"));
+    }
+
+    [Test]
+    public void A_full_device_gives_the_pools_clear_error_through_the_driver()
+    {
+        var (libs, ctx) = Open(budget: 64L << 20);
+        try
+        {
+            using var api = CudaDriverApi.TryCreate(ctx, out _, new KernelCache(TempCache()))!;
+            using var gpu = new CudaBackend(api, index: 10);
+            Backends.Register(gpu);
+            var e = Assert.Throws<CudaException>(() => Tensor.Empty([1 << 26], gpu.Device).Dispose());
+            Assert.That(e!.IsOutOfMemory, Is.True);
+            Assert.That(e.Message, Does.StartWith("CUDA out of memory").And.Contain("Fake CUDA Device"));
+            using var small = Tensor.Full([1000], 2f, gpu.Device);
+            Assert.That(small.ToArray(), Is.All.EqualTo(2f));
+        }
+        finally { FakeCudaDriver.Configure(libs.Driver, -1); }
+    }
+}
