@@ -1,7 +1,8 @@
 namespace HdrOfx.Engine.Tensors.Cuda;
 
 /// <summary>
-/// conv2d without cuDNN: per image and group, im2col into a pooled column buffer (skipped for 1×1 stride-1 unpadded
+/// conv2d through cuDNN when it is loaded (and <see cref="UseCudnn"/>), else — or when cuDNN refuses a convolution,
+/// which then disables it for the backend with the reason in <see cref="ConvolutionPath"/> — per image and group, im2col into a pooled column buffer (skipped for 1×1 stride-1 unpadded
 /// kernels, whose column matrix is the image) and one cuBLAS GEMM; the input gradient is a GEMM into columns and a
 /// gather col2im; the weight gradient accumulates one GEMM per image. Inputs are contiguous NCHW (the op layer makes
 /// them so), weights [O, C/groups, Kh, Kw].
@@ -28,12 +29,57 @@ public sealed unsafe partial class CudaBackend
 
     private DeviceBlock? ColumnBuffer(in Geometry g) => g.Direct ? null : Pool.Rent((long)g.Kc * g.Pix * 4, Stream);
 
+    /// <summary>Use cuDNN for conv2d when it is loaded (true by default; the parity checks run both paths).</summary>
+    public bool UseCudnn { get; set; } = true;
+
+    private string? _cudnnFailure;
+
+    /// <summary>Which convolution path runs, and why when it is not cuDNN.</summary>
+    public string ConvolutionPath =>
+        !Api.HasCudnn ? "im2col + cuBLAS (cuDNN not loaded)"
+        : !UseCudnn ? "im2col + cuBLAS (cuDNN switched off)"
+        : _cudnnFailure is null ? "cuDNN" : $"im2col + cuBLAS (cuDNN failed: {_cudnnFailure})";
+
+    /// <summary>Runs one pass through cuDNN; false (and cuDNN off from then on) when it is unavailable or refuses.</summary>
+    private bool TryCudnn(ConvPass pass, in Geometry g, nint x, nint w, nint y)
+    {
+        if (!UseCudnn || !Api.HasCudnn || _cudnnFailure != null) return false;
+        var shape = new ConvShape(g.N, g.C, g.H, g.W, g.O, g.Kh, g.Kw, g.Ho, g.Wo, g.P);
+        try
+        {
+            long ws = Api.ConvolutionWorkspace(pass, shape, MatMulPrecision);
+            var block = ws > 0 ? Pool.Rent(ws, Stream) : null;
+            try { Api.Convolution(pass, shape, MatMulPrecision, x, w, y, block?.Ptr ?? 0, 0f, Stream); }
+            finally { if (block != null) Pool.Return(block); }
+            return true;
+        }
+        catch (CudaException e) when (!e.IsOutOfMemory)
+        {
+            _cudnnFailure = e.Message;
+            return false;
+        }
+    }
+
     public void Conv2d(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dParams p)
     {
         RequireContiguous(x, "Conv2d"); RequireContiguous(w, "Conv2d"); RequireContiguous(y, "Conv2d");
         var g = Geom(x, w, y, p);
         if (y.Numel == 0) return;
         nint px = At(x), pw = At(w), py = At(y);
+        if (!TryCudnn(ConvPass.Forward, g, px, pw, py))
+            ForwardIm2Col(g, px, pw, py);
+        if (bias != null)
+        {
+            RequireContiguous(bias, "Conv2d");
+            int total = y.Numel, channels = g.O, pix = g.Pix;
+            nint pb = At(bias);
+            void** bargs = stackalloc void*[] { &total, &channels, &pix, &pb, &py };
+            Launch("hx_add_channel_bias", Grid(total), bargs);
+        }
+    }
+
+    private void ForwardIm2Col(in Geometry g, nint px, nint pw, nint py)
+    {
         var colBlock = ColumnBuffer(g);
         try
         {
@@ -58,14 +104,6 @@ public sealed unsafe partial class CudaBackend
                 }
         }
         finally { if (colBlock != null) Pool.Return(colBlock); }
-        if (bias != null)
-        {
-            RequireContiguous(bias, "Conv2d");
-            int total = y.Numel, channels = g.O, pix = g.Pix;
-            nint pb = At(bias);
-            void** bargs = stackalloc void*[] { &total, &channels, &pix, &pb, &py };
-            Launch("hx_add_channel_bias", Grid(total), bargs);
-        }
     }
 
     public void Conv2dBackwardInput(Tensor dy, Tensor w, Tensor dx, Conv2dParams p)
@@ -75,6 +113,7 @@ public sealed unsafe partial class CudaBackend
         if (dx.Numel == 0) return;
         if (dy.Numel == 0 || g.Kc == 0) { Fill(dx, 0f); return; }
         nint pg = At(dy), pw = At(w), pd = At(dx);
+        if (TryCudnn(ConvPass.BackwardData, g, pd, pw, pg)) return;
         var colBlock = ColumnBuffer(g);
         try
         {
@@ -107,6 +146,7 @@ public sealed unsafe partial class CudaBackend
         if (dw.Numel == 0) return;
         if (g.N == 0 || g.Pix == 0) { Fill(dw, 0f); return; }
         nint px = At(x), pg = At(dy), pd = At(dw);
+        if (TryCudnn(ConvPass.BackwardFilter, g, px, pd, pg)) return;
         var colBlock = ColumnBuffer(g);
         try
         {

@@ -74,6 +74,20 @@ public static class CudaCheck
                 log($"parity {c.Name} {m}: {r.RelativeError:E2} {result}");
             }
         }
+        report.AppendLine($"\nConvolution path: {gpu.ConvolutionPath}.");
+        if (gpu.Api.HasCudnn && gpu.UseCudnn)
+        {
+            gpu.UseCudnn = false;
+            try
+            {
+                var conv = CudaParity.Cases().Where(c => c.Name.StartsWith("conv", StringComparison.Ordinal)).ToList();
+                var worst = conv.Select(c => CudaParity.Run(c, gpu)).OrderByDescending(r => r.RelativeError).First();
+                int bad = conv.Count(c => !CudaParity.Run(c, gpu).Passed);
+                failures += bad;
+                report.AppendLine(Invariant($"The im2col + cuBLAS fallback on the same {conv.Count} conv2d cases (fp32): worst error {worst.RelativeError:E2} ({worst.Name}); {(bad == 0 ? "all pass" : $"{bad} FAIL")}."));
+            }
+            finally { gpu.UseCudnn = true; }
+        }
         try
         {
             var cpu = DeviceTraining.Run(Device.Cpu, steps: 5, size: o.ParityTrainSize, baseChannels: o.ParityTrainChannels);
@@ -143,7 +157,7 @@ public static class CudaCheck
                 Tensor.Conv2d(x, w, null, 1, 1).Sum().Backward();
                 x.ZeroGrad(); w.ZeroGrad();
             }, o.MinSeconds);
-            Row(Invariant($"conv2d fwd {nb}×64×{hw}² → 64, 3×3"), tf, Invariant($"{flops / tf / 1e12:F1} TFLOP/s"), "im2col + cuBLAS fp32 (no cuDNN yet)");
+            Row(Invariant($"conv2d fwd {nb}×64×{hw}² → 64, 3×3"), tf, Invariant($"{flops / tf / 1e12:F1} TFLOP/s"), $"{gpu.ConvolutionPath}, fp32");
             Row(Invariant($"conv2d fwd+bwd {nb}×64×{hw}² → 64, 3×3"), tfb, Invariant($"{3 * flops / tfb / 1e12:F1} TFLOP/s"), Invariant($"{(double)nb * hw * hw / tfb / 1e6:F1} Mpix/s"));
         }
         try

@@ -14,6 +14,9 @@ public sealed unsafe class CudaDriverApi : ICudaApi, IDisposable
     private readonly CudaDriver _d;
     private readonly Nvrtc _nvrtc;
     private readonly Cublas _blas;
+    private readonly Cudnn? _dnn;
+    private readonly Dictionary<(ConvPass, ConvShape, GemmPrecision), Cudnn.Plan> _plans = new();
+    private nint _dnnHandle;
     private readonly nint _ctx;
     private readonly CudaDeviceInfo _info;
     private readonly object _blasGate = new();
@@ -34,6 +37,12 @@ public sealed unsafe class CudaDriverApi : ICudaApi, IDisposable
         _ctx = ctx;
         _nvrtc = new Nvrtc(libs.Nvrtc);
         _blas = new Cublas(libs.Cublas);
+        if (libs.Cudnn != 0)
+        {
+            try { _dnn = new Cudnn(libs.Cudnn); }
+            catch (EntryPointNotFoundException e) { CudnnUnavailable = e.Message; }
+        }
+        else CudnnUnavailable = "cuDNN not found";
         Cache = cache;
         NvrtcVersion = _nvrtc.Version;
         _module = new Lazy<nint>(BuildModule, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -68,6 +77,11 @@ public sealed unsafe class CudaDriverApi : ICudaApi, IDisposable
     }
 
     public string Description => _info.ToString();
+
+    public bool HasCudnn => _dnn != null;
+
+    /// <summary>Why cuDNN is not used (empty when it is loaded).</summary>
+    public string CudnnUnavailable { get; } = "";
     public CudaDeviceInfo Info => _info;
 
     private void Current()
@@ -198,8 +212,41 @@ public sealed unsafe class CudaDriverApi : ICudaApi, IDisposable
         }
     }
 
+    private Cudnn.Plan PlanFor(ConvPass pass, ConvShape shape, GemmPrecision precision)
+    {
+        if (_dnn is null) throw new InvalidOperationException("cuDNN is not loaded: " + CudnnUnavailable);
+        if (_dnnHandle == 0) _dnnHandle = _dnn.CreateHandle();
+        var key = (pass, shape, precision);
+        if (!_plans.TryGetValue(key, out var plan)) _plans[key] = plan = _dnn.CreatePlan(_dnnHandle, pass, shape, precision);
+        return plan;
+    }
+
+    public long ConvolutionWorkspace(ConvPass pass, ConvShape shape, GemmPrecision precision)
+    {
+        Current();
+        lock (_plans) return PlanFor(pass, shape, precision).WorkspaceBytes;
+    }
+
+    public void Convolution(ConvPass pass, ConvShape shape, GemmPrecision precision, nint x, nint w, nint y, nint workspace, float beta, nint stream)
+    {
+        Current();
+        lock (_plans) _dnn!.Run(_dnnHandle, PlanFor(pass, shape, precision), x, w, y, workspace, beta, stream);
+    }
+
     public void Dispose()
     {
+        lock (_plans)
+        {
+            foreach (var p in _plans.Values) _dnn!.DestroyPlan(p);
+            _plans.Clear();
+            if (_dnnHandle != 0)
+            {
+                Current();
+                var h = _dnnHandle;
+                _dnnHandle = 0;
+                _dnn!.DestroyHandle(h);
+            }
+        }
         lock (_blasGate)
         {
             if (_blasHandle != 0)

@@ -43,4 +43,16 @@ public unsafe interface ICudaApi
     /// </summary>
     void Gemm(GemmOp opA, GemmOp opB, int m, int n, int k, float alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB,
         float beta, nint c, int ldc, long strideC, int batch, GemmPrecision precision, nint stream);
+
+    /// <summary>Whether cuDNN is loaded (the convolution passes below are available).</summary>
+    bool HasCudnn { get; }
+
+    /// <summary>Workspace bytes cuDNN needs for this pass (contiguous NCHW float tensors).</summary>
+    long ConvolutionWorkspace(ConvPass pass, ConvShape shape, GemmPrecision precision);
+
+    /// <summary>
+    /// One cuDNN convolution pass: Forward writes y, BackwardData writes x (from y = dy), BackwardFilter writes w; the
+    /// written operand becomes beta·old + result.
+    /// </summary>
+    void Convolution(ConvPass pass, ConvShape shape, GemmPrecision precision, nint x, nint w, nint y, nint workspace, float beta, nint stream);
 }

@@ -63,6 +63,46 @@ public class FakeDriverTests
         Assert.That(FakeCudaDriver.Counter(libs.Driver, "gemm") - gemms0, Is.GreaterThan(10), "GEMMs went through cuBLAS");
         Assert.That(FakeCudaDriver.LastBlasStream(libs.Driver), Is.EqualTo(gpu.Stream), "cuBLAS runs on the backend's stream");
         Assert.That(api.FromPtx, Is.False);
+        Assert.That(gpu.ConvolutionPath, Is.EqualTo("cuDNN"), "convolutions went through cuDNN and none was refused");
+    }
+
+    [Test]
+    public void Convolutions_go_through_cuDNN_with_exact_fp32_math_unless_switched_off()
+    {
+        var (libs, ctx) = Open();
+        using var api = CudaDriverApi.TryCreate(ctx, out _, new KernelCache(TempCache()))!;
+        Assert.That(api.HasCudnn, Is.True, api.CudnnUnavailable);
+        using var gpu = new CudaBackend(api, index: 9);
+        Backends.Register(gpu);
+        var conv = CudaParity.Cases().Where(c => c.Name.StartsWith("conv", StringComparison.Ordinal)).ToList();
+        long before = FakeCudaDriver.CudnnConvolutions(libs.Driver);
+        foreach (var c in conv) Assert.That(CudaParity.Run(c, gpu).Passed, Is.True, c.Name);
+        Assert.That(FakeCudaDriver.CudnnConvolutions(libs.Driver) - before, Is.EqualTo(3 * conv.Count), "forward, data and filter gradients per case");
+        Assert.That(FakeCudaDriver.CudnnLastMath(libs.Driver), Is.EqualTo(3), "CUDNN_FMA_MATH: no TF32 in fp32 mode");
+        CudaParity.Run(conv[0], gpu, GemmPrecision.Tf32);
+        Assert.That(FakeCudaDriver.CudnnLastMath(libs.Driver), Is.EqualTo(1), "CUDNN_TENSOR_OP_MATH for TF32");
+        gpu.UseCudnn = false;
+        before = FakeCudaDriver.CudnnConvolutions(libs.Driver);
+        foreach (var c in conv) Assert.That(CudaParity.Run(c, gpu).Passed, Is.True, c.Name + " (im2col)");
+        Assert.That(FakeCudaDriver.CudnnConvolutions(libs.Driver), Is.EqualTo(before));
+        Assert.That(gpu.ConvolutionPath, Does.Contain("switched off"));
+    }
+
+    [Test]
+    public void The_gpu_check_report_runs_through_the_driver_binding()
+    {
+        var (_, ctx) = Open();
+        using var api = CudaDriverApi.TryCreate(ctx, out _, new KernelCache(TempCache()))!;
+        using var gpu = new CudaBackend(api, index: 8);
+        Backends.Register(gpu);
+        var report = new System.Text.StringBuilder();
+        var options = new CudaCheckOptions(GemmSize: 32, MinSeconds: 0, BandwidthFloats: 4096, ConvBatch: 1, ConvSize: 8, TrainSize: 16, TrainBatch: 1,
+            MemorySteps: 20, ParityTrainSize: 16, ParityTrainChannels: 4, TrainSteps: 2);
+        int code = CudaCheck.RunOn(report, _ => { }, gpu, options);
+        string text = report.ToString();
+        Assert.That(code, Is.EqualTo(CudaCheck.Passed), text);
+        Assert.That(text, Does.Contain("Convolution path: cuDNN.").And.Contain("fallback on the same").And.Contain("all pass"));
+        Assert.That(text, Does.Contain("fails with: `CUDA out of memory"));
     }
 
     [Test]

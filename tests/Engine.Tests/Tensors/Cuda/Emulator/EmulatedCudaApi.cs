@@ -111,4 +111,13 @@ public sealed unsafe class EmulatedCudaApi : ICudaApi
                 }
         }
     }
+
+    /// <summary>No cuDNN on the emulated device: conv2d takes the im2col + GEMM path (the fake driver tests the cuDNN binding).</summary>
+    public bool HasCudnn => false;
+
+    public long ConvolutionWorkspace(ConvPass pass, ConvShape shape, GemmPrecision precision) =>
+        throw new InvalidOperationException("the emulated device has no cuDNN");
+
+    public void Convolution(ConvPass pass, ConvShape shape, GemmPrecision precision, nint x, nint w, nint y, nint workspace, float beta, nint stream) =>
+        throw new InvalidOperationException("the emulated device has no cuDNN");
 }

@@ -5,7 +5,7 @@ using HdrOfx.Engine.Tests.Tensors.Cuda.Emulator;
 namespace HdrOfx.Engine.Tests.Tensors.Cuda.FakeDriver;
 
 /// <summary>
-/// Builds fake_cuda.c into one shared library and names it libcuda.so.1, libnvrtc.so.13 and libcublas.so.13 in a
+/// Builds fake_cuda.c into one shared library and names it libcuda.so.1, libnvrtc.so.13, libcublas.so.13 and libcudnn.so.9 in a
 /// folder, so <c>CudaLibraries.TryLoad</c> can be pointed at it. Configured to "compile" to the CPU emulator.
 /// </summary>
 public static unsafe class FakeCudaDriver
@@ -25,7 +25,10 @@ public static unsafe class FakeCudaDriver
     private static (string?, string) Build()
     {
         if (!CudaEmulator.TryGet(out _, out string why)) return (null, "no CUDA emulator: " + why);
-        string dir = Path.Combine(Path.GetTempPath(), "hdrofx-fake-cuda-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8]);
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Source)))[..16];
+        string dir = Path.Combine(Path.GetTempPath(), "hdrofx-fake-cuda", hash);
+        if (File.Exists(Path.Combine(dir, "libcudnn.so.9"))) return (dir, "");
+        if (Directory.Exists(dir)) Directory.Delete(dir, true); // a half-built folder from an interrupted run
         Directory.CreateDirectory(dir);
         string so = Path.Combine(dir, "libfakecuda.so");
         var psi = new ProcessStartInfo("gcc", ["-std=gnu11", "-O1", "-fPIC", "-shared", "-fvisibility=hidden", "-Wall", "-Werror=implicit-function-declaration", "-o", so, Source, "-ldl"])
@@ -40,7 +43,7 @@ public static unsafe class FakeCudaDriver
         string err = p.StandardError.ReadToEnd();
         p.WaitForExit();
         if (p.ExitCode != 0) throw new InvalidOperationException($"fake_cuda.c does not compile:\n{err}");
-        foreach (var name in new[] { "libcuda.so.1", "libnvrtc.so.13", "libcublas.so.13" })
+        foreach (var name in new[] { "libcuda.so.1", "libnvrtc.so.13", "libcublas.so.13", "libcudnn.so.9" })
             File.CreateSymbolicLink(Path.Combine(dir, name), so);
         return (dir, "");
     }
@@ -61,6 +64,12 @@ public static unsafe class FakeCudaDriver
         var bytes = System.Text.Encoding.ASCII.GetBytes(which + "\0");
         fixed (byte* b = bytes) return f(b);
     }
+
+    public static long CudnnConvolutions(nint lib) =>
+        ((delegate* unmanaged[Cdecl]<long>)NativeLibrary.GetExport(lib, "fake_cudnn_convolutions"))();
+
+    public static int CudnnLastMath(nint lib) =>
+        ((delegate* unmanaged[Cdecl]<int>)NativeLibrary.GetExport(lib, "fake_cudnn_last_math"))();
 
     public static nint LastBlasStream(nint lib) =>
         ((delegate* unmanaged[Cdecl]<nint>)NativeLibrary.GetExport(lib, "fake_cuda_last_blas_stream"))();

@@ -97,6 +97,7 @@ EXPORT CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes)
     calls_alloc++;
     if (bytes == 0) return 1;
     if (budget >= 0 && live_bytes + (long long)bytes > budget) return 2;
+    if (budget < 0 && bytes > ((size_t)64 << 30)) return 2; /* more than the reported 64 GiB device */
     unsigned char* m = malloc(bytes + 16);
     if (!m) return 2;
     memset(m + 16, 0xFF, bytes);
@@ -257,3 +258,128 @@ EXPORT cublasStatus_t cublasGemmStridedBatchedEx(void* h, int ta, int tb, int m,
     }
     return 0;
 }
+
+/* ---------------------------------------------------------------- cuDNN (legacy convolution API) */
+
+typedef int cudnnStatus_t;
+struct tdesc { int n, c, h, w, set; };
+struct fdesc { int k, c, h, w, set; };
+struct cdesc { int ph, pw, sh, sw, dh, dw, groups, math, set; };
+struct perf { int algo; int status; float time; size_t memory; int determinism; int mathType; int reserved[3]; };
+static int dnn_token;
+static long long calls_conv;
+static int last_math = -1;
+
+EXPORT long long fake_cudnn_convolutions(void) { return calls_conv; }
+EXPORT int fake_cudnn_last_math(void) { return last_math; }
+
+EXPORT cudnnStatus_t cudnnCreate(void** h) { *h = &dnn_token; return current == &ctx_token ? 0 : 1; }
+EXPORT cudnnStatus_t cudnnDestroy(void* h) { return h == &dnn_token ? 0 : 3; }
+EXPORT cudnnStatus_t cudnnSetStream(void* h, void* s) { (void)s; return h == &dnn_token ? 0 : 3; }
+EXPORT const char* cudnnGetErrorString(cudnnStatus_t s) { return s == 0 ? "CUDNN_STATUS_SUCCESS" : s == 3 ? "CUDNN_STATUS_BAD_PARAM" : s == 9 ? "CUDNN_STATUS_NOT_SUPPORTED" : "CUDNN_STATUS_ERROR"; }
+EXPORT cudnnStatus_t cudnnCreateTensorDescriptor(void** d) { *d = calloc(1, sizeof(struct tdesc)); return 0; }
+EXPORT cudnnStatus_t cudnnSetTensor4dDescriptor(void* d, int format, int type, int n, int c, int h, int w)
+{
+    if (format != 0 || type != 0 || n < 1 || c < 1 || h < 1 || w < 1) return 3;
+    struct tdesc* t = d; t->n = n; t->c = c; t->h = h; t->w = w; t->set = 1;
+    return 0;
+}
+EXPORT cudnnStatus_t cudnnDestroyTensorDescriptor(void* d) { free(d); return 0; }
+EXPORT cudnnStatus_t cudnnCreateFilterDescriptor(void** d) { *d = calloc(1, sizeof(struct fdesc)); return 0; }
+EXPORT cudnnStatus_t cudnnSetFilter4dDescriptor(void* d, int type, int format, int k, int c, int h, int w)
+{
+    if (format != 0 || type != 0 || k < 1 || c < 1 || h < 1 || w < 1) return 3;
+    struct fdesc* f = d; f->k = k; f->c = c; f->h = h; f->w = w; f->set = 1;
+    return 0;
+}
+EXPORT cudnnStatus_t cudnnDestroyFilterDescriptor(void* d) { free(d); return 0; }
+EXPORT cudnnStatus_t cudnnCreateConvolutionDescriptor(void** d) { struct cdesc* c = calloc(1, sizeof *c); c->groups = 1; *d = c; return 0; }
+EXPORT cudnnStatus_t cudnnSetConvolution2dDescriptor(void* d, int ph, int pw, int sh, int sw, int dh, int dw, int mode, int type)
+{
+    if (mode != 1 || type != 0 || ph < 0 || pw < 0 || sh < 1 || sw < 1 || dh < 1 || dw < 1) return 3;
+    struct cdesc* c = d; c->ph = ph; c->pw = pw; c->sh = sh; c->sw = sw; c->dh = dh; c->dw = dw; c->set = 1;
+    return 0;
+}
+EXPORT cudnnStatus_t cudnnSetConvolutionGroupCount(void* d, int g) { if (g < 1) return 3; ((struct cdesc*)d)->groups = g; return 0; }
+EXPORT cudnnStatus_t cudnnSetConvolutionMathType(void* d, int m) { if (m < 0 || m > 3) return 3; ((struct cdesc*)d)->math = m; return 0; }
+EXPORT cudnnStatus_t cudnnDestroyConvolutionDescriptor(void* d) { free(d); return 0; }
+
+/* Shapes must agree as cuDNN requires: y = conv(x, w) with the descriptor's geometry. */
+static int check(struct tdesc* x, struct fdesc* w, struct cdesc* c, struct tdesc* y)
+{
+    if (!x->set || !w->set || !c->set || !y->set) return 3;
+    if (x->c != w->c * c->groups || w->k % c->groups || y->c != w->k || y->n != x->n) return 3;
+    int ho = (x->h + 2 * c->ph - c->dh * (w->h - 1) - 1) / c->sh + 1, wo = (x->w + 2 * c->pw - c->dw * (w->w - 1) - 1) / c->sw + 1;
+    return ho == y->h && wo == y->w ? 0 : 3;
+}
+
+static cudnnStatus_t algos(int requested, int* got, struct perf* p, int st)
+{
+    if (st) return st;
+    if (requested < 1) return 3;
+    memset(p, 0, sizeof *p);
+    p[0].algo = 1; p[0].status = 0; p[0].memory = 4096;
+    if (requested > 1) { memset(p + 1, 0, sizeof *p); p[1].algo = 7; p[1].status = 9; }
+    *got = requested > 1 ? 2 : 1;
+    return 0;
+}
+EXPORT cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(void* h, void* x, void* w, void* c, void* y, int r, int* got, struct perf* p)
+{ (void)h; return algos(r, got, p, check(x, w, c, y)); }
+EXPORT cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(void* h, void* w, void* dy, void* c, void* dx, int r, int* got, struct perf* p)
+{ (void)h; return algos(r, got, p, check(dx, w, c, dy)); }
+EXPORT cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(void* h, void* x, void* dy, void* c, void* dw, int r, int* got, struct perf* p)
+{ (void)h; return algos(r, got, p, check(x, dw, c, dy)); }
+EXPORT cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(void* h, void* x, void* w, void* c, void* y, int algo, size_t* s)
+{ (void)h; if (algo != 1) return 9; *s = 4096; return check(x, w, c, y); }
+EXPORT cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(void* h, void* w, void* dy, void* c, void* dx, int algo, size_t* s)
+{ (void)h; if (algo != 1) return 9; *s = 4096; return check(dx, w, c, dy); }
+EXPORT cudnnStatus_t cudnnGetConvolutionBackwardFilterWorkspaceSize(void* h, void* x, void* dy, void* c, void* dw, int algo, size_t* s)
+{ (void)h; if (algo != 1) return 9; *s = 4096; return check(x, dw, c, dy); }
+
+/* pass 0: y = α·conv(x, w) + β·y; 1: x = α·convᵀ(y, w) + β·x; 2: w = α·Σ y ⊗ x + β·w. */
+static cudnnStatus_t conv(int pass, const float* alpha, struct tdesc* xd, float* x, struct fdesc* wd, float* w, struct cdesc* c,
+    int algo, void* ws, size_t wsBytes, const float* beta, struct tdesc* yd, float* y)
+{
+    int st = check(xd, wd, c, yd);
+    if (st) return st;
+    if (algo != 1 || (wsBytes < 4096) || ws == NULL) return 3;
+    calls_conv++;
+    last_math = c->math;
+    int G = c->groups, cg = xd->c / G, og = wd->k / G;
+    long long nx = (long long)xd->n * xd->c * xd->h * xd->w, nw = (long long)wd->k * wd->c * wd->h * wd->w, ny = (long long)yd->n * yd->c * yd->h * yd->w;
+    long long nout = pass == 0 ? ny : pass == 1 ? nx : nw;
+    float* out = pass == 0 ? y : pass == 1 ? x : w;
+    double* acc = calloc((size_t)nout, sizeof(double));
+    for (int n = 0; n < xd->n; n++)
+        for (int o = 0; o < wd->k; o++)
+            for (int oh = 0; oh < yd->h; oh++)
+                for (int ow = 0; ow < yd->w; ow++)
+                {
+                    int g = o / og;
+                    long long yi = (((long long)n * yd->c + o) * yd->h + oh) * yd->w + ow;
+                    for (int ci = 0; ci < cg; ci++)
+                        for (int i = 0; i < wd->h; i++)
+                            for (int j = 0; j < wd->w; j++)
+                            {
+                                int ih = oh * c->sh - c->ph + i * c->dh, iw = ow * c->sw - c->pw + j * c->dw;
+                                if (ih < 0 || ih >= xd->h || iw < 0 || iw >= xd->w) continue;
+                                long long xi = (((long long)n * xd->c + g * cg + ci) * xd->h + ih) * xd->w + iw;
+                                long long wi = (((long long)o * wd->c + ci) * wd->h + i) * wd->w + j;
+                                if (pass == 0) acc[yi] += (double)x[xi] * w[wi];
+                                else if (pass == 1) acc[xi] += (double)y[yi] * w[wi];
+                                else acc[wi] += (double)y[yi] * x[xi];
+                            }
+                }
+    for (long long k = 0; k < nout; k++) out[k] = (float)(*alpha * acc[k] + (*beta == 0.0f ? 0.0 : *beta * (double)out[k]));
+    free(acc);
+    return 0;
+}
+EXPORT cudnnStatus_t cudnnConvolutionForward(void* h, const float* a, void* xd, float* x, void* wd, float* w, void* c, int algo,
+    void* ws, size_t wsb, const float* b, void* yd, float* y)
+{ if (h != &dnn_token) return 3; return conv(0, a, xd, x, wd, w, c, algo, ws, wsb, b, yd, y); }
+EXPORT cudnnStatus_t cudnnConvolutionBackwardData(void* h, const float* a, void* wd, float* w, void* dyd, float* dy, void* c, int algo,
+    void* ws, size_t wsb, const float* b, void* dxd, float* dx)
+{ if (h != &dnn_token) return 3; return conv(1, a, dxd, dx, wd, w, c, algo, ws, wsb, b, dyd, dy); }
+EXPORT cudnnStatus_t cudnnConvolutionBackwardFilter(void* h, const float* a, void* xd, float* x, void* dyd, float* dy, void* c, int algo,
+    void* ws, size_t wsb, const float* b, void* dwd, float* dw)
+{ if (h != &dnn_token) return 3; return conv(2, a, xd, x, dwd, dw, c, algo, ws, wsb, b, dyd, dy); }
