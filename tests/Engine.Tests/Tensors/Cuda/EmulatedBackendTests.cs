@@ -79,7 +79,10 @@ public class EmulatedBackendTests
     {
         var gpu = Backend();
         var cpu = HdrOfx.Engine.Nn.DeviceTraining.Run(Device.Cpu, steps: 3, size: 16, batch: 1, baseChannels: 4);
-        var dev = HdrOfx.Engine.Nn.DeviceTraining.Run(gpu.Device, steps: 3, size: 16, batch: 1, baseChannels: 4);
+        var copies = new List<int>();
+        var dev = HdrOfx.Engine.Nn.DeviceTraining.Run(gpu.Device, steps: 3, size: 16, batch: 1, baseChannels: 4,
+            synchronize: () => copies.Add(_api!.DeviceToHostCopies));
+        Assert.That(copies[2] - copies[0], Is.Zero, "no device-to-host copy inside a training step (forward, backward, AdamW)");
         var (loss, weights) = HdrOfx.Engine.Nn.DeviceTraining.Compare(cpu, dev);
         Assert.That(loss, Is.LessThanOrEqualTo(1e-4), "per-step losses");
         Assert.That(weights, Is.LessThanOrEqualTo(1e-4), "weights after three AdamW steps");

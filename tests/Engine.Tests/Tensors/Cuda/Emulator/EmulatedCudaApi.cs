@@ -27,6 +27,8 @@ public sealed unsafe class EmulatedCudaApi : ICudaApi
     public int Allocations { get; private set; }
     public int Launches { get; private set; }
     public int GemmCalls { get; private set; }
+    /// <summary>Device-to-host copies: each one is a host round-trip on a real device.</summary>
+    public int DeviceToHostCopies { get; private set; }
     public List<GemmPrecision> Precisions { get; } = new();
 
     public string Description => "emulated CUDA device (CPU)";
@@ -64,7 +66,11 @@ public sealed unsafe class EmulatedCudaApi : ICudaApi
     public void Synchronize(nint stream) { }
 
     public void CopyHostToDevice(nint dst, void* src, long bytes, nint stream) => Buffer.MemoryCopy(src, (void*)dst, bytes, bytes);
-    public void CopyDeviceToHost(void* dst, nint src, long bytes, nint stream) => Buffer.MemoryCopy((void*)src, dst, bytes, bytes);
+    public void CopyDeviceToHost(void* dst, nint src, long bytes, nint stream)
+    {
+        DeviceToHostCopies++;
+        Buffer.MemoryCopy((void*)src, dst, bytes, bytes);
+    }
     public void CopyDeviceToDevice(nint dst, nint src, long bytes, nint stream) => Buffer.MemoryCopy((void*)src, (void*)dst, bytes, bytes);
 
     public void Memset32(nint dst, uint value, long count, nint stream) => new Span<uint>((void*)dst, (int)count).Fill(value);
