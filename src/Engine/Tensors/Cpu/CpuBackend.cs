@@ -218,7 +218,8 @@ public sealed partial class CpuBackend : IBackend
 
     // ------------------------------------------------------------------ softmax
 
-    private static void SoftmaxGeometry(Tensor x, int dim, out int outer, out int d, out int inner)
+    /// <summary>Softmax along dim as rows: outer·inner rows of length d with stride inner (shared with the CUDA backend).</summary>
+    internal static void SoftmaxGeometry(Tensor x, int dim, out int outer, out int d, out int inner)
     {
         outer = 1; inner = 1;
         for (int i = 0; i < dim; i++) outer *= x.Shape[i];

@@ -78,32 +78,35 @@ public sealed unsafe partial class CudaBackend
         }
     }
 
+    private static nint InputPlane(in Geometry g, nint x, int n, int grp) => x + (nint)(((long)n * g.C + (long)grp * g.Cg) * g.H * g.W * 4);
+    private static nint OutputPlane(in Geometry g, nint y, int n, int grp) => y + (nint)(((long)n * g.O + (long)grp * g.Og) * g.Pix * 4);
+    private static nint WeightGroup(in Geometry g, nint w, int grp) => w + (nint)((long)grp * g.Og * g.Kc * 4);
+
+    /// <summary>The column matrix [Kc × Pix] of one image and group: im2col into <paramref name="cols"/>, or the plane itself for a direct (1×1) conv.</summary>
+    private nint Columns(in Geometry g, DeviceBlock? cols, nint plane)
+    {
+        if (cols is null) return plane;
+        var geo = g.Group;
+        nint src = plane, dst = cols.Ptr;
+        void** args = stackalloc void*[] { &geo, &src, &dst };
+        Launch("hx_im2col", Grid(g.Kc * g.Pix), args);
+        return dst;
+    }
+
     private void ForwardIm2Col(in Geometry g, nint px, nint pw, nint py)
     {
-        var colBlock = ColumnBuffer(g);
+        var cols = ColumnBuffer(g);
         try
         {
-            var geo = g.Group;
-            nint src = 0, dst = 0;
-            void** args = stackalloc void*[] { &geo, &src, &dst };
             for (int n = 0; n < g.N; n++)
                 for (int grp = 0; grp < g.G; grp++)
                 {
-                    nint xg = px + (nint)(((long)n * g.C + (long)grp * g.Cg) * g.H * g.W * 4);
-                    nint col = xg;
-                    if (colBlock != null)
-                    {
-                        col = colBlock.Ptr;
-                        src = xg; dst = col;
-                        Launch("hx_im2col", Grid(g.Kc * g.Pix), args);
-                    }
-                    nint wg = pw + (nint)((long)grp * g.Og * g.Kc * 4);
-                    nint yg = py + (nint)(((long)n * g.O + (long)grp * g.Og) * g.Pix * 4);
+                    nint col = Columns(g, cols, InputPlane(g, px, n, grp));
                     // Y[Og × Pix] = W[Og × Kc] · col[Kc × Pix]
-                    GemmRowMajor(GemmOp.N, GemmOp.N, g.Og, g.Pix, g.Kc, wg, g.Kc, 0, col, g.Pix, 0, 0f, yg, g.Pix, 0, 1);
+                    GemmRowMajor(GemmOp.N, GemmOp.N, g.Og, g.Pix, g.Kc, WeightGroup(g, pw, grp), g.Kc, 0, col, g.Pix, 0, 0f, OutputPlane(g, py, n, grp), g.Pix, 0, 1);
                 }
         }
-        finally { if (colBlock != null) Pool.Return(colBlock); }
+        finally { if (cols != null) Pool.Return(cols); }
     }
 
     public void Conv2dBackwardInput(Tensor dy, Tensor w, Tensor dx, Conv2dParams p)
@@ -114,7 +117,7 @@ public sealed unsafe partial class CudaBackend
         if (dy.Numel == 0 || g.Kc == 0) { Fill(dx, 0f); return; }
         nint pg = At(dy), pw = At(w), pd = At(dx);
         if (TryCudnn(ConvPass.BackwardData, g, pd, pw, pg)) return;
-        var colBlock = ColumnBuffer(g);
+        var cols = ColumnBuffer(g);
         try
         {
             var geo = g.Group;
@@ -123,20 +126,18 @@ public sealed unsafe partial class CudaBackend
             for (int n = 0; n < g.N; n++)
                 for (int grp = 0; grp < g.G; grp++)
                 {
-                    nint dxg = pd + (nint)(((long)n * g.C + (long)grp * g.Cg) * g.H * g.W * 4);
-                    nint col = colBlock?.Ptr ?? dxg;
-                    nint wg = pw + (nint)((long)grp * g.Og * g.Kc * 4);
-                    nint dyg = pg + (nint)(((long)n * g.O + (long)grp * g.Og) * g.Pix * 4);
+                    nint dxg = InputPlane(g, pd, n, grp);
+                    nint col = cols?.Ptr ?? dxg;
                     // col[Kc × Pix] = Wᵀ[Kc × Og] · dY[Og × Pix]
-                    GemmRowMajor(GemmOp.T, GemmOp.N, g.Kc, g.Pix, g.Og, wg, g.Kc, 0, dyg, g.Pix, 0, 0f, col, g.Pix, 0, 1);
-                    if (colBlock != null)
+                    GemmRowMajor(GemmOp.T, GemmOp.N, g.Kc, g.Pix, g.Og, WeightGroup(g, pw, grp), g.Kc, 0, OutputPlane(g, pg, n, grp), g.Pix, 0, 0f, col, g.Pix, 0, 1);
+                    if (cols != null)
                     {
                         src = col; dst = dxg;
                         Launch("hx_col2im", Grid(g.Cg * g.H * g.W), args);
                     }
                 }
         }
-        finally { if (colBlock != null) Pool.Return(colBlock); }
+        finally { if (cols != null) Pool.Return(cols); }
     }
 
     public void Conv2dBackwardWeight(Tensor x, Tensor dy, Tensor dw, Conv2dParams p)
@@ -147,29 +148,18 @@ public sealed unsafe partial class CudaBackend
         if (g.N == 0 || g.Pix == 0) { Fill(dw, 0f); return; }
         nint px = At(x), pg = At(dy), pd = At(dw);
         if (TryCudnn(ConvPass.BackwardFilter, g, px, pd, pg)) return;
-        var colBlock = ColumnBuffer(g);
+        var cols = ColumnBuffer(g);
         try
         {
-            var geo = g.Group;
-            nint src = 0, dst = 0;
-            void** args = stackalloc void*[] { &geo, &src, &dst };
             for (int n = 0; n < g.N; n++)
                 for (int grp = 0; grp < g.G; grp++)
                 {
-                    nint xg = px + (nint)(((long)n * g.C + (long)grp * g.Cg) * g.H * g.W * 4);
-                    nint col = xg;
-                    if (colBlock != null)
-                    {
-                        col = colBlock.Ptr;
-                        src = xg; dst = col;
-                        Launch("hx_im2col", Grid(g.Kc * g.Pix), args);
-                    }
-                    nint dyg = pg + (nint)(((long)n * g.O + (long)grp * g.Og) * g.Pix * 4);
-                    nint dwg = pd + (nint)((long)grp * g.Og * g.Kc * 4);
+                    nint col = Columns(g, cols, InputPlane(g, px, n, grp));
                     // dW[Og × Kc] (+)= dY[Og × Pix] · colᵀ[Pix × Kc]
-                    GemmRowMajor(GemmOp.N, GemmOp.T, g.Og, g.Kc, g.Pix, dyg, g.Pix, 0, col, g.Pix, 0, n == 0 ? 0f : 1f, dwg, g.Kc, 0, 1);
+                    GemmRowMajor(GemmOp.N, GemmOp.T, g.Og, g.Kc, g.Pix, OutputPlane(g, pg, n, grp), g.Pix, 0, col, g.Pix, 0, n == 0 ? 0f : 1f,
+                        WeightGroup(g, pd, grp), g.Kc, 0, 1);
                 }
         }
-        finally { if (colBlock != null) Pool.Return(colBlock); }
+        finally { if (cols != null) Pool.Return(cols); }
     }
 }

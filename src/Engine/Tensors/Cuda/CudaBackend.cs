@@ -212,18 +212,10 @@ public sealed unsafe partial class CudaBackend : IBackend, IDisposable
         else Launch("hx_sum_to_threads", Grid(R.Outputs), args);
     }
 
-    private static void SoftmaxGeometry(Tensor x, int dim, out int outer, out int d, out int inner)
-    {
-        outer = 1; inner = 1;
-        for (int i = 0; i < dim; i++) outer *= x.Shape[i];
-        d = x.Shape[dim];
-        for (int i = dim + 1; i < x.Rank; i++) inner *= x.Shape[i];
-    }
-
     public void Softmax(Tensor x, Tensor y, int dim)
     {
         RequireContiguous(x, "Softmax"); RequireContiguous(y, "Softmax");
-        SoftmaxGeometry(x, dim, out int outer, out int d, out int inner);
+        CpuBackend.SoftmaxGeometry(x, dim, out int outer, out int d, out int inner);
         int rows = outer * inner;
         if (rows == 0 || d == 0) return;
         nint px = At(x), py = At(y);
@@ -234,7 +226,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IDisposable
     public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int dim)
     {
         RequireContiguous(y, "SoftmaxBackward"); RequireContiguous(dy, "SoftmaxBackward"); RequireContiguous(dx, "SoftmaxBackward");
-        SoftmaxGeometry(y, dim, out int outer, out int d, out int inner);
+        CpuBackend.SoftmaxGeometry(y, dim, out int outer, out int d, out int inner);
         int rows = outer * inner;
         if (rows == 0 || d == 0) return;
         nint py = At(y), pg = At(dy), pd = At(dx);

@@ -20,6 +20,22 @@ __device__ __forceinline__ bool hx_deform_point(const HxDeform& g, const float* 
     return hs > -1.0f && hs < g.H && ws > -1.0f && ws < g.W;
 }
 
+// The bilinear taps of a sample point inside a plane: validity (0/1) of each corner, the corner indices (clamped to
+// the plane where invalid), and the fractions.
+struct HxCorners { float v00, v01, v10, v11; int i00, i01, i10, i11; float lh, lw; };
+
+__device__ __forceinline__ HxCorners hx_corners(const HxDeform& g, float hs, float ws)
+{
+    HxCorners c;
+    int h0 = (int)floorf(hs), w0 = (int)floorf(ws);
+    c.lh = hs - h0; c.lw = ws - w0;
+    bool vh0 = h0 >= 0, vh1 = h0 + 1 < g.H, vw0 = w0 >= 0, vw1 = w0 + 1 < g.W;
+    int ch0 = vh0 ? h0 : 0, ch1 = vh1 ? h0 + 1 : 0, cw0 = vw0 ? w0 : 0, cw1 = vw1 ? w0 + 1 : 0;
+    c.v00 = vh0 && vw0 ? 1.0f : 0.0f; c.v01 = vh0 && vw1 ? 1.0f : 0.0f; c.v10 = vh1 && vw0 ? 1.0f : 0.0f; c.v11 = vh1 && vw1 ? 1.0f : 0.0f;
+    c.i00 = ch0 * g.W + cw0; c.i01 = ch0 * g.W + cw1; c.i10 = ch1 * g.W + cw0; c.i11 = ch1 * g.W + cw1;
+    return c;
+}
+
 // col[(c·K + k), p] = m·bilinear(x_c, sample point).
 extern "C" __global__ void hx_deform_im2col(HxDeform g, const float* __restrict__ x, const float* __restrict__ off,
     const float* __restrict__ msk, float* __restrict__ col)
@@ -32,16 +48,10 @@ extern "C" __global__ void hx_deform_im2col(HxDeform g, const float* __restrict_
         float hs, ws;
         if (!hx_deform_point(g, off, grp, k, p, hs, ws)) { col[idx] = 0.0f; continue; }
         float m = msk[(long long)(grp * K + k) * pix + p];
-        int h0 = (int)floorf(hs), w0 = (int)floorf(ws);
-        float lh = hs - h0, lw = ws - w0;
-        bool vh0 = h0 >= 0, vh1 = h0 + 1 < g.H, vw0 = w0 >= 0, vw1 = w0 + 1 < g.W;
+        HxCorners q = hx_corners(g, hs, ws);
         const float* xc = x + (long long)c * plane;
-        float v = 0.0f;
-        if (vh0 && vw0) v += m * (1 - lh) * (1 - lw) * xc[h0 * g.W + w0];
-        if (vh0 && vw1) v += m * (1 - lh) * lw * xc[h0 * g.W + w0 + 1];
-        if (vh1 && vw0) v += m * lh * (1 - lw) * xc[(h0 + 1) * g.W + w0];
-        if (vh1 && vw1) v += m * lh * lw * xc[(h0 + 1) * g.W + w0 + 1];
-        col[idx] = v;
+        col[idx] = m * (q.v00 * (1 - q.lh) * (1 - q.lw) * xc[q.i00] + q.v01 * (1 - q.lh) * q.lw * xc[q.i01]
+                      + q.v10 * q.lh * (1 - q.lw) * xc[q.i10] + q.v11 * q.lh * q.lw * xc[q.i11]);
     }
 }
 
@@ -57,14 +67,12 @@ extern "C" __global__ void hx_deform_col2im_input(HxDeform g, const float* __res
         float hs, ws;
         if (!hx_deform_point(g, off, grp, k, p, hs, ws)) continue;
         float gm = dcol[idx] * msk[(long long)(grp * K + k) * pix + p];
-        int h0 = (int)floorf(hs), w0 = (int)floorf(ws);
-        float lh = hs - h0, lw = ws - w0;
-        bool vh0 = h0 >= 0, vh1 = h0 + 1 < g.H, vw0 = w0 >= 0, vw1 = w0 + 1 < g.W;
+        HxCorners q = hx_corners(g, hs, ws);
         float* dc = dx + (long long)c * plane;
-        if (vh0 && vw0) atomicAdd(dc + h0 * g.W + w0, gm * (1 - lh) * (1 - lw));
-        if (vh0 && vw1) atomicAdd(dc + h0 * g.W + w0 + 1, gm * (1 - lh) * lw);
-        if (vh1 && vw0) atomicAdd(dc + (h0 + 1) * g.W + w0, gm * lh * (1 - lw));
-        if (vh1 && vw1) atomicAdd(dc + (h0 + 1) * g.W + w0 + 1, gm * lh * lw);
+        if (q.v00 != 0.0f) atomicAdd(dc + q.i00, gm * (1 - q.lh) * (1 - q.lw));
+        if (q.v01 != 0.0f) atomicAdd(dc + q.i01, gm * (1 - q.lh) * q.lw);
+        if (q.v10 != 0.0f) atomicAdd(dc + q.i10, gm * q.lh * (1 - q.lw));
+        if (q.v11 != 0.0f) atomicAdd(dc + q.i11, gm * q.lh * q.lw);
     }
 }
 
@@ -83,16 +91,13 @@ extern "C" __global__ void hx_deform_col2im_coord(HxDeform g, const float* __res
         if (hx_deform_point(g, off, grp, k, p, hs, ws))
         {
             float m = msk[mi];
-            int h0 = (int)floorf(hs), w0 = (int)floorf(ws);
-            float lh = hs - h0, lw = ws - w0;
-            bool vh0 = h0 >= 0, vh1 = h0 + 1 < g.H, vw0 = w0 >= 0, vw1 = w0 + 1 < g.W;
-            int ch0 = vh0 ? h0 : 0, ch1 = vh1 ? h0 + 1 : 0, cw0 = vw0 ? w0 : 0, cw1 = vw1 ? w0 + 1 : 0;
+            HxCorners q = hx_corners(g, hs, ws);
+            float lh = q.lh, lw = q.lw;
             for (int c = grp * cg; c < (grp + 1) * cg; c++)
             {
                 float gc = dcol[((long long)c * K + k) * pix + p];
                 const float* xc = x + (long long)c * plane;
-                float x00 = vh0 && vw0 ? xc[ch0 * g.W + cw0] : 0.0f, x01 = vh0 && vw1 ? xc[ch0 * g.W + cw1] : 0.0f;
-                float x10 = vh1 && vw0 ? xc[ch1 * g.W + cw0] : 0.0f, x11 = vh1 && vw1 ? xc[ch1 * g.W + cw1] : 0.0f;
+                float x00 = q.v00 * xc[q.i00], x01 = q.v01 * xc[q.i01], x10 = q.v10 * xc[q.i10], x11 = q.v11 * xc[q.i11];
                 am += gc * ((1 - lh) * ((1 - lw) * x00 + lw * x01) + lh * ((1 - lw) * x10 + lw * x11));
                 float gm = gc * m;
                 ay += gm * ((1 - lw) * (x10 - x00) + lw * (x11 - x01));

@@ -106,6 +106,19 @@ __device__ __forceinline__ void hx_resize_tap(int inSize, int outSize, int d, in
     l1 = src - lo;
 }
 
+// Both axes of one output position: rows r0, r1 with weights a, b; columns c0, c1 with weights p, q.
+struct HxResizeTaps { int r0, r1, c0, c1; float a, b, p, q; };
+
+__device__ __forceinline__ HxResizeTaps hx_resize_taps(int H, int W, int Ho, int Wo, int oh, int ow, int nearest, int alignCorners)
+{
+    HxResizeTaps t;
+    hx_resize_tap(H, Ho, oh, nearest, alignCorners, t.r0, t.r1, t.b);
+    hx_resize_tap(W, Wo, ow, nearest, alignCorners, t.c0, t.c1, t.q);
+    t.a = 1.0f - t.b;
+    t.p = 1.0f - t.q;
+    return t;
+}
+
 extern "C" __global__ void hx_resize(int planes, int H, int W, int Ho, int Wo, int nearest, int alignCorners,
     const float* __restrict__ x, float* __restrict__ y)
 {
@@ -113,13 +126,9 @@ extern "C" __global__ void hx_resize(int planes, int H, int W, int Ho, int Wo, i
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += blockDim.x * gridDim.x)
     {
         int ow = i % Wo, oh = (i / Wo) % Ho, pl = i / (Wo * Ho);
-        int r0, r1, c0, c1;
-        float b, q;
-        hx_resize_tap(H, Ho, oh, nearest, alignCorners, r0, r1, b);
-        hx_resize_tap(W, Wo, ow, nearest, alignCorners, c0, c1, q);
-        float a = 1.0f - b, pp = 1.0f - q;
+        HxResizeTaps t = hx_resize_taps(H, W, Ho, Wo, oh, ow, nearest, alignCorners);
         const float* xp = x + (long long)pl * H * W;
-        y[i] = a * (pp * xp[r0 * W + c0] + q * xp[r0 * W + c1]) + b * (pp * xp[r1 * W + c0] + q * xp[r1 * W + c1]);
+        y[i] = t.a * (t.p * xp[t.r0 * W + t.c0] + t.q * xp[t.r0 * W + t.c1]) + t.b * (t.p * xp[t.r1 * W + t.c0] + t.q * xp[t.r1 * W + t.c1]);
     }
 }
 
@@ -130,16 +139,13 @@ extern "C" __global__ void hx_resize_grad(int planes, int H, int W, int Ho, int 
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += blockDim.x * gridDim.x)
     {
         int ow = i % Wo, oh = (i / Wo) % Ho, pl = i / (Wo * Ho);
-        int r0, r1, c0, c1;
-        float b, q;
-        hx_resize_tap(H, Ho, oh, nearest, alignCorners, r0, r1, b);
-        hx_resize_tap(W, Wo, ow, nearest, alignCorners, c0, c1, q);
-        float a = 1.0f - b, pp = 1.0f - q, g = dy[i];
+        HxResizeTaps t = hx_resize_taps(H, W, Ho, Wo, oh, ow, nearest, alignCorners);
+        float g = dy[i];
         float* xp = dx + (long long)pl * H * W;
-        atomicAdd(xp + r0 * W + c0, a * pp * g);
-        atomicAdd(xp + r0 * W + c1, a * q * g);
-        atomicAdd(xp + r1 * W + c0, b * pp * g);
-        atomicAdd(xp + r1 * W + c1, b * q * g);
+        atomicAdd(xp + t.r0 * W + t.c0, t.a * t.p * g);
+        atomicAdd(xp + t.r0 * W + t.c1, t.a * t.q * g);
+        atomicAdd(xp + t.r1 * W + t.c0, t.b * t.p * g);
+        atomicAdd(xp + t.r1 * W + t.c1, t.b * t.q * g);
     }
 }
 

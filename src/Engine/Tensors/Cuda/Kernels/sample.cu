@@ -44,25 +44,44 @@ __device__ __forceinline__ void hx_tap(const HxSample& g, const float* cd, int n
 
 __device__ __forceinline__ int hx_clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+// The four taps of one sample inside a plane: indices clamped into it, validity (0/1) and bilinear weights (0 when outside).
+struct HxTaps
+{
+    int i00, i01, i10, i11;
+    float m00, m01, m10, m11;
+    float w00, w01, w10, w11;
+    float tx, ty, mx, my;
+};
+
+__device__ __forceinline__ HxTaps hx_taps(const HxSample& g, const float* cd, int n, int oh, int ow)
+{
+    HxTaps t;
+    int x0, y0;
+    hx_tap(g, cd, n, oh, ow, x0, y0, t.tx, t.ty, t.mx, t.my);
+    bool vx0 = x0 >= 0 && x0 < g.W, vx1 = x0 + 1 >= 0 && x0 + 1 < g.W, vy0 = y0 >= 0 && y0 < g.H, vy1 = y0 + 1 >= 0 && y0 + 1 < g.H;
+    t.m00 = vy0 && vx0 ? 1.0f : 0.0f; t.m01 = vy0 && vx1 ? 1.0f : 0.0f;
+    t.m10 = vy1 && vx0 ? 1.0f : 0.0f; t.m11 = vy1 && vx1 ? 1.0f : 0.0f;
+    t.w00 = vy0 && vx0 ? (1 - t.ty) * (1 - t.tx) : 0.0f; t.w01 = vy0 && vx1 ? (1 - t.ty) * t.tx : 0.0f;
+    t.w10 = vy1 && vx0 ? t.ty * (1 - t.tx) : 0.0f; t.w11 = vy1 && vx1 ? t.ty * t.tx : 0.0f;
+    int cx0 = hx_clampi(x0, 0, g.W - 1), cx1 = hx_clampi(x0 + 1, 0, g.W - 1);
+    int cy0 = hx_clampi(y0, 0, g.H - 1), cy1 = hx_clampi(y0 + 1, 0, g.H - 1);
+    t.i00 = cy0 * g.W + cx0; t.i01 = cy0 * g.W + cx1; t.i10 = cy1 * g.W + cx0; t.i11 = cy1 * g.W + cx1;
+    return t;
+}
+
 extern "C" __global__ void hx_sample(HxSample g, const float* __restrict__ x, const float* __restrict__ cd, float* __restrict__ y)
 {
     int total = g.N * g.Ho * g.Wo, plane = g.H * g.W, oplane = g.Ho * g.Wo;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += blockDim.x * gridDim.x)
     {
         int ow = i % g.Wo, oh = (i / g.Wo) % g.Ho, n = i / (g.Wo * g.Ho);
-        int x0, y0; float tx, ty, mx, my;
-        hx_tap(g, cd, n, oh, ow, x0, y0, tx, ty, mx, my);
-        bool vx0 = x0 >= 0 && x0 < g.W, vx1 = x0 + 1 >= 0 && x0 + 1 < g.W, vy0 = y0 >= 0 && y0 < g.H, vy1 = y0 + 1 >= 0 && y0 + 1 < g.H;
-        float w00 = vy0 && vx0 ? (1 - ty) * (1 - tx) : 0.0f, w01 = vy0 && vx1 ? (1 - ty) * tx : 0.0f;
-        float w10 = vy1 && vx0 ? ty * (1 - tx) : 0.0f, w11 = vy1 && vx1 ? ty * tx : 0.0f;
-        int cx0 = hx_clampi(x0, 0, g.W - 1), cx1 = hx_clampi(x0 + 1, 0, g.W - 1);
-        int cy0 = hx_clampi(y0, 0, g.H - 1), cy1 = hx_clampi(y0 + 1, 0, g.H - 1);
+        HxTaps t = hx_taps(g, cd, n, oh, ow);
         const float* xp = x + (long long)n * g.C * plane;
         float* yp = y + (long long)n * g.C * oplane + oh * g.Wo + ow;
         for (int c = 0; c < g.C; c++)
         {
             const float* xc = xp + (long long)c * plane;
-            yp[(long long)c * oplane] = w00 * xc[cy0 * g.W + cx0] + w01 * xc[cy0 * g.W + cx1] + w10 * xc[cy1 * g.W + cx0] + w11 * xc[cy1 * g.W + cx1];
+            yp[(long long)c * oplane] = t.w00 * xc[t.i00] + t.w01 * xc[t.i01] + t.w10 * xc[t.i10] + t.w11 * xc[t.i11];
         }
     }
 }
@@ -73,23 +92,17 @@ extern "C" __global__ void hx_sample_grad_input(HxSample g, const float* __restr
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += blockDim.x * gridDim.x)
     {
         int ow = i % g.Wo, oh = (i / g.Wo) % g.Ho, n = i / (g.Wo * g.Ho);
-        int x0, y0; float tx, ty, mx, my;
-        hx_tap(g, cd, n, oh, ow, x0, y0, tx, ty, mx, my);
-        bool vx0 = x0 >= 0 && x0 < g.W, vx1 = x0 + 1 >= 0 && x0 + 1 < g.W, vy0 = y0 >= 0 && y0 < g.H, vy1 = y0 + 1 >= 0 && y0 + 1 < g.H;
-        if (!(vx0 || vx1) || !(vy0 || vy1)) continue;
-        float w00 = vy0 && vx0 ? (1 - ty) * (1 - tx) : 0.0f, w01 = vy0 && vx1 ? (1 - ty) * tx : 0.0f;
-        float w10 = vy1 && vx0 ? ty * (1 - tx) : 0.0f, w11 = vy1 && vx1 ? ty * tx : 0.0f;
-        int cx0 = hx_clampi(x0, 0, g.W - 1), cx1 = hx_clampi(x0 + 1, 0, g.W - 1);
-        int cy0 = hx_clampi(y0, 0, g.H - 1), cy1 = hx_clampi(y0 + 1, 0, g.H - 1);
+        HxTaps t = hx_taps(g, cd, n, oh, ow);
+        if (t.m00 + t.m01 + t.m10 + t.m11 == 0.0f) continue; // every tap outside
         const float* gp = dy + (long long)n * g.C * oplane + oh * g.Wo + ow;
         for (int c = 0; c < g.C; c++)
         {
             float gv = gp[(long long)c * oplane];
             float* xc = dx + ((long long)n * g.C + c) * plane;
-            atomicAdd(xc + cy0 * g.W + cx0, gv * w00);
-            atomicAdd(xc + cy0 * g.W + cx1, gv * w01);
-            atomicAdd(xc + cy1 * g.W + cx0, gv * w10);
-            atomicAdd(xc + cy1 * g.W + cx1, gv * w11);
+            atomicAdd(xc + t.i00, gv * t.w00);
+            atomicAdd(xc + t.i01, gv * t.w01);
+            atomicAdd(xc + t.i10, gv * t.w10);
+            atomicAdd(xc + t.i11, gv * t.w11);
         }
     }
 }
@@ -102,25 +115,20 @@ extern "C" __global__ void hx_sample_grad_coords(HxSample g, HxSample gd, const 
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += blockDim.x * gridDim.x)
     {
         int ow = i % g.Wo, oh = (i / g.Wo) % g.Ho, n = i / (g.Wo * g.Ho);
-        int x0, y0; float tx, ty, mx, my;
-        hx_tap(g, cd, n, oh, ow, x0, y0, tx, ty, mx, my);
-        bool vx0 = x0 >= 0 && x0 < g.W, vx1 = x0 + 1 >= 0 && x0 + 1 < g.W, vy0 = y0 >= 0 && y0 < g.H, vy1 = y0 + 1 >= 0 && y0 + 1 < g.H;
-        int cx0 = hx_clampi(x0, 0, g.W - 1), cx1 = hx_clampi(x0 + 1, 0, g.W - 1);
-        int cy0 = hx_clampi(y0, 0, g.H - 1), cy1 = hx_clampi(y0 + 1, 0, g.H - 1);
-        float m00 = vy0 && vx0 ? 1.0f : 0.0f, m01 = vy0 && vx1 ? 1.0f : 0.0f, m10 = vy1 && vx0 ? 1.0f : 0.0f, m11 = vy1 && vx1 ? 1.0f : 0.0f;
+        HxTaps t = hx_taps(g, cd, n, oh, ow);
         const float* xp = x + (long long)n * g.C * plane;
         const float* gp = dy + (long long)n * g.C * oplane + oh * g.Wo + ow;
         double gx = 0.0, gy = 0.0;
         for (int c = 0; c < g.C; c++)
         {
             const float* xc = xp + (long long)c * plane;
-            float v00 = m00 * xc[cy0 * g.W + cx0], v01 = m01 * xc[cy0 * g.W + cx1], v10 = m10 * xc[cy1 * g.W + cx0], v11 = m11 * xc[cy1 * g.W + cx1];
+            float v00 = t.m00 * xc[t.i00], v01 = t.m01 * xc[t.i01], v10 = t.m10 * xc[t.i10], v11 = t.m11 * xc[t.i11];
             float gv = gp[(long long)c * oplane];
-            gx += gv * ((1 - ty) * (v01 - v00) + ty * (v11 - v10));
-            gy += gv * ((1 - tx) * (v10 - v00) + tx * (v11 - v01));
+            gx += gv * ((1 - t.ty) * (v01 - v00) + t.ty * (v11 - v10));
+            gy += gv * ((1 - t.tx) * (v10 - v00) + t.tx * (v11 - v01));
         }
         int d = gd.co + n * gd.sn + oh * gd.sh + ow * gd.sw;
-        dcd[d] = (float)(gx * mx);
-        dcd[d + gd.sc] = (float)(gy * my);
+        dcd[d] = (float)(gx * t.mx);
+        dcd[d + gd.sc] = (float)(gy * t.my);
     }
 }
