@@ -2,7 +2,8 @@
 # What the lent GPU machine runs, in one device call (docs/gpu.md):
 #   device run, carry ["artifacts/aot"]:  bash scripts/gpu/run-on-device.sh
 # artifacts/aot/hdrofx comes from scripts/publish-aot.sh on the development machine (that machine has no .NET SDK).
-# Writes $OUT/gpu-report.md (hdrofx gpu-check), $OUT/torch-reference.md (cuBLAS through PyTorch) and $OUT/nvidia-smi.txt.
+# Writes $OUT/gpu-report.md (hdrofx gpu-check), $OUT/gpu-check.log (its progress, kept if it crashes),
+# $OUT/torch-reference.md (cuBLAS through PyTorch) and $OUT/nvidia-smi.txt.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out="${OUT:-artifacts/gpu}"
@@ -14,8 +15,9 @@ if [[ ! -x "$bin" ]]; then
 fi
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || echo "nvidia-smi failed" >> "$out/nvidia-smi.txt"
 export HDROFX_KERNEL_CACHE="${TMPDIR:-/tmp}/hdrofx-kernels"
-"$bin" gpu-check --output "$out/gpu-report.md"
-code=$?
+# The log (one line per parity case and benchmark) survives a crash of the binary, unlike the report.
+"$bin" gpu-check --output "$out/gpu-report.md" 2>&1 | tee "$out/gpu-check.log"
+code=${PIPESTATUS[0]}
 python3 scripts/gpu/torch_reference.py > "$out/torch-reference.md" 2>&1 || true
 echo "gpu-check exit code $code; reports in $out" >&2
 exit $code
