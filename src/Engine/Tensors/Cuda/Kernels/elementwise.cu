@@ -1,4 +1,5 @@
-// Elementwise kernels: fill, strided copy, unary forward/backward, broadcasting binary. Op codes follow the C# enums
+// Elementwise kernels: fill, strided copy, unary forward/backward, broadcasting binary (no __restrict__: in-place ops
+// alias their output with an input). Op codes follow the C# enums
 // UnaryOp and BinaryOp (a test checks every define against them); formulas mirror src/Engine/Tensors/Cpu/UnaryKernels.cs.
 #define U_IDENTITY 0
 #define U_NEG 1
@@ -115,7 +116,7 @@ __device__ __forceinline__ float hx_binary_op(int op, float a, float b)
     return __int_as_float(0x7fc00000);
 }
 
-extern "C" __global__ void hx_fill_strided(HxLayout L, float* __restrict__ y, float v)
+extern "C" __global__ void hx_fill_strided(HxLayout L, float* y, float v)
 {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < L.n; i += blockDim.x * gridDim.x)
     {
@@ -126,7 +127,7 @@ extern "C" __global__ void hx_fill_strided(HxLayout L, float* __restrict__ y, fl
 }
 
 // y[L.s1] = x[L.s0] (s0 may hold zeros: broadcast).
-extern "C" __global__ void hx_copy_strided(HxLayout L, const float* __restrict__ x, float* __restrict__ y)
+extern "C" __global__ void hx_copy_strided(HxLayout L, const float* x, float* y)
 {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < L.n; i += blockDim.x * gridDim.x)
     {
@@ -136,20 +137,20 @@ extern "C" __global__ void hx_copy_strided(HxLayout L, const float* __restrict__
     }
 }
 
-extern "C" __global__ void hx_unary(int op, float alpha, int n, const float* __restrict__ x, float* __restrict__ y)
+extern "C" __global__ void hx_unary(int op, float alpha, int n, const float* x, float* y)
 {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
         y[i] = hx_unary_op(op, x[i], alpha);
 }
 
-extern "C" __global__ void hx_unary_grad(int op, float alpha, int n, const float* __restrict__ x, const float* __restrict__ y,
-    const float* __restrict__ dy, float* __restrict__ dx)
+extern "C" __global__ void hx_unary_grad(int op, float alpha, int n, const float* x, const float* y,
+    const float* dy, float* dx)
 {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
         dx[i] = hx_unary_grad_op(op, x[i], y[i], dy[i], alpha);
 }
 
-extern "C" __global__ void hx_binary(int op, HxLayout L, const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ y)
+extern "C" __global__ void hx_binary(int op, HxLayout L, const float* a, const float* b, float* y)
 {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < L.n; i += blockDim.x * gridDim.x)
     {
