@@ -5,19 +5,23 @@ using HdrOfx.Interop.Support;
 namespace HdrOfx.Plugin;
 
 /// <summary>
-/// Converted (linear, planar) source frames reused across the renders of a batch sequence render, so that rendering a
-/// timeline converts each source frame once instead of once per render that uses it (2r + 1 times).
+/// Converted (linear, planar) source frames reused across renders, so that rendering in order converts each source
+/// frame once instead of once per render that uses it (2r + 1 times).
 /// <para>
-/// Reuse is only safe while the upstream image of a time cannot change, which OFX gives for a non-interactive sequence
-/// render (Resolve's Deliver, Nuke's Write): the cache is enabled only between the begin and end of such a sequence,
-/// emptied when it ends, on any InstanceChanged (a parameter or clip change), on purge and on destroy. Interactive
-/// renders always convert afresh. Entries are shared read-only by concurrent renders and reference-counted: an evicted
-/// entry's buffers go back to the pool when its last user releases it. No host image is kept: entries are copies.
+/// Reuse is only safe while the upstream image of a time cannot change. Two things give that: a non-interactive
+/// sequence render (Resolve's Deliver, Nuke's Write), for whose duration every entry is valid and at whose end they
+/// are dropped; and, outside one (the viewer), the host's kOfxImagePropUniqueIdentifier, which the spec makes change
+/// whenever an image may have changed: an entry keyed by a non-empty identifier is reused only by an image carrying
+/// the same one. Without an identifier an interactive render always converts afresh. Everything is dropped on any
+/// InstanceChanged (a parameter or clip change), on purge and on destroy, and the Reuse Converted Frames parameter turns
+/// reuse off altogether. Entries are shared read-only by concurrent renders and reference-counted: an evicted entry's
+/// buffers go back to the pool when its last user releases it. No host image is kept: entries are copies.
 /// </para>
 /// </summary>
 internal sealed class ConvertedFrameCache
 {
-    internal readonly record struct Key(double Time, OfxRectI Bounds, PixelDepth Depth, PixelComponents Components, TransferFunction Transfer);
+    internal readonly record struct Key(double Time, OfxRectI Bounds, PixelDepth Depth, PixelComponents Components, TransferFunction Transfer,
+        string Identity);
 
     internal sealed class Entry
     {
@@ -41,10 +45,14 @@ internal sealed class ConvertedFrameCache
     private int _batchSequences;
     private long _clock, _bytes;
 
-    public bool Enabled
+    /// <summary>Whether a conversion under <paramref name="key"/> may be stored and reused (see the class remarks).</summary>
+    public bool Reusable(in Key key, bool allowed)
     {
-        get { lock (_gate) return _batchSequences > 0; }
+        if (!allowed) return false;
+        lock (_gate) return UsableLocked(key);
     }
+
+    private bool UsableLocked(in Key key) => _batchSequences > 0 || key.Identity.Length > 0;
 
     public void BeginSequence(bool interactive)
     {
@@ -68,11 +76,12 @@ internal sealed class ConvertedFrameCache
     }
 
     /// <summary>A stored conversion of this key (its use count raised), or null.</summary>
-    public Entry? Acquire(in Key key)
+    public Entry? Acquire(in Key key, bool allowed)
     {
+        if (!allowed) return null;
         lock (_gate)
         {
-            if (_batchSequences == 0) return null;
+            if (!UsableLocked(key)) return null;
             foreach (var e in _entries)
             {
                 if (e.Key != key) continue;
@@ -85,16 +94,16 @@ internal sealed class ConvertedFrameCache
     }
 
     /// <summary>
-    /// Takes ownership of a fresh conversion (in use by the caller); stores it when a batch sequence is open, keeping
+    /// Takes ownership of a fresh conversion (in use by the caller); stores it when <see cref="Reusable"/>, keeping
     /// at most <paramref name="maxEntries"/> (the render window plus one: a render in order then evicts exactly the frame
     /// that left the window, whose buffers the next conversion rents again instead of faulting in fresh memory).
     /// </summary>
-    public Entry Add(in Key key, ImageF linear, float[]? alpha, int maxEntries)
+    public Entry Add(in Key key, ImageF linear, float[]? alpha, int maxEntries, bool allowed)
     {
         var e = new Entry { Key = key, Linear = linear, Alpha = alpha, Users = 1 };
         lock (_gate)
         {
-            if (_batchSequences == 0 || alpha is null) return e;
+            if (!allowed || !UsableLocked(key) || alpha is null) return e;
             e.Stored = true;
             e.Stamp = ++_clock;
             _entries.Add(e);

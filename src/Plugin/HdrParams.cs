@@ -58,6 +58,13 @@ public static class HdrParams
     public const string RadiusHint = "Frames fetched on each side of the current one. 0 = automatic (1 for 2 exposures, 2 for 3).";
     public const int RadiusMax = 4;
 
+    public const string ReuseFrames = "reuseConvertedFrames";
+    public const string ReuseFramesLabel = "Reuse Converted Frames";
+    public const string ReuseFramesHint = "Keep each source frame's linearized copy for the next renders that need it (each render " +
+        "fetches 2r + 1 frames, so a render in order converts one new frame instead of all). In a timeline render this is " +
+        "always safe; in the viewer it relies on the host's image identifiers, which change when an upstream frame changes. " +
+        "Turn it off if a host ever shows a stale frame.";
+
     public const string OutputExposure = "outputExposure";
     public const string OutputExposureLabel = "Output Exposure";
     public const string OutputExposureHint = "Scales the scene-linear result by 2^stops before encoding.";

@@ -16,7 +16,8 @@ public sealed class HdrReconstructEffect : ImageEffect
 {
     private Clip _source = null!;
     private Clip _output = null!;
-    private IntParam _inputMode = null!, _pattern = null!, _phase = null!, _transfer = null!, _method = null!, _radius = null!, _encoding = null!, _diagnostic = null!;
+    private IntParam _inputMode = null!, _pattern = null!, _phase = null!, _transfer = null!, _method = null!, _radius = null!, _encoding = null!, _diagnostic = null!,
+        _reuse = null!;
     private StringParam _methodOverride = null!;
     private DoubleParam[] _ev = null!;
     private DoubleParam _outputExposure = null!;
@@ -33,6 +34,7 @@ public sealed class HdrReconstructEffect : ImageEffect
         _method = Params.GetChoice(P.Method);
         _methodOverride = Params.GetString(P.MethodOverride);
         _radius = Params.GetInt(P.Radius);
+        _reuse = Params.GetBoolean(P.ReuseFrames);
         _outputExposure = Params.GetDouble(P.OutputExposure);
         _encoding = Params.GetChoice(P.OutputEncoding);
         _diagnostic = Params.GetChoice(P.Diagnostic);
@@ -128,7 +130,7 @@ public sealed class HdrReconstructEffect : ImageEffect
 
     /// <summary>Everything a render reads from the parameters at time t.</summary>
     private readonly record struct Settings(int PatternLength, int Phase, TransferFunction Transfer, string Method, int Radius,
-        float Gain, OutputEncodingKind Encoding, int Diagnostic);
+        float Gain, OutputEncodingKind Encoding, int Diagnostic, bool Reuse);
 
     private Settings ReadSettings(double t)
     {
@@ -150,7 +152,8 @@ public sealed class HdrReconstructEffect : ImageEffect
         int enc = _encoding.GetValueAtTime(t);
         int diag = _diagnostic.GetValueAtTime(t);
         return new Settings(n, phase, (TransferFunction)tf, method, Radius(t, n),
-            (float)Math.Pow(2.0, _outputExposure.GetValueAtTime(t)), (OutputEncodingKind)Math.Clamp(enc, 0, 2), Math.Clamp(diag, 0, 2));
+            (float)Math.Pow(2.0, _outputExposure.GetValueAtTime(t)), (OutputEncodingKind)Math.Clamp(enc, 0, 2), Math.Clamp(diag, 0, 2),
+            _reuse.GetValueAtTime(t) != 0);
     }
 
     /// <summary>HDROFX_TIMINGS=1 at load: each render posts a log message with its stage timings (benchmarks).</summary>
@@ -211,12 +214,12 @@ public sealed class HdrReconstructEffect : ImageEffect
                         missing.Add($"{ft} (bounds {img.Bounds} differ from the reference {region})");
                         continue;
                     }
-                    var key = new ConvertedFrameCache.Key(ft, img.Bounds, img.Depth, img.Components, s.Transfer);
-                    var entry = _converted.Acquire(key);
+                    var key = new ConvertedFrameCache.Key(ft, img.Bounds, img.Depth, img.Components, s.Transfer, img.UniqueIdentifier);
+                    var entry = _converted.Acquire(key, s.Reuse);
                     if (entry is null)
                     {
                         // Alpha for the reference, and for every frame that may be stored (it may be a later reference).
-                        bool store = _converted.Enabled;
+                        bool store = _converted.Reusable(key, s.Reuse);
                         if (store) _converted.Reserve(count + 1);
                         var a = isRef || store ? Scratch.Rent(region.Width * region.Height) : null; // fully written by ReadLinear
                         long c0 = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -228,7 +231,7 @@ public sealed class HdrReconstructEffect : ImageEffect
                             throw;
                         }
                         convertTicks += System.Diagnostics.Stopwatch.GetTimestamp() - c0;
-                        entry = _converted.Add(key, linear, a, count + 1);
+                        entry = _converted.Add(key, linear, a, count + 1, s.Reuse);
                         converted++;
                     }
                     else reused++;

@@ -7,8 +7,9 @@ using static HdrOfx.Plugin.Tests.TestSupport;
 namespace HdrOfx.Plugin.Tests;
 
 /// <summary>
-/// Converted frames are reused only inside a batch (non-interactive) sequence render, give exactly the uncached result,
-/// and never outlive a change: the end of the sequence, an InstanceChanged, or any interactive render.
+/// Converted frames are reused inside a batch (non-interactive) sequence render, and outside one only while the host's
+/// image identifier is unchanged; they give exactly the uncached result and never outlive a change: the end of the
+/// sequence, an upstream edit (new identifiers), an InstanceChanged, or the Reuse Converted Frames switch.
 /// </summary>
 public class SequenceCacheTests
 {
@@ -29,6 +30,28 @@ public class SequenceCacheTests
         return src;
     }
 
+    /// <summary>An upstream grade: <see cref="Set"/> changes it as a host would (new image identifiers).</summary>
+    private sealed class Grade
+    {
+        public float Gain = 1f;
+        public FrameSource Source = null!;
+
+        public void Set(float g)
+        {
+            Gain = g;
+            Source.Revision++;
+        }
+    }
+
+    private static (HostInstance, Grade) Graded(SyntheticClip clip, bool identifiers)
+    {
+        var grade = new Grade();
+        grade.Source = Source(clip, () => grade.Gain);
+        var inst = Create(grade.Source, new RefSettings());
+        inst.ImageIdentifiers = identifiers;
+        return (inst, grade);
+    }
+
     private static (int Converted, int Reused) LastCounts(HostInstance inst)
     {
         var m = OfxTestHost.MessagesFor(inst.Handle).Select(x => Counts.Match(x.Text)).Last(x => x.Success);
@@ -39,9 +62,9 @@ public class SequenceCacheTests
     public void A_batch_sequence_converts_each_frame_once_and_matches_uncached_renders()
     {
         var clip = new SyntheticClip { Frames = 7, Width = 48, Height = 32 };
-        var inst = Create(Source(clip, () => 1f), new RefSettings());
+        var (inst, _) = Graded(clip, identifiers: false);
         var uncached = Enumerable.Range(1, 5).Select(t => Render(inst, t)).ToArray();
-        Assert.That(LastCounts(inst), Is.EqualTo((3, 0)), "outside a sequence every render converts all it uses");
+        Assert.That(LastCounts(inst), Is.EqualTo((3, 0)), "outside a sequence, without identifiers, every render converts all it uses");
         Assert.That(Hdr.BeginSequence(inst, 1, 5, interactive: false), Is.EqualTo(Ofx.OK));
         for (int t = 1; t <= 5; t++)
         {
@@ -56,15 +79,14 @@ public class SequenceCacheTests
     }
 
     [Test]
-    public void An_interactive_sequence_always_converts_afresh()
+    public void Without_identifiers_an_interactive_sequence_always_converts_afresh()
     {
-        float gain = 1f;
         var clip = new SyntheticClip { Frames = 5, Width = 48, Height = 32 };
-        var inst = Create(Source(clip, () => gain), new RefSettings());
+        var (inst, grade) = Graded(clip, identifiers: false);
         Assert.That(Hdr.BeginSequence(inst, 1, 3, interactive: true), Is.EqualTo(Ofx.OK));
         var a = Render(inst, 2);
         Assert.That(LastCounts(inst), Is.EqualTo((3, 0)));
-        gain = 1.5f; // the user grades upstream while the viewer's sequence is open
+        grade.Gain = 1.5f; // the user grades upstream while the viewer's sequence is open
         var b = Render(inst, 2);
         Assert.That(LastCounts(inst), Is.EqualTo((3, 0)));
         Assert.That(b, Is.Not.EqualTo(a), "the upstream change is seen");
@@ -74,11 +96,70 @@ public class SequenceCacheTests
     }
 
     [Test]
+    public void Viewer_renders_reuse_frames_by_identifier_and_match_uncached_renders()
+    {
+        var clip = new SyntheticClip { Frames = 7, Width = 48, Height = 32 };
+        var (plain, _) = Graded(clip, identifiers: false);
+        var uncached = Enumerable.Range(1, 5).Select(t => Render(plain, t)).ToArray();
+        Hdr.Destroy(plain);
+        var (inst, _) = Graded(clip, identifiers: true);
+        Assert.That(Hdr.BeginSequence(inst, 1, 5, interactive: true), Is.EqualTo(Ofx.OK));
+        for (int t = 1; t <= 5; t++)
+        {
+            Assert.That(Render(inst, t), Is.EqualTo(uncached[t - 1]), $"frame {t}");
+            Assert.That(LastCounts(inst), Is.EqualTo(t == 1 ? (3, 0) : (1, 2)), $"conversions at frame {t}");
+        }
+        Assert.That(Hdr.EndSequence(inst, 1, 5, interactive: true), Is.EqualTo(Ofx.OK));
+        Render(inst, 4);
+        Assert.That(LastCounts(inst), Is.EqualTo((0, 3)), "renders outside any sequence reuse by identifier too");
+        Hdr.Destroy(inst);
+        AssertHostHealthy();
+    }
+
+    [Test]
+    public void An_upstream_edit_changes_the_identifiers_and_is_seen_at_once()
+    {
+        var clip = new SyntheticClip { Frames = 5, Width = 48, Height = 32 };
+        var (fresh, freshGrade) = Graded(clip, identifiers: false);
+        freshGrade.Gain = 1.5f;
+        var expected = Render(fresh, 2);
+        Hdr.Destroy(fresh);
+        var (inst, grade) = Graded(clip, identifiers: true);
+        var before = Render(inst, 2);
+        Render(inst, 2);
+        Assert.That(LastCounts(inst), Is.EqualTo((0, 3)));
+        grade.Set(1.5f); // the host sees the edit: new identifiers for every frame
+        var after = Render(inst, 2);
+        Assert.That(LastCounts(inst), Is.EqualTo((3, 0)));
+        Assert.That(after, Is.EqualTo(expected));
+        Assert.That(after, Is.Not.EqualTo(before));
+        Hdr.Destroy(inst);
+        AssertHostHealthy();
+    }
+
+    [Test]
+    public void Reuse_switched_off_converts_every_frame_even_in_a_batch_sequence()
+    {
+        var clip = new SyntheticClip { Frames = 5, Width = 48, Height = 32 };
+        var (inst, _) = Graded(clip, identifiers: true);
+        inst.Param(HdrParams.ReuseFrames).SetValue(0);
+        Assert.That(Hdr.BeginSequence(inst, 1, 3, interactive: false), Is.EqualTo(Ofx.OK));
+        for (int t = 1; t <= 3; t++)
+        {
+            Render(inst, t);
+            Assert.That(LastCounts(inst), Is.EqualTo((3, 0)), $"frame {t}");
+        }
+        Assert.That(Hdr.EndSequence(inst, 1, 3, interactive: false), Is.EqualTo(Ofx.OK));
+        Hdr.Destroy(inst);
+        AssertHostHealthy();
+    }
+
+    [Test]
     public void InstanceChanged_drops_what_was_converted()
     {
-        float gain = 1f;
         var clip = new SyntheticClip { Frames = 5, Width = 48, Height = 32 };
-        var inst = Create(Source(clip, () => gain), new RefSettings());
+        var (inst, grade) = Graded(clip, identifiers: false); // a change the host does not signal through identifiers
+        ref float gain = ref grade.Gain;
         gain = 1.25f;
         var fresh = Render(inst, 2); // the reference result for the changed source, uncached
         gain = 1f;

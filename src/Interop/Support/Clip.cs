@@ -184,6 +184,8 @@ public sealed unsafe class Image : IDisposable
     public string ComponentsName { get; }
     public byte* Data { get; }
     public OfxPointD RenderScale { get; }
+    /// <summary>The host's kOfxImagePropUniqueIdentifier: changes whenever the image's content may have changed; empty when the host sets none.</summary>
+    public string UniqueIdentifier { get; }
     public int ComponentCount => PixelFormat.ComponentCount(Components);
     public int BytesPerPixel => PixelFormat.BytesPerComponent(Depth) * ComponentCount;
 
@@ -202,6 +204,7 @@ public sealed unsafe class Image : IDisposable
         Data = (byte*)p.GetPointer(OfxImageProps.Data);
         RenderScale = p.TryGetDouble(OfxImageEffectProps.RenderScale, out var sx) && p.TryGetDouble(OfxImageEffectProps.RenderScale, out var sy, 1)
             ? new OfxPointD(sx, sy) : new OfxPointD(1, 1);
+        UniqueIdentifier = p.GetStringOr(OfxImageProps.UniqueIdentifier, "");
     }
 
     public PropertySet Properties => new(_handle);

@@ -44,7 +44,10 @@ public static unsafe class HostImages
                 return null;
             }
             if (inst.FrameOverrides.TryGetValue(frame, out var alt)) src = alt;
-            img = MakeSource(src, frame, inst.Layout, inst.RenderScale, f.SourceDepthLie);
+            string id = inst.ImageIdentifiers
+                ? FormattableString.Invariant($"src-{RuntimeHelpers.GetHashCode(src)}-r{src.Revision}-f{frame}-{inst.Layout}-s{inst.RenderScale}-{f.SourceDepthLie}")
+                : "";
+            img = MakeSource(src, frame, inst.Layout, inst.RenderScale, f.SourceDepthLie, id);
         }
         Live[img.Props.Handle] = img;
         Interlocked.Increment(ref OfxTestHost.LiveImages);
@@ -62,7 +65,7 @@ public static unsafe class HostImages
         return Ofx.OK;
     }
 
-    private static HostPropertySet ImageProps(OfxRectI b, int rowBytes, nint data, string depth, string comps, double scale)
+    private static HostPropertySet ImageProps(OfxRectI b, int rowBytes, nint data, string depth, string comps, double scale, string? id = null)
     {
         var p = new HostPropertySet("image");
         p.Str(OfxProps.Type, OfxProps.TypeImage)
@@ -75,8 +78,10 @@ public static unsafe class HostImages
             .Int(OfxImageProps.Bounds, b.X1, b.Y1, b.X2, b.Y2)
             .Int(OfxImageProps.RegionOfDefinition, b.X1, b.Y1, b.X2, b.Y2)
             .Int(OfxImageProps.RowBytes, rowBytes)
-            .Str(OfxImageProps.Field, OfxValues.FieldNone)
-            .Str(OfxImageProps.UniqueIdentifier, $"img{Interlocked.Increment(ref _uid)}");
+            .Str(OfxImageProps.Field, OfxValues.FieldNone);
+        // Sources name their content (an empty id: the host sets none); outputs get a fresh id per fetch.
+        if (id is null) p.Str(OfxImageProps.UniqueIdentifier, $"img{Interlocked.Increment(ref _uid)}");
+        else if (id.Length > 0) p.Str(OfxImageProps.UniqueIdentifier, id);
         p.Open = false;
         return p;
     }
@@ -85,24 +90,24 @@ public static unsafe class HostImages
     public static (int W, int H) Scaled(FrameSource src, double scale) =>
         ((int)Math.Ceiling(src.Width * scale), (int)Math.Ceiling(src.Height * scale));
 
-    private static HostImage MakeSource(FrameSource src, int frame, RowLayout layout, double scale, string? depthLie)
+    private static HostImage MakeSource(FrameSource src, int frame, RowLayout layout, double scale, string? depthLie, string id)
     {
         if (src.CacheImages)
         {
             var c = src.Cache.GetOrAdd((frame, layout, scale), _ =>
             {
-                var fresh = MakeSourceUncached(src, frame, layout, scale, null);
+                var fresh = MakeSourceUncached(src, frame, layout, scale, null, "");
                 fresh.Props.Release();
                 return (fresh.Alloc, fresh.Props.GetPointer(OfxImageProps.Data), fresh.Props.GetInt(OfxImageProps.RowBytes),
                     fresh.Props.GetInt(OfxImageProps.Bounds, 2), fresh.Props.GetInt(OfxImageProps.Bounds, 3));
             });
-            var props = ImageProps(new OfxRectI(0, 0, c.W, c.H), c.RowBytes, c.Data, depthLie ?? src.Depth, src.Components, scale);
+            var props = ImageProps(new OfxRectI(0, 0, c.W, c.H), c.RowBytes, c.Data, depthLie ?? src.Depth, src.Components, scale, id);
             return new HostImage { Props = props, Alloc = c.Alloc, OwnsMemory = false };
         }
-        return MakeSourceUncached(src, frame, layout, scale, depthLie);
+        return MakeSourceUncached(src, frame, layout, scale, depthLie, id);
     }
 
-    private static HostImage MakeSourceUncached(FrameSource src, int frame, RowLayout layout, double scale, string? depthLie)
+    private static HostImage MakeSourceUncached(FrameSource src, int frame, RowLayout layout, double scale, string? depthLie, string id)
     {
         var (w, h) = Scaled(src, scale);
         int nc = src.Components == OfxValues.ComponentRGB ? 3 : 4;
@@ -138,7 +143,7 @@ public static unsafe class HostImages
                 }
             }
         }
-        var props = ImageProps(new OfxRectI(0, 0, w, h), rowBytes, (nint)data, depthLie ?? src.Depth, src.Components, scale);
+        var props = ImageProps(new OfxRectI(0, 0, w, h), rowBytes, (nint)data, depthLie ?? src.Depth, src.Components, scale, id);
         return new HostImage { Props = props, Alloc = alloc, OwnsMemory = true };
     }
 

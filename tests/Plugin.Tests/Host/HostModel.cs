@@ -158,6 +158,11 @@ public sealed class FrameSource
     /// cache does (benchmarks: the plug-in's fetch time then excludes the test host's own pixel copying).
     /// </summary>
     public bool CacheImages;
+    /// <summary>
+    /// The host's notion of an upstream edit: whoever changes what <see cref="Frame"/> returns bumps it. It is part of
+    /// the images' kOfxImagePropUniqueIdentifier, which (as in Nuke and Natron) names the content, not the fetch.
+    /// </summary>
+    public int Revision;
     public readonly ConcurrentDictionary<(int Frame, RowLayout Layout, double Scale), (nint Alloc, nint Data, int RowBytes, int W, int H)> Cache = new();
 
     public unsafe void ReleaseCache()
@@ -180,6 +185,8 @@ public sealed class HostInstance
     public HostFaults Faults { get; } = new();
     public RowLayout Layout { get; set; } = RowLayout.Packed;
     public double RenderScale { get; set; } = 1.0;
+    /// <summary>Whether source images carry a content identifier (kOfxImagePropUniqueIdentifier); false: the property is absent.</summary>
+    public bool ImageIdentifiers { get; set; } = true;
     /// <summary>Source frames delivered from another source (other size) instead: fault injection.</summary>
     public readonly ConcurrentDictionary<int, FrameSource> FrameOverrides = new();
     /// <summary>Every (clip, time) asked of clipGetImage.</summary>
