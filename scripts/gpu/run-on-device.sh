@@ -14,6 +14,8 @@ if [[ ! -x "$bin" ]]; then
     exit 2
 fi
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || echo "nvidia-smi failed" >> "$out/nvidia-smi.txt"
+# The binary is built on Debian 12 and needs glibc 2.34 or later.
+{ ldd --version 2>&1 | head -1; uname -a; } >> "$out/nvidia-smi.txt"
 export HDROFX_KERNEL_CACHE="${TMPDIR:-/tmp}/hdrofx-kernels"
 # The log (one line per parity case and benchmark) survives a crash of the binary, unlike the report.
 "$bin" gpu-check --output "$out/gpu-report.md" 2>&1 | tee "$out/gpu-check.log"
