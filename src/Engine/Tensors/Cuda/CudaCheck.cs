@@ -27,6 +27,7 @@ public static class CudaCheck
         report.AppendLine("# HdrOfx GPU check\n");
         report.AppendLine(Invariant($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; host: {Environment.MachineName}, {Environment.ProcessorCount} logical CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}"));
         report.AppendLine($"- {CudaRuntime.Describe()}");
+        report.AppendLine($"- kernel source: {CudaKernelSource.Kernels().Count} kernels in {CudaKernelSource.Files.Length} files, SHA-256 {CudaKernelSource.Hash[..16]}…");
         var api = CudaDriverApi.TryCreate(out string why);
         if (api is null)
         {
@@ -40,7 +41,7 @@ public static class CudaCheck
         Backends.Register(gpu);
         var sw = Stopwatch.StartNew();
         gpu.Api.Function("hx_unary");
-        report.AppendLine(Invariant($"- kernels: {CudaKernelSource.Kernels().Count} in {CudaKernelSource.Files.Length} files, module ready in {sw.Elapsed.TotalSeconds:F2} s ({(api.Cache.Hits > 0 ? "from the disk cache" : "compiled by NVRTC")}{(api.FromPtx ? ", from PTX" : ", cubin")})"));
+        report.AppendLine(Invariant($"- kernel module ready in {sw.Elapsed.TotalSeconds:F2} s ({(api.Cache.Hits > 0 ? "from the disk cache" : "compiled by NVRTC")}{(api.FromPtx ? ", from PTX" : ", cubin")})"));
         return RunOn(report, log, gpu, options);
     }
 
