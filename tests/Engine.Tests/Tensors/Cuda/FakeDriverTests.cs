@@ -105,6 +105,46 @@ public class FakeDriverTests
         Assert.That(text, Does.Contain("fails with: `CUDA out of memory"));
     }
 
+    /// <summary>artifacts/aot/hdrofx (scripts/publish-aot.sh), found by walking up from the test binary; null if not published.</summary>
+    private static string? PublishedBinary()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+        {
+            string p = Path.Combine(d.FullName, "artifacts", "aot", "hdrofx");
+            if (File.Exists(p)) return p;
+        }
+        return null;
+    }
+
+    [Test]
+    public void The_published_NativeAOT_binary_passes_gpu_check_parity_through_the_fake_driver()
+    {
+        Open();
+        var bin = PublishedBinary();
+        if (bin is null) Assert.Ignore("artifacts/aot/hdrofx is not published here (scripts/publish-aot.sh)");
+        FakeCudaDriver.TryGet(out string folder, out _);
+        Emulator.CudaEmulator.TryGet(out _, out _);
+        string report = Path.Combine(Path.GetTempPath(), "hdrofx-aot-gpu-check-" + Guid.NewGuid().ToString("N") + ".md");
+        var psi = new System.Diagnostics.ProcessStartInfo(bin, ["gpu-check", "--parity-only", "--output", report])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["LD_LIBRARY_PATH"] = folder;
+        psi.Environment["FAKE_CUDA_EMULATOR"] = Emulator.CudaEmulator.LibraryPath!;
+        psi.Environment["HDROFX_KERNEL_CACHE"] = TempCache();
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+        Assert.That(p.WaitForExit(300_000), Is.True, "gpu-check finished");
+        if (!stdout.Contains($"SHA-256 {CudaKernelSource.Hash[..16]}"))
+            Assert.Ignore("artifacts/aot/hdrofx was published from other kernel sources; run scripts/publish-aot.sh again");
+        Assert.That(p.ExitCode, Is.EqualTo(0), stdout + stderr);
+        string text = File.ReadAllText(report);
+        Assert.That(text, Does.Contain("Fake CUDA Device").And.Contain("**All parity checks passed.**"));
+        Assert.That(text, Does.Not.Contain("FAIL"));
+        File.Delete(report);
+    }
+
     [Test]
     public void The_second_process_start_loads_the_kernels_from_the_disk_cache()
     {

@@ -47,6 +47,9 @@ EXPORT void* fake_cuda_last_blas_stream(void) { return last_blas_stream; }
 EXPORT CUresult cuInit(unsigned int flags)
 {
     if (flags != 0) return 1;
+    /* A process that cannot call fake_cuda_configure (the NativeAOT hdrofx) configures through the environment. */
+    if (!emulator_path[0] && getenv("FAKE_CUDA_EMULATOR")) snprintf(emulator_path, sizeof emulator_path, "%s", getenv("FAKE_CUDA_EMULATOR"));
+    if (budget < 0 && getenv("FAKE_CUDA_BYTES")) budget = atoll(getenv("FAKE_CUDA_BYTES"));
     initialized = 1;
     return 0;
 }
