@@ -41,6 +41,15 @@ public sealed class Ema : IDisposable
         foreach (var (n, t) in _module.StateDict())
         {
             if (!_shadow.TryGetValue(n, out var s)) throw new InvalidOperationException($"EMA: module gained entry '{n}' after the EMA was created");
+            if (t.Device.Kind != DeviceKind.Cpu)
+            {
+                // On a device: the same update from in-place tensor ops (the shadow lives on the parameter's device).
+                using var _ = GradMode.NoGrad();
+                using var scope = new TensorScope();
+                if (_isParam.Contains(n)) s.MulScalarInPlace(d).AddInPlace(t.MulScalar(od));
+                else s.CopyFrom(t);
+                continue;
+            }
             var src = t.Span;
             var dst = s.Span;
             if (_isParam.Contains(n))

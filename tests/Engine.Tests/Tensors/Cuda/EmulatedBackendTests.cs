@@ -111,6 +111,41 @@ public class EmulatedBackendTests
     }
 
     [Test]
+    public void Gradient_clipping_and_EMA_work_on_the_device_as_on_the_CPU()
+    {
+        var gpu = Backend();
+        (double Norm, float[][] Grads, float[][] Shadow) Run(Device device)
+        {
+            var rng = new Rng(5);
+            using var net = new HdrOfx.Engine.Nn.SmallUNet(3, 3, 4, rng);
+            net.To(device);
+            using var ema = new HdrOfx.Engine.Nn.Ema(net, decay: 0.9);
+            using (var scope = new TensorScope())
+            {
+                var x = Tensor.Randn(rng, 1, 3, 16, 16);
+                var y = net.Forward(device == Device.Cpu ? x : x.To(device));
+                y.Square().Sum().Backward();
+            }
+            double norm = HdrOfx.Engine.Nn.GradClip.ClipGradNorm(net.Parameters(), maxNorm: 0.5);
+            var grads = net.Parameters().Select(p => p.Grad!.ToArray()).ToArray();
+            using (HdrOfx.Engine.Tensors.Autograd.GradMode.NoGrad())
+                foreach (var p in net.Parameters()) p.AddScalarInPlace(0.125f);
+            ema.Update();
+            var shadow = ema.StateDict().Values.Select(t => t.ToArray()).ToArray();
+            net.ZeroGrad();
+            return (norm, grads, shadow);
+        }
+        var cpu = Run(Device.Cpu);
+        var dev = Run(gpu.Device);
+        Assert.That(cpu.Norm, Is.GreaterThan(0.5), "the gradients were clipped");
+        Assert.That(dev.Norm, Is.EqualTo(cpu.Norm).Within(1e-4 * cpu.Norm));
+        for (int i = 0; i < cpu.Grads.Length; i++)
+            Assert.That(dev.Grads[i], Is.EqualTo(cpu.Grads[i]).Within(1e-5f), $"clipped gradient {i}");
+        for (int i = 0; i < cpu.Shadow.Length; i++)
+            Assert.That(dev.Shadow[i], Is.EqualTo(cpu.Shadow[i]).Within(1e-5f), $"EMA entry {i}");
+    }
+
+    [Test]
     public void Half_storage_on_the_device_is_refused_clearly()
     {
         var gpu = Backend();
