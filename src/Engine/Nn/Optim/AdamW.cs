@@ -87,17 +87,21 @@ public sealed class AdamW : IDisposable
             bool wd = e.Decay && WeightDecay != 0;
             if (ForceGenericPath || e.Param.Device.Kind != DeviceKind.Cpu)
             {
-                GenericUpdate(e, g, wd ? decay : 1f, b1, b2, omb1, omb2, stepSize, invSqrtBc2, eps);
+                if (!ForceGenericPath && e.Param.Backend is IFusedOptimizer fused)
+                    fused.AdamWStep(e.Param, g, e.M, e.V, wd ? decay : 1f, b1, b2, omb1, omb2, stepSize, invSqrtBc2, eps);
+                else
+                    GenericUpdate(e, g, wd ? decay : 1f, b1, b2, omb1, omb2, stepSize, invSqrtBc2, eps);
                 continue;
             }
             var p = e.Param.Span;
             var gs = g.Span;
             var m = e.M.Span;
             var v = e.V.Span;
+            float dc = wd ? decay : 1f;
             for (int i = 0; i < p.Length; i++)
             {
                 float gi = gs[i];
-                float pi = wd ? p[i] * decay : p[i];
+                float pi = p[i] * dc;
                 float mi = b1 * m[i] + omb1 * gi;
                 float vi = b2 * v[i] + omb2 * gi * gi;
                 m[i] = mi; v[i] = vi;

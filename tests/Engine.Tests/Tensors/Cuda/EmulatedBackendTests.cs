@@ -146,6 +146,37 @@ public class EmulatedBackendTests
     }
 
     [Test]
+    public void Fused_AdamW_on_the_device_equals_the_CPU_loop()
+    {
+        var gpu = Backend();
+        (float[] P, float[] M, float[] V) Run(Device device, bool generic)
+        {
+            var rng = new Rng(9);
+            var host = Tensor.Randn(rng, 7, 33);
+            using var p = TensorScope.Detach(device == Device.Cpu ? host : host.To(device));
+            p.RequiresGrad = true;
+            using var opt = new HdrOfx.Engine.Nn.AdamW([new("w", p)], lr: 1e-2, weightDecay: 0.1) { ForceGenericPath = generic };
+            for (int step = 0; step < 3; step++)
+            {
+                var g = Tensor.Randn(rng, 7, 33);
+                p.Grad = device == Device.Cpu ? g : g.To(device);
+                opt.Step();
+            }
+            var (m, v) = opt.Moments("w");
+            return (p.ToArray(), m, v);
+        }
+        var cpu = Run(Device.Cpu, generic: false);
+        long launches = _api!.Launches;
+        var dev = Run(gpu.Device, generic: false);
+        Assert.That(_api.Launches - launches, Is.EqualTo(3), "one fused kernel per step");
+        Assert.That(dev.P, Is.EqualTo(cpu.P).Within(1e-6f));
+        Assert.That(dev.M, Is.EqualTo(cpu.M).Within(1e-6f));
+        Assert.That(dev.V, Is.EqualTo(cpu.V).Within(1e-6f));
+        var generic = Run(gpu.Device, generic: true);
+        Assert.That(generic.P, Is.EqualTo(cpu.P).Within(1e-5f), "the generic device path agrees too");
+    }
+
+    [Test]
     public void Half_storage_on_the_device_is_refused_clearly()
     {
         var gpu = Backend();

@@ -159,3 +159,19 @@ extern "C" __global__ void hx_binary(int op, HxLayout L, const float* a, const f
         y[oy] = hx_binary_op(op, a[oa], b[ob]);
     }
 }
+
+// AdamW, one thread per element, in the order of the CPU's fused loop (src/Engine/Nn/Optim/AdamW.cs).
+extern "C" __global__ void hx_adamw(int n, float decay, float b1, float b2, float omb1, float omb2, float stepSize, float invSqrtBc2,
+    float eps, float* p, const float* g, float* m, float* v)
+{
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
+    {
+        float gi = g[i];
+        float pi = p[i] * decay;
+        float mi = b1 * m[i] + omb1 * gi;
+        float vi = b2 * v[i] + omb2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = pi - stepSize * mi / (sqrtf(vi) * invSqrtBc2 + eps);
+    }
+}
