@@ -27,8 +27,8 @@ public sealed class Ema : IDisposable
         using (GradMode.NoGrad())
             foreach (var (n, t) in module.StateDict())
             {
-                var c = TensorScope.Detach(t.Detach().Clone());
-                _shadow.Add(n, c);
+                using var view = t.Detach(); // a view holds a storage reference: released here, not left to the GC
+                _shadow.Add(n, TensorScope.Detach(view.Clone()));
             }
     }
 
