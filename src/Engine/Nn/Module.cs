@@ -65,8 +65,13 @@ public abstract class Module : IDisposable
     {
         foreach (var (_, p) in NamedParameters()) p.MoveTo(device);
         foreach (var (_, b) in NamedBuffers()) b.MoveTo(device);
+        MoveInternals(device);
+        foreach (var (_, m) in NamedModules()) if (!ReferenceEquals(m, this)) m.MoveInternals(device);
         return this;
     }
+
+    /// <summary>Moves tensors a module keeps outside its state dict (fixed tables); called by <see cref="To"/>.</summary>
+    protected virtual void MoveInternals(Device device) { }
 
     /// <summary>Registers a child module; its entries appear as "<paramref name="name"/>.childEntry".</summary>
     protected T RegisterModule<T>(string name, T child) where T : Module

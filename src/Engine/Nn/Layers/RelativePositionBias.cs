@@ -49,6 +49,9 @@ public sealed class RelativePositionBias : Module
 
     public override Tensor Forward(Tensor x) => throw new NotSupportedException("RelativePositionBias has no input; call Bias()");
 
+    /// <summary>The one-hot gather matrix is not state (it is rebuilt from the window size) but must follow the table.</summary>
+    protected override void MoveInternals(Device device) => _oneHot.MoveTo(device);
+
     protected override void Dispose(bool disposing)
     {
         if (disposing && !IsDisposed) _oneHot.Dispose();

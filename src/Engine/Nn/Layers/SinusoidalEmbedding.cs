@@ -24,7 +24,10 @@ public sealed class SinusoidalEmbedding : Module
     {
         if (!(t.Rank == 1 || (t.Rank == 2 && t.Shape[1] == 1))) throw new ArgumentException($"SinusoidalEmbedding needs t [B], got {Tensor.ShapeString(t.Shape)}");
         var ts = t.ToArray();
-        return Embed(ts);
+        if (t.Device == Device.Cpu) return Embed(ts);
+        // Computed on the host (B·dim values) and uploaded: the only host round trip of a timestep embedding.
+        using var host = Embed(ts);
+        return host.To(t.Device);
     }
 
     public Tensor Embed(ReadOnlySpan<float> t)

@@ -108,6 +108,22 @@ public static class CudaParity
         list.Add(new("deform_conv_groups2_stride2", true, x => Tensor.DeformConv2d(x[0], x[1], x[2].Sigmoid(), x[3], null, DeformConv2dParams.Create(stride: 2, padding: 1, deformGroups: 2)),
             [[1, 4, 9, 9], [1, 36, 5, 5], [1, 18, 5, 5], [3, 4, 3, 3]]));
 
+        // Composite ops of part 1, built from the primitives above.
+        list.Add(new("conv_transpose_stride2", true, x => Tensor.ConvTranspose2d(x[0], x[1], x[2], stride: 2, padding: 1, outputPadding: 1), [[2, 4, 5, 6], [4, 3, 3, 3], [3]]));
+        list.Add(new("attention", true, x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2]), [[2, 3, 10, 8], [2, 3, 12, 8], [2, 3, 12, 8]]));
+        list.Add(new("attention_bias", true, x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], x[3]), [[1, 2, 9, 4], [1, 2, 9, 4], [1, 2, 9, 4], [2, 9, 9]]));
+        list.Add(new("channel_attention", true, x => Tensor.ChannelAttention(x[0], x[1], x[2], x[3]), [[2, 2, 4, 30], [2, 2, 4, 30], [2, 2, 4, 30], [2, 1, 1]], 0.25f, 2f));
+        list.Add(new("l2_normalize", false, x => x[0].L2Normalize(-1), [s4]));
+        list.Add(new("window_partition", false, x => x[0].WindowPartition(2, 3).MulScalar(1.5f), [[2, 4, 6, 3]]));
+        list.Add(new("pixel_shuffle", false, x => x[0].PixelShuffle(2).Exp(), [[2, 8, 3, 5]]));
+        list.Add(new("pixel_unshuffle", false, x => x[0].PixelUnshuffle(2).Tanh(), [[2, 2, 6, 4]]));
+        list.Add(new("concat_dim1", false, x => Tensor.Concat([x[0], x[1].Sigmoid()], 1), [[2, 3, 4, 5], [2, 2, 4, 5]]));
+        list.Add(new("stack_dim0", false, x => Tensor.Stack([x[0], x[1]], 0).Square(), [[3, 4], [3, 4]]));
+        list.Add(new("l1_loss", false, x => Tensor.L1Loss(x[0], x[1]), [s4, s4]));
+        list.Add(new("mse_loss", false, x => Tensor.MseLoss(x[0], x[1]), [s4, s4]));
+        list.Add(new("charbonnier_loss", false, x => Tensor.CharbonnierLoss(x[0], x[1]), [s4, s4]));
+        list.Add(new("ssim", true, x => Tensor.Ssim(x[0], x[1]), [[1, 3, 24, 24], [1, 3, 24, 24]], 0f, 1f));
+
         list.Add(new("two_layer_conv_net", true, x =>
         {
             var h = Tensor.Conv2d(x[0], x[1], x[2], padding: 1).Gelu();

@@ -34,6 +34,7 @@ public sealed partial class Tensor
         {
             var gt = FromArray(g, windowSize);
             keep.Add(gt);
+            if (x.Device != Device.Cpu) keep.Add(gt = gt.To(x.Device)); // the taps go where the images are
             using var gh = gt.Reshape(1, 1, 1, windowSize);
             using var gv = gt.Reshape(1, 1, windowSize, 1);
             wh.CopyFrom(gh); wv.CopyFrom(gv);
