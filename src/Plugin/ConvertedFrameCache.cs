@@ -9,8 +9,8 @@ namespace HdrOfx.Plugin;
 /// frame once instead of once per render that uses it (2r + 1 times).
 /// <para>
 /// Reuse is only safe while the upstream image of a time cannot change. Two things give that: a non-interactive
-/// sequence render (Resolve's Deliver, Nuke's Write), for whose duration every entry is valid and at whose end they
-/// are dropped; and, outside one (the viewer), the host's kOfxImagePropUniqueIdentifier, which the spec makes change
+/// sequence render (Resolve's Deliver, Nuke's Write), which starts empty, matches frames by time alone and drops its
+/// entries at its end; and, outside one (the viewer), the host's kOfxImagePropUniqueIdentifier, which the spec makes change
 /// whenever an image may have changed: an entry keyed by a non-empty identifier is reused only by an image carrying
 /// the same one. Without an identifier an interactive render always converts afresh. Everything is dropped on any
 /// InstanceChanged (a parameter or clip change), on purge and on destroy, and the Reuse Converted Frames parameter turns
@@ -57,7 +57,12 @@ internal sealed class ConvertedFrameCache
     public void BeginSequence(bool interactive)
     {
         if (interactive) return;
-        lock (_gate) _batchSequences++;
+        lock (_gate)
+        {
+            // A batch sequence matches frames by time alone (a host may give every fetch a new identifier), so nothing
+            // kept from before it, when an edit may have happened since, may be matched that way.
+            if (_batchSequences++ == 0) ClearLocked();
+        }
     }
 
     public void EndSequence(bool interactive)
@@ -84,7 +89,9 @@ internal sealed class ConvertedFrameCache
             if (!UsableLocked(key)) return null;
             foreach (var e in _entries)
             {
-                if (e.Key != key) continue;
+                // Inside a batch sequence the frame is enough; outside, the host's identifier must match too.
+                if (e.Key with { Identity = "" } != key with { Identity = "" }) continue;
+                if (_batchSequences == 0 && e.Key.Identity != key.Identity) continue;
                 e.Users++;
                 e.Stamp = ++_clock;
                 return e;

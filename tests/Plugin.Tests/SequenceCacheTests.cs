@@ -138,6 +138,50 @@ public class SequenceCacheTests
     }
 
     [Test]
+    public void A_host_with_a_new_identifier_per_fetch_still_gets_batch_reuse_and_no_stale_viewer_frames()
+    {
+        var clip = new SyntheticClip { Frames = 6, Width = 48, Height = 32 };
+        var (plain, _) = Graded(clip, identifiers: false);
+        var uncached = Enumerable.Range(1, 4).Select(t => Render(plain, t)).ToArray();
+        Hdr.Destroy(plain);
+        var (inst, grade) = Graded(clip, identifiers: true);
+        inst.PerFetchIdentifiers = true;
+        Render(inst, 2);
+        Render(inst, 2);
+        Assert.That(LastCounts(inst), Is.EqualTo((3, 0)), "identifiers that never repeat: no viewer reuse");
+        grade.Gain = 1.5f; // an upstream edit such a host does not announce
+        grade.Gain = 1f;   // ... and undone, so the batch below must see gain 1 whatever was kept
+        Assert.That(Hdr.BeginSequence(inst, 1, 4, interactive: false), Is.EqualTo(Ofx.OK));
+        for (int t = 1; t <= 4; t++)
+        {
+            Assert.That(Render(inst, t), Is.EqualTo(uncached[t - 1]), $"frame {t}");
+            Assert.That(LastCounts(inst), Is.EqualTo(t == 1 ? (3, 0) : (1, 2)), $"batch reuse by frame at {t}");
+        }
+        Assert.That(Hdr.EndSequence(inst, 1, 4, interactive: false), Is.EqualTo(Ofx.OK));
+        Hdr.Destroy(inst);
+        AssertHostHealthy();
+    }
+
+    [Test]
+    public void A_batch_sequence_starts_without_frames_kept_by_the_viewer()
+    {
+        var clip = new SyntheticClip { Frames = 5, Width = 48, Height = 32 };
+        var (fresh, freshGrade) = Graded(clip, identifiers: false);
+        freshGrade.Gain = 1.5f;
+        var expected = Render(fresh, 2);
+        Hdr.Destroy(fresh);
+        var (inst, grade) = Graded(clip, identifiers: true);
+        Render(inst, 2); // kept under content identifiers
+        grade.Gain = 1.5f; // an edit the host fails to announce (same identifiers)
+        Assert.That(Hdr.BeginSequence(inst, 1, 3, interactive: false), Is.EqualTo(Ofx.OK));
+        Assert.That(Render(inst, 2), Is.EqualTo(expected), "the batch converted afresh");
+        Assert.That(LastCounts(inst), Is.EqualTo((3, 0)));
+        Assert.That(Hdr.EndSequence(inst, 1, 3, interactive: false), Is.EqualTo(Ofx.OK));
+        Hdr.Destroy(inst);
+        AssertHostHealthy();
+    }
+
+    [Test]
     public void Reuse_switched_off_converts_every_frame_even_in_a_batch_sequence()
     {
         var clip = new SyntheticClip { Frames = 5, Width = 48, Height = 32 };

@@ -44,9 +44,9 @@ public static unsafe class HostImages
                 return null;
             }
             if (inst.FrameOverrides.TryGetValue(frame, out var alt)) src = alt;
-            string id = inst.ImageIdentifiers
-                ? FormattableString.Invariant($"src-{RuntimeHelpers.GetHashCode(src)}-r{src.Revision}-f{frame}-{inst.Layout}-s{inst.RenderScale}-{f.SourceDepthLie}")
-                : "";
+            string id = !inst.ImageIdentifiers ? ""
+                : inst.PerFetchIdentifiers ? $"fetch{Interlocked.Increment(ref _uid)}"
+                : FormattableString.Invariant($"src-{RuntimeHelpers.GetHashCode(src)}-r{src.Revision}-f{frame}-{inst.Layout}-s{inst.RenderScale}-{f.SourceDepthLie}");
             img = MakeSource(src, frame, inst.Layout, inst.RenderScale, f.SourceDepthLie, id);
         }
         Live[img.Props.Handle] = img;

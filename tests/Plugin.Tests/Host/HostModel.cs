@@ -187,6 +187,8 @@ public sealed class HostInstance
     public double RenderScale { get; set; } = 1.0;
     /// <summary>Whether source images carry a content identifier (kOfxImagePropUniqueIdentifier); false: the property is absent.</summary>
     public bool ImageIdentifiers { get; set; } = true;
+    /// <summary>With <see cref="ImageIdentifiers"/>: a new identifier for every fetch, as a host that never reuses them may do.</summary>
+    public bool PerFetchIdentifiers { get; set; }
     /// <summary>Source frames delivered from another source (other size) instead: fault injection.</summary>
     public readonly ConcurrentDictionary<int, FrameSource> FrameOverrides = new();
     /// <summary>Every (clip, time) asked of clipGetImage.</summary>
