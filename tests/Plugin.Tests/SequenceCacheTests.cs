@@ -43,6 +43,26 @@ public class SequenceCacheTests
         }
     }
 
+    /// <summary>Frames 1..count rendered by an instance that can reuse nothing (no sequence, no identifiers).</summary>
+    private static float[][] Uncached(SyntheticClip clip, int count, float gain = 1f)
+    {
+        var (plain, grade) = Graded(clip, identifiers: false);
+        grade.Gain = gain;
+        var frames = Enumerable.Range(1, count).Select(t => Render(plain, t)).ToArray();
+        Hdr.Destroy(plain);
+        return frames;
+    }
+
+    /// <summary>Renders frames 1..n in order: each equals the uncached result, and after the first each converts one new frame.</summary>
+    private static void RenderInOrder(HostInstance inst, float[][] uncached)
+    {
+        for (int t = 1; t <= uncached.Length; t++)
+        {
+            Assert.That(Render(inst, t), Is.EqualTo(uncached[t - 1]), $"frame {t}");
+            Assert.That(LastCounts(inst), Is.EqualTo(t == 1 ? (3, 0) : (1, 2)), $"conversions at frame {t}");
+        }
+    }
+
     private static (HostInstance, Grade) Graded(SyntheticClip clip, bool identifiers)
     {
         var grade = new Grade();
@@ -66,11 +86,7 @@ public class SequenceCacheTests
         var uncached = Enumerable.Range(1, 5).Select(t => Render(inst, t)).ToArray();
         Assert.That(LastCounts(inst), Is.EqualTo((3, 0)), "outside a sequence, without identifiers, every render converts all it uses");
         Assert.That(Hdr.BeginSequence(inst, 1, 5, interactive: false), Is.EqualTo(Ofx.OK));
-        for (int t = 1; t <= 5; t++)
-        {
-            Assert.That(Render(inst, t), Is.EqualTo(uncached[t - 1]), $"frame {t}");
-            Assert.That(LastCounts(inst), Is.EqualTo(t == 1 ? (3, 0) : (1, 2)), $"conversions at frame {t}");
-        }
+        RenderInOrder(inst, uncached);
         Assert.That(Hdr.EndSequence(inst, 1, 5, interactive: false), Is.EqualTo(Ofx.OK));
         Render(inst, 3);
         Assert.That(LastCounts(inst), Is.EqualTo((3, 0)), "the end of the sequence empties the cache");
@@ -99,16 +115,10 @@ public class SequenceCacheTests
     public void Viewer_renders_reuse_frames_by_identifier_and_match_uncached_renders()
     {
         var clip = new SyntheticClip { Frames = 7, Width = 48, Height = 32 };
-        var (plain, _) = Graded(clip, identifiers: false);
-        var uncached = Enumerable.Range(1, 5).Select(t => Render(plain, t)).ToArray();
-        Hdr.Destroy(plain);
+        var uncached = Uncached(clip, 5);
         var (inst, _) = Graded(clip, identifiers: true);
         Assert.That(Hdr.BeginSequence(inst, 1, 5, interactive: true), Is.EqualTo(Ofx.OK));
-        for (int t = 1; t <= 5; t++)
-        {
-            Assert.That(Render(inst, t), Is.EqualTo(uncached[t - 1]), $"frame {t}");
-            Assert.That(LastCounts(inst), Is.EqualTo(t == 1 ? (3, 0) : (1, 2)), $"conversions at frame {t}");
-        }
+        RenderInOrder(inst, uncached);
         Assert.That(Hdr.EndSequence(inst, 1, 5, interactive: true), Is.EqualTo(Ofx.OK));
         Render(inst, 4);
         Assert.That(LastCounts(inst), Is.EqualTo((0, 3)), "renders outside any sequence reuse by identifier too");
@@ -120,10 +130,7 @@ public class SequenceCacheTests
     public void An_upstream_edit_changes_the_identifiers_and_is_seen_at_once()
     {
         var clip = new SyntheticClip { Frames = 5, Width = 48, Height = 32 };
-        var (fresh, freshGrade) = Graded(clip, identifiers: false);
-        freshGrade.Gain = 1.5f;
-        var expected = Render(fresh, 2);
-        Hdr.Destroy(fresh);
+        var expected = Uncached(clip, 2, gain: 1.5f)[1];
         var (inst, grade) = Graded(clip, identifiers: true);
         var before = Render(inst, 2);
         Render(inst, 2);
@@ -141,9 +148,7 @@ public class SequenceCacheTests
     public void A_host_with_a_new_identifier_per_fetch_still_gets_batch_reuse_and_no_stale_viewer_frames()
     {
         var clip = new SyntheticClip { Frames = 6, Width = 48, Height = 32 };
-        var (plain, _) = Graded(clip, identifiers: false);
-        var uncached = Enumerable.Range(1, 4).Select(t => Render(plain, t)).ToArray();
-        Hdr.Destroy(plain);
+        var uncached = Uncached(clip, 4);
         var (inst, grade) = Graded(clip, identifiers: true);
         inst.PerFetchIdentifiers = true;
         Render(inst, 2);
@@ -152,11 +157,7 @@ public class SequenceCacheTests
         grade.Gain = 1.5f; // an upstream edit such a host does not announce
         grade.Gain = 1f;   // ... and undone, so the batch below must see gain 1 whatever was kept
         Assert.That(Hdr.BeginSequence(inst, 1, 4, interactive: false), Is.EqualTo(Ofx.OK));
-        for (int t = 1; t <= 4; t++)
-        {
-            Assert.That(Render(inst, t), Is.EqualTo(uncached[t - 1]), $"frame {t}");
-            Assert.That(LastCounts(inst), Is.EqualTo(t == 1 ? (3, 0) : (1, 2)), $"batch reuse by frame at {t}");
-        }
+        RenderInOrder(inst, uncached); // batch reuse by frame
         Assert.That(Hdr.EndSequence(inst, 1, 4, interactive: false), Is.EqualTo(Ofx.OK));
         Hdr.Destroy(inst);
         AssertHostHealthy();
@@ -166,10 +167,7 @@ public class SequenceCacheTests
     public void A_batch_sequence_starts_without_frames_kept_by_the_viewer()
     {
         var clip = new SyntheticClip { Frames = 5, Width = 48, Height = 32 };
-        var (fresh, freshGrade) = Graded(clip, identifiers: false);
-        freshGrade.Gain = 1.5f;
-        var expected = Render(fresh, 2);
-        Hdr.Destroy(fresh);
+        var expected = Uncached(clip, 2, gain: 1.5f)[1];
         var (inst, grade) = Graded(clip, identifiers: true);
         Render(inst, 2); // kept under content identifiers
         grade.Gain = 1.5f; // an edit the host fails to announce (same identifiers)
