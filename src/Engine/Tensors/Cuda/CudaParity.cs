@@ -56,6 +56,10 @@ public static class CudaParity
         B("maximum", Tensor.Maximum, s4, s4, backward: false); // no backward in part 1
         B("minimum_broadcast", Tensor.Minimum, s4, [7], backward: false);
         B("add_permuted", (a, b) => Tensor.Add(a.Permute(0, 2, 1, 3), b), s4, [2, 5, 3, 7]);
+        list.Add(new("exp_of_transpose", false, x => x[0].Transpose(1, 3).Exp(), [s4]));
+        list.Add(new("softmax_of_permute", false, x => x[0].Permute(0, 3, 1, 2).Softmax(1), [s4]));
+        list.Add(new("sum_of_narrow", false, x => x[0].Narrow(3, 1, 4).Sum([1, 3], keepDim: false), [s4]));
+        list.Add(new("matmul_of_expand", true, x => Tensor.MatMul(x[0].Expand(3, 5, 7), x[1]), [[1, 5, 7], [3, 7, 2]]));
         list.Add(new("contiguous_of_transpose", false, x => x[0].Transpose(1, 3).Contiguous().MulScalar(2f), [s4]));
 
         list.Add(new("sum_all", false, x => x[0].Sum(), [s4]));
