@@ -16,7 +16,7 @@ public sealed record DeviceTrainingRun(Device Device, float[] Losses, float[] Pa
 public static class DeviceTraining
 {
     public static DeviceTrainingRun Run(Device device, int steps = 5, int size = 32, int batch = 2, int baseChannels = 8, ulong seed = 7,
-        Action? synchronize = null)
+        Action? synchronize = null, Action<int>? afterStep = null, bool keepLosses = true)
     {
         var rng = new Rng(seed);
         using var net = new SmallUNet(3, 3, baseChannels, rng);
@@ -39,9 +39,10 @@ public static class DeviceTraining
                     loss.Backward();
                     opt.Step();
                     net.ZeroGrad();
-                    losses.Add(TensorScope.Detach(loss.Detach()));
+                    if (keepLosses) losses.Add(TensorScope.Detach(loss.Detach()));
                 }
                 synchronize?.Invoke();
+                afterStep?.Invoke(s);
                 times[s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             }
             var values = losses.Select(l => l.ToArray()[0]).ToArray();

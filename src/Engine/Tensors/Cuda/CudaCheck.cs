@@ -14,7 +14,7 @@ public sealed record CudaCheckOptions(bool Parity = true, bool Benchmarks = true
 /// Everything issue 5 asks a GPU machine to show, in one run of the self-contained binary (`hdrofx gpu-check`), as a
 /// markdown report: the device and libraries, CPU/GPU parity of every op at fp32 (GEMM ops also TF32 and BF16), the
 /// U-Net training parity, GEMM TFLOP/s at 4096³ in fp32/TF32/BF16, elementwise against copy bandwidth, conv2d
-/// forward+backward throughput, the training-step speedup over the CPU, 1,000 steps without memory growth, and the
+/// forward+backward throughput, the training-step speedup over the CPU, a 1,000-step training run without memory growth, and the
 /// error for an allocation larger than the device.
 /// </summary>
 public static class CudaCheck
@@ -173,24 +173,24 @@ public static class CudaCheck
             report.AppendLine($"| U-Net train step | – | – | FAILED: {OneLine(e.Message)} |");
         }
         report.AppendLine("\nThe classical reconstruction has no GPU path yet (the 1080p/4K inference figures of issue 5 are not measured).\n");
-        Memory(report, gpu, o.MemorySteps);
+        Memory(report, gpu, o);
     }
 
-    private static void Memory(StringBuilder report, CudaBackend gpu, int steps)
+    /// <summary>A training run (the U-Net of the training parity, AdamW) of MemorySteps steps: no device allocation and no growth in use after the first steps.</summary>
+    private static void Memory(StringBuilder report, CudaBackend gpu, CudaCheckOptions o)
     {
         report.AppendLine("## Memory\n");
-        long allocs0 = 0, inUse0 = gpu.Pool.InUseBytes;
-        for (int step = 0; step < steps; step++)
-        {
-            using var scope = new TensorScope();
-            var x = Tensor.Full([64, 64, 32, 32], 1f, gpu.Device).RequireGrad();
-            var y = x.MulScalar(0.5f).Tanh().Sum();
-            y.Backward();
-            if (step == 9) allocs0 = gpu.Pool.DeviceAllocations;
-        }
-        gpu.Synchronize();
+        int steps = o.MemorySteps, settle = Math.Min(10, steps - 1);
+        long allocs0 = 0, inUse0 = 0, inUseEnd = 0;
+        DeviceTraining.Run(gpu.Device, steps, o.ParityTrainSize, baseChannels: o.ParityTrainChannels, synchronize: gpu.Synchronize, keepLosses: false,
+            afterStep: s =>
+            {
+                if (s == settle) { allocs0 = gpu.Pool.DeviceAllocations; inUse0 = gpu.Pool.InUseBytes; }
+                if (s == steps - 1) inUseEnd = gpu.Pool.InUseBytes;
+            });
         long allocs = gpu.Pool.DeviceAllocations - allocs0;
-        report.AppendLine(Invariant($"- {steps:N0} forward/backward steps: {allocs} device allocations after step 10, {(gpu.Pool.InUseBytes - inUse0) / 1024.0:F1} KiB more in use at the end than at the start, peak {gpu.Pool.PeakInUseBytes / 1048576.0:F1} MiB, cached {gpu.Pool.CachedBytes / 1048576.0:F1} MiB: {(allocs == 0 && gpu.Pool.InUseBytes == inUse0 ? "no growth" : "GROWTH")}"));
+        bool ok = allocs == 0 && inUseEnd == inUse0;
+        report.AppendLine(Invariant($"- a {steps:N0}-step training run (SmallUNet base {o.ParityTrainChannels}, 2×3×{o.ParityTrainSize}², AdamW): {allocs} device allocations after step {settle + 1}, in use {inUse0 / 1048576.0:F2} MiB then and {inUseEnd / 1048576.0:F2} MiB at the end, peak {gpu.Pool.PeakInUseBytes / 1048576.0:F1} MiB, cached {gpu.Pool.CachedBytes / 1048576.0:F1} MiB: {(ok ? "no growth" : "GROWTH")}"));
         var (free, total) = gpu.Api.MemoryInfo();
         try
         {

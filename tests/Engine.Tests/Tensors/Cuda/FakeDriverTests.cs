@@ -97,7 +97,7 @@ public class FakeDriverTests
         Backends.Register(gpu);
         var report = new System.Text.StringBuilder();
         var options = new CudaCheckOptions(GemmSize: 32, MinSeconds: 0, BandwidthFloats: 4096, ConvBatch: 1, ConvSize: 8, TrainSize: 16, TrainBatch: 1,
-            MemorySteps: 20, ParityTrainSize: 16, ParityTrainChannels: 4, TrainSteps: 2);
+            MemorySteps: 14, ParityTrainSize: 16, ParityTrainChannels: 4, TrainSteps: 2);
         int code = CudaCheck.RunOn(report, _ => { }, gpu, options);
         string text = report.ToString();
         Assert.That(code, Is.EqualTo(CudaCheck.Passed), text);
