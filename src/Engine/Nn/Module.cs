@@ -65,8 +65,7 @@ public abstract class Module : IDisposable
     {
         foreach (var (_, p) in NamedParameters()) p.MoveTo(device);
         foreach (var (_, b) in NamedBuffers()) b.MoveTo(device);
-        MoveInternals(device);
-        foreach (var (_, m) in NamedModules()) if (!ReferenceEquals(m, this)) m.MoveInternals(device);
+        foreach (var (_, m) in NamedModules()) m.MoveInternals(device); // this module and every descendant
         return this;
     }
 

@@ -68,14 +68,17 @@ public sealed unsafe partial class CudaBackend
         nint px = At(x), pw = At(w), py = At(y);
         if (!TryCudnn(ConvPass.Forward, g, px, pw, py))
             ForwardIm2Col(g, px, pw, py);
-        if (bias != null)
-        {
-            RequireContiguous(bias, "Conv2d");
-            int total = y.Numel, channels = g.O, pix = g.Pix;
-            nint pb = At(bias);
-            void** bargs = stackalloc void*[] { &total, &channels, &pix, &pb, &py };
-            Launch("hx_add_channel_bias", Grid(total), bargs);
-        }
+        if (bias != null) AddChannelBias(bias, y);
+    }
+
+    /// <summary>y[n, c, ·] += bias[c] over a contiguous [N, C, H, W] output (conv2d and deformable conv).</summary>
+    private void AddChannelBias(Tensor bias, Tensor y)
+    {
+        RequireContiguous(bias, "bias");
+        int total = y.Numel, channels = y.Shape[1], pix = y.Shape[2] * y.Shape[3];
+        nint pb = At(bias), py = At(y);
+        void** args = stackalloc void*[] { &total, &channels, &pix, &pb, &py };
+        Launch("hx_add_channel_bias", Grid(total), args);
     }
 
     private static nint InputPlane(in Geometry g, nint x, int n, int grp) => x + (nint)(((long)n * g.C + (long)grp * g.Cg) * g.H * g.W * 4);

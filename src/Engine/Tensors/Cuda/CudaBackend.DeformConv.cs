@@ -34,14 +34,7 @@ public sealed unsafe partial class CudaBackend
             }
         }
         finally { Pool.Return(col); }
-        if (bias != null)
-        {
-            RequireContiguous(bias, "DeformConv2d");
-            int total = y.Numel;
-            nint pb = At(bias), py = At(y);
-            void** bargs = stackalloc void*[] { &total, &o, &pix, &pb, &py };
-            Launch("hx_add_channel_bias", Grid(total), bargs);
-        }
+        if (bias != null) AddChannelBias(bias, y);
     }
 
     public void DeformConv2dBackward(Tensor x, Tensor offset, Tensor mask, Tensor w, Tensor dy,

@@ -16,20 +16,25 @@ public sealed unsafe partial class CudaBackend
         Kh = p.KernelH, Kw = p.KernelW, Sh = p.StrideH, Sw = p.StrideW, Ph = p.PadH, Pw = p.PadW,
     };
 
+    /// <summary>A gradient the kernels scatter into: contiguous, zeroed first.</summary>
     private void Zero(Tensor t)
     {
         RequireContiguous(t, "gradient");
-        if (t.Numel > 0) Api.Memset32(At(t), 0, t.Numel, Stream);
+        Fill(t, 0f);
     }
 
-    public void AvgPool2d(Tensor x, Tensor y, Pool2dParams p)
+    public void AvgPool2d(Tensor x, Tensor y, Pool2dParams p) => PoolForward("hx_avg_pool", x, y, p);
+
+    public void MaxPool2d(Tensor x, Tensor y, Pool2dParams p) => PoolForward("hx_max_pool", x, y, p);
+
+    private void PoolForward(string kernel, Tensor x, Tensor y, Pool2dParams p)
     {
-        RequireContiguous(x, "AvgPool2d"); RequireContiguous(y, "AvgPool2d");
+        RequireContiguous(x, kernel); RequireContiguous(y, kernel);
         var g = PoolGeometry(x, y, p);
         if (y.Numel == 0) return;
         nint px = At(x), py = At(y);
         void** args = stackalloc void*[] { &g, &px, &py };
-        Launch("hx_avg_pool", Grid(y.Numel), args);
+        Launch(kernel, Grid(y.Numel), args);
     }
 
     public void AvgPool2dBackward(Tensor dy, Tensor dx, Pool2dParams p)
@@ -40,16 +45,6 @@ public sealed unsafe partial class CudaBackend
         nint pg = At(dy), pd = At(dx);
         void** args = stackalloc void*[] { &g, &pg, &pd };
         Launch("hx_avg_pool_grad", Grid(dx.Numel), args);
-    }
-
-    public void MaxPool2d(Tensor x, Tensor y, Pool2dParams p)
-    {
-        RequireContiguous(x, "MaxPool2d"); RequireContiguous(y, "MaxPool2d");
-        var g = PoolGeometry(x, y, p);
-        if (y.Numel == 0) return;
-        nint px = At(x), py = At(y);
-        void** args = stackalloc void*[] { &g, &px, &py };
-        Launch("hx_max_pool", Grid(y.Numel), args);
     }
 
     public void MaxPool2dBackward(Tensor x, Tensor dy, Tensor dx, Pool2dParams p)

@@ -65,8 +65,7 @@ public static class CudaCheck
         int failures = 0;
         foreach (var c in CudaParity.Cases())
         {
-            var modes = c.UsesGemm ? new[] { GemmPrecision.Fp32, GemmPrecision.Tf32, GemmPrecision.Bf16 } : new[] { GemmPrecision.Fp32 };
-            foreach (var m in modes)
+            foreach (var m in CudaParity.Precisions(c))
             {
                 var r = CudaParity.Run(c, gpu, m);
                 if (!r.Passed) failures++;
@@ -81,11 +80,11 @@ public static class CudaCheck
             gpu.UseCudnn = false;
             try
             {
-                var conv = CudaParity.Cases().Where(c => c.Name.StartsWith("conv", StringComparison.Ordinal)).ToList();
-                var worst = conv.Select(c => CudaParity.Run(c, gpu)).OrderByDescending(r => r.RelativeError).First();
-                int bad = conv.Count(c => !CudaParity.Run(c, gpu).Passed);
+                var results = CudaParity.Cases().Where(c => c.Name.StartsWith("conv", StringComparison.Ordinal)).Select(c => CudaParity.Run(c, gpu)).ToList();
+                var worst = results.MaxBy(r => r.RelativeError)!;
+                int bad = results.Count(r => !r.Passed);
                 failures += bad;
-                report.AppendLine(Invariant($"The im2col + cuBLAS fallback on the same {conv.Count} conv2d cases (fp32): worst error {worst.RelativeError:E2} ({worst.Name}); {(bad == 0 ? "all pass" : $"{bad} FAIL")}."));
+                report.AppendLine(Invariant($"The im2col + cuBLAS fallback on the same {results.Count} conv2d cases (fp32): worst error {worst.RelativeError:E2} ({worst.Name}); {(bad == 0 ? "all pass" : $"{bad} FAIL")}."));
             }
             finally { gpu.UseCudnn = true; }
         }

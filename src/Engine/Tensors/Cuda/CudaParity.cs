@@ -17,6 +17,10 @@ public sealed record ParityResult(string Name, GemmPrecision Precision, double R
 /// </summary>
 public static class CudaParity
 {
+    /// <summary>The precisions a case is checked at: all three for GEMM cases, fp32 for the others.</summary>
+    public static GemmPrecision[] Precisions(ParityCase c) =>
+        c.UsesGemm ? [GemmPrecision.Fp32, GemmPrecision.Tf32, GemmPrecision.Bf16] : [GemmPrecision.Fp32];
+
     public static double Tolerance(GemmPrecision p) => p switch { GemmPrecision.Tf32 => 1e-3, GemmPrecision.Bf16 => 1e-2, _ => 1e-4 };
 
     /// <summary>The cases at a size scale (1 for the GPU runner; the emulated tests use the same shapes).</summary>

@@ -90,6 +90,10 @@ public class EmulatedBackendTests
         Assert.That(gpu.Pool.InUseBytes, Is.Zero, "every device tensor of the run was released");
     }
 
+    /// <summary>gpu-check at sizes the CPU emulator runs in seconds (the emulated and the fake-driver report tests).</summary>
+    internal static readonly CudaCheckOptions TinyCheck = new(GemmSize: 32, MinSeconds: 0, BandwidthFloats: 4096, ConvBatch: 1, ConvSize: 8,
+        TrainSize: 16, TrainBatch: 1, MemorySteps: 14, ParityTrainSize: 16, ParityTrainChannels: 4, TrainSteps: 2);
+
     [Test]
     public void The_gpu_check_report_runs_through_on_the_emulated_device()
     {
@@ -98,9 +102,7 @@ public class EmulatedBackendTests
         using var gpu = new CudaBackend(new EmulatedCudaApi(lib, budgetBytes: 1L << 30), index: 12);
         Backends.Register(gpu);
         var report = new System.Text.StringBuilder();
-        var options = new CudaCheckOptions(GemmSize: 32, MinSeconds: 0, BandwidthFloats: 4096, ConvBatch: 1, ConvSize: 8, TrainSize: 16, TrainBatch: 1,
-            MemorySteps: 14, ParityTrainSize: 16, ParityTrainChannels: 4, TrainSteps: 2);
-        int code = CudaCheck.RunOn(report, _ => { }, gpu, options);
+        int code = CudaCheck.RunOn(report, _ => { }, gpu, TinyCheck);
         string text = report.ToString();
         Assert.That(code, Is.EqualTo(CudaCheck.Passed), text);
         Assert.That(text, Does.Contain("| conv3x3_pad1 | Bf16 |").And.Contain("U-Net training").And.Contain("GEMM 32³ Tf32"));

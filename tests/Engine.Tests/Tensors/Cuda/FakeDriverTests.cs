@@ -48,9 +48,8 @@ public class FakeDriverTests
     public void Every_parity_case_runs_through_the_driver_binding()
     {
         var (libs, ctx) = Open();
-        var api = CudaDriverApi.TryCreate(ctx, out string why, new KernelCache(TempCache()));
-        Assert.That(api, Is.Not.Null, why);
-        using var _ = api!;
+        using var api = CudaDriverApi.TryCreate(ctx, out string why, new KernelCache(TempCache()))
+            ?? throw new AssertionException("the driver API did not open: " + why);
         using var gpu = new CudaBackend(api, index: 11);
         Backends.Register(gpu);
         long launches0 = FakeCudaDriver.Counter(libs.Driver, "launch"), gemms0 = FakeCudaDriver.Counter(libs.Driver, "gemm");
@@ -96,9 +95,7 @@ public class FakeDriverTests
         using var gpu = new CudaBackend(api, index: 8);
         Backends.Register(gpu);
         var report = new System.Text.StringBuilder();
-        var options = new CudaCheckOptions(GemmSize: 32, MinSeconds: 0, BandwidthFloats: 4096, ConvBatch: 1, ConvSize: 8, TrainSize: 16, TrainBatch: 1,
-            MemorySteps: 14, ParityTrainSize: 16, ParityTrainChannels: 4, TrainSteps: 2);
-        int code = CudaCheck.RunOn(report, _ => { }, gpu, options);
+        int code = CudaCheck.RunOn(report, _ => { }, gpu, EmulatedBackendTests.TinyCheck);
         string text = report.ToString();
         Assert.That(code, Is.EqualTo(CudaCheck.Passed), text);
         Assert.That(text, Does.Contain("Convolution path: cuDNN.").And.Contain("fallback on the same").And.Contain("all pass"));

@@ -27,7 +27,7 @@ public class GpuBackendTests
     public static IEnumerable<TestCaseData> Cases()
     {
         foreach (var c in CudaParity.Cases())
-            foreach (var p in c.UsesGemm ? new[] { GemmPrecision.Fp32, GemmPrecision.Tf32, GemmPrecision.Bf16 } : new[] { GemmPrecision.Fp32 })
+            foreach (var p in CudaParity.Precisions(c))
                 yield return new TestCaseData(c.Name, p).SetName($"Gpu_parity_{c.Name}_{p}");
     }
 
