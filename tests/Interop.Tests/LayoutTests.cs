@@ -8,9 +8,8 @@ using NUnit.Framework;
 namespace HdrOfx.Interop.Tests;
 
 /// <summary>
-/// Size and field offsets of every bound struct against the C compiler's layout. The C side is
-/// layout/ofx_layout.c: the OpenFX 1.5 declarations restated by hand (the official headers cannot be
-/// fetched on the build machines), compiled here with the system C compiler.
+/// Size and field offsets of every bound struct against the C compiler's layout of the official headers:
+/// layout/ofx_layout.c includes them from shared/ofxhost/openfx/include and is compiled here with the system C compiler.
 /// </summary>
 [TestFixture]
 public class LayoutTests
@@ -20,10 +19,11 @@ public class LayoutTests
     private static Dictionary<string, long> CLayout()
     {
         if (_c != null) return _c;
-        string cc = FindCompiler() ?? throw new InconclusiveException("no C compiler (cc/gcc/clang) on PATH");
+        string include = OfxHeaders.Official().Folder;
+        string cc = FindCompiler() ?? Missing("no C compiler (cc/gcc/clang) on PATH");
         string src = Path.Combine(TestContext.CurrentContext.TestDirectory, "layout", "ofx_layout.c");
         string exe = Path.Combine(Path.GetTempPath(), $"ofx_layout_{Environment.ProcessId}");
-        Run(cc, $"-std=c99 -Wall -o \"{exe}\" \"{src}\"");
+        Run(cc, $"-std=c99 -Wall -Werror -I \"{include}\" -o \"{exe}\" \"{src}\"");
         string output = Run(exe, "");
         File.Delete(exe);
         var d = new Dictionary<string, long>();
@@ -33,6 +33,12 @@ public class LayoutTests
             d[parts[0] + " " + parts[1]] = long.Parse(parts[2]);
         }
         return _c = d;
+    }
+
+    private static string Missing(string what)
+    {
+        Prerequisite.Missing(what);
+        return "";
     }
 
     private static string? FindCompiler()

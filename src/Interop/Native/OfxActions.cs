@@ -16,9 +16,12 @@ public static class OfxActions
     public const string EndInstanceChanged = "OfxActionEndInstanceChanged";
     public const string BeginInstanceEdit = "OfxActionBeginInstanceEdit";
     public const string EndInstanceEdit = "OfxActionEndInstanceEdit";
-    public const string DescribeInteract = "OfxActionDescribeInteract";
-    public const string CreateInstanceInteract = "OfxActionCreateInstanceInteract";
-    public const string DestroyInstanceInteract = "OfxActionDestroyInstanceInteract";
+    /// <summary>kOfxActionDescribeInteract (ofxInteract.h): an alias of kOfxActionDescribe.</summary>
+    public const string DescribeInteract = Describe;
+    /// <summary>kOfxActionCreateInstanceInteract: an alias of kOfxActionCreateInstance.</summary>
+    public const string CreateInstanceInteract = CreateInstance;
+    /// <summary>kOfxActionDestroyInstanceInteract: an alias of kOfxActionDestroyInstance.</summary>
+    public const string DestroyInstanceInteract = DestroyInstance;
     public const string Dialog = "OfxActionDialog";
 
     // ofxImageEffect.h

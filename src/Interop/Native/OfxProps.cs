@@ -1,7 +1,7 @@
 namespace HdrOfx.Interop.Native;
 
-// Property names. The value of a macro is not always its name minus the "k": those cases are marked
-// "(!)" and were checked against the headers of the OpenFX 1.5 release.
+// Property names, copied from the official headers (shared/ofxhost/openfx/include); HeaderConformanceTests holds
+// every one to them. The value of a macro is not always its name minus the "k": those cases are marked "(!)".
 
 /// <summary>General properties (ofxCore.h, ofxProperty.h, ofxKeySyms.h not bound).</summary>
 public static class OfxProps
@@ -53,7 +53,8 @@ public static class OfxImageEffectProps
     public const string HostFrameThreading = "OfxImageEffectPluginPropHostFrameThreading";
     public const string OverlayInteractV1 = "OfxImageEffectPluginPropOverlayInteractV1";
     public const string FieldRenderTwiceAlways = "OfxImageEffectPluginPropFieldRenderTwiceAlways";
-    public const string SupportsMultipleClipDepths = "OfxImageEffectPropSupportsMultipleClipDepths";
+    /// <summary>kOfxImageEffectPropSupportsMultipleClipDepths (!): no "Supports" in the value.</summary>
+    public const string SupportsMultipleClipDepths = "OfxImageEffectPropMultipleClipDepths";
     public const string SupportsMultipleClipPARs = "OfxImageEffectPropSupportsMultipleClipPARs";
     public const string SupportsMultiResolution = "OfxImageEffectPropSupportsMultiResolution";
     public const string SupportsTiles = "OfxImageEffectPropSupportsTiles";
@@ -70,7 +71,8 @@ public static class OfxImageEffectProps
     public const string ProjectSize = "OfxImageEffectPropProjectSize";
     public const string ProjectOffset = "OfxImageEffectPropProjectOffset";
     public const string ProjectExtent = "OfxImageEffectPropProjectExtent";
-    public const string ProjectPixelAspectRatio = "OfxImageEffectPropProjectPixelAspectRatio";
+    /// <summary>kOfxImageEffectPropProjectPixelAspectRatio (!): no "Project" in the value.</summary>
+    public const string ProjectPixelAspectRatio = "OfxImageEffectPropPixelAspectRatio";
     public const string FrameRate = "OfxImageEffectPropFrameRate";
     public const string FrameStep = "OfxImageEffectPropFrameStep";
     public const string FrameRange = "OfxImageEffectPropFrameRange";
