@@ -37,6 +37,7 @@ public static class HdrParams
     public const string Phase = "phase";
     public const string PhaseLabel = "Phase";
     public const string PhaseHint = "Timeline frame n holds pattern slot (n + phase) mod pattern length.";
+    public const int PhaseMax = 2;
 
     public const string InputTransfer = "inputTransfer";
     public const string InputTransferLabel = "Input Transfer";
@@ -56,7 +57,7 @@ public static class HdrParams
     public const string Radius = "temporalRadius";
     public const string RadiusLabel = "Temporal Radius";
     public const string RadiusHint = "Frames fetched on each side of the current one. 0 = automatic (1 for 2 exposures, 2 for 3).";
-    public const int RadiusMax = 4;
+    public const int RadiusMax = Engine.Reconstruction.FrameWindow.MaxRadius;
 
     public const string ReuseFrames = "reuseConvertedFrames";
     public const string ReuseFramesLabel = "Reuse Converted Frames";
@@ -68,6 +69,7 @@ public static class HdrParams
     public const string OutputExposure = "outputExposure";
     public const string OutputExposureLabel = "Output Exposure";
     public const string OutputExposureHint = "Scales the scene-linear result by 2^stops before encoding.";
+    public const double OutputExposureMin = -20, OutputExposureMax = 20, OutputExposureDisplayMin = -4, OutputExposureDisplayMax = 4;
 
     public const string OutputEncoding = "outputEncoding";
     public const string OutputEncodingLabel = "Output Encoding";

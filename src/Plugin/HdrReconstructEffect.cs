@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.Reconstruction;
 using HdrOfx.Interop.Native;
@@ -7,8 +8,8 @@ using P = HdrOfx.Plugin.HdrParams;
 namespace HdrOfx.Plugin;
 
 /// <summary>
-/// One instance of HDR Reconstruct. Render follows DESIGN §2: fetch t−r..t+r clamped to the clip,
-/// linearize, evaluate each frame's EV at its own time, reconstruct, write. Thread safety is
+/// One instance of HDR Reconstruct. Render follows DESIGN §2 in three steps: fetch t−r..t+r clamped to the clip and
+/// linearize (evaluating each frame's EV at its own time), reconstruct, write. Thread safety is
 /// FullySafe: the handles cached in OnCreate are read-only afterwards and a render keeps all its
 /// state on its own stack; no host image outlives the action.
 /// </summary>
@@ -42,15 +43,10 @@ public sealed class HdrReconstructEffect : ImageEffect
 
     private int PatternLength(double time) => _pattern.GetValueAtTime(time) == 1 ? 3 : 2;
 
-    private int Radius(double time, int patternLength)
-    {
-        int r = _radius.GetValueAtTime(time);
-        return r > 0 ? Math.Min(r, P.RadiusMax) : (patternLength >= 3 ? 2 : 1);
-    }
-
     public override int GetFramesNeeded(double time, FramesNeeded frames)
     {
-        int r = Radius(time, PatternLength(time));
+        // An out-of-range radius fails the render with a message; here the host only needs a bounded window.
+        int r = FrameWindow.ResolveRadius(Math.Clamp(_radius.GetValueAtTime(time), 0, FrameWindow.MaxRadius), PatternLength(time));
         frames.Set(OfxValues.SimpleSourceClipName, new OfxRangeD(time - r, time + r));
         return OfxStatus.OK;
     }
@@ -128,166 +124,232 @@ public sealed class HdrReconstructEffect : ImageEffect
         return OfxStatus.OK;
     }
 
-    /// <summary>Everything a render reads from the parameters at time t.</summary>
+    /// <summary>Everything a render reads from the parameters at time t, checked (a host need not clamp).</summary>
     private readonly record struct Settings(int PatternLength, int Phase, TransferFunction Transfer, string Method, int Radius,
         float Gain, OutputEncodingKind Encoding, int Diagnostic, bool Reuse);
 
     private Settings ReadSettings(double t)
     {
-        if (_inputMode.GetValueAtTime(t) == P.InputModeSingle)
+        if (Choice(_inputMode, P.InputModeLabel, t, P.InputModeOptions.Length) == P.InputModeSingle)
             throw new OfxUserException("single-exposure mode is not available yet; set Input Mode to \"Alternating exposures\".");
-        int n = PatternLength(t);
-        int phase = _phase.GetValueAtTime(t);
-        int tf = _transfer.GetValueAtTime(t);
-        if ((uint)tf >= (uint)P.InputTransferOptions.Length) throw new OfxUserException($"unknown input transfer index {tf}");
+        int n = Choice(_pattern, P.PatternLabel, t, P.PatternOptions.Length) == 1 ? 3 : 2;
+        int phase = Whole(_phase, P.PhaseLabel, t, 0, P.PhaseMax);
+        var tf = (TransferFunction)Choice(_transfer, P.InputTransferLabel, t, P.InputTransferOptions.Length);
         string method = _methodOverride.GetValueAtTime(t).Trim();
-        if (method.Length == 0)
-        {
-            int m = _method.GetValueAtTime(t);
-            if ((uint)m >= (uint)P.MethodNames.Length) throw new OfxUserException($"unknown method index {m}");
-            method = P.MethodNames[m];
-        }
+        if (method.Length == 0) method = P.MethodNames[Choice(_method, P.MethodLabel, t, P.MethodNames.Length)];
         if (!Reconstructor.Methods.Contains(method, StringComparer.OrdinalIgnoreCase))
             throw new OfxUserException($"reconstruction method '{method}' is not available in this build (available: {string.Join(", ", Reconstructor.Methods)}).");
-        int enc = _encoding.GetValueAtTime(t);
-        int diag = _diagnostic.GetValueAtTime(t);
-        return new Settings(n, phase, (TransferFunction)tf, method, Radius(t, n),
-            (float)Math.Pow(2.0, _outputExposure.GetValueAtTime(t)), (OutputEncodingKind)Math.Clamp(enc, 0, 2), Math.Clamp(diag, 0, 2),
-            _reuse.GetValueAtTime(t) != 0);
+        int radius = FrameWindow.ResolveRadius(Whole(_radius, P.RadiusLabel, t, 0, FrameWindow.MaxRadius), n);
+        double stops = Finite(_outputExposure, P.OutputExposureLabel, t, P.OutputExposureMin, P.OutputExposureMax);
+        return new Settings(n, phase, tf, method, radius, (float)Math.Pow(2.0, stops),
+            (OutputEncodingKind)Choice(_encoding, P.OutputEncodingLabel, t, P.OutputEncodingOptions.Length),
+            Choice(_diagnostic, P.DiagnosticLabel, t, P.DiagnosticOptions.Length), _reuse.GetValueAtTime(t) != 0);
+    }
+
+    private static int Choice(IntParam p, string label, double t, int count)
+    {
+        int v = p.GetValueAtTime(t);
+        if ((uint)v >= (uint)count) throw new OfxUserException($"{label}: option {v} does not exist (0 to {count - 1}).");
+        return v;
+    }
+
+    private static int Whole(IntParam p, string label, double t, int min, int max)
+    {
+        int v = p.GetValueAtTime(t);
+        if (v < min || v > max) throw new OfxUserException($"{label} is {v}: it must be in [{min}, {max}].");
+        return v;
+    }
+
+    private static double Finite(DoubleParam p, string label, double t, double min, double max)
+    {
+        double v = p.GetValueAtTime(t);
+        if (!double.IsFinite(v) || v < min || v > max)
+            throw new OfxUserException(FormattableString.Invariant($"{label} is {v} at frame {t}: it must be a finite number in [{min}, {max}]."));
+        return v;
     }
 
     /// <summary>HDROFX_TIMINGS=1 at load: each render posts a log message with its stage timings (benchmarks).</summary>
     internal static bool Timings;
 
+    /// <summary>What the fetch step leaves for the others: the window's frames and what must be released after.</summary>
+    private sealed class Fetched(FrameWindow window)
+    {
+        public readonly FrameWindow Window = window;
+        public readonly FrameInput?[] Frames = new FrameInput?[window.Count];
+        public OfxRectI Region;
+        public float[]? Alpha;
+        public readonly List<string> Missing = [];
+        public readonly List<ConvertedFrameCache.Entry> Used = new(window.Count);
+        public long ConvertTicks;
+        public int Converted, Reused;
+    }
+
     public override int Render(in RenderArgs args)
     {
-        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        long t0 = Stopwatch.GetTimestamp();
         long fresh0 = Scratch.FreshBytes;
         double t = args.Time;
         var s = ReadSettings(t);
-        Func<bool> aborted = () => IsAborted;
-
-        var range = _source.FrameRange;
-        int first = (int)Math.Ceiling(range.Min - 1e-6), last = (int)Math.Floor(range.Max + 1e-6);
-        int refFrame = (int)Math.Round(t);
-        // A host whose Source frame range does not contain t (a retimed or offset clip) still gets asked for t:
-        // the reference is always fetched, and neighbours are clamped only when the range can be trusted.
-        bool rangeTrusted = refFrame >= first && refFrame <= last;
-
-        // 1. Fetch and convert, one frame at a time; each host image is released as soon as it is copied.
-        int count = 2 * s.Radius + 1;
-        var frames = new FrameInput?[count];
-        int refIndex = s.Radius;
-        OfxRectI region = default;
-        float[]? alpha = null;
-        var missing = new List<string>();
-        long convertTicks = 0;
-        int converted = 0, reused = 0;
-        var used = new List<ConvertedFrameCache.Entry>(count);
+        var fetched = new Fetched(new FrameWindow((int)Math.Round(t), s.Radius));
         ReconstructResult? result = null;
-        long t1, t2;
         try
         {
-            // The reference first: its bounds define the region every neighbour is read into.
-            for (int pass = 0; pass < count; pass++)
-            {
-                int k = pass == 0 ? refIndex : (pass <= refIndex ? pass - 1 : pass);
-                int frame = refFrame + (k - refIndex);
-                if (rangeTrusted && (frame < first || frame > last)) continue; // clamped to the clip: a missing neighbour
-                double ft = t + (k - refIndex);
-                bool isRef = k == refIndex;
-                using (var img = _source.TryGetImage(ft, out int st))
-                {
-                    if (img == null)
-                    {
-                        if (isRef) throw new OfxException(st == OfxStatus.OK ? OfxStatus.Failed : st, $"could not fetch the source frame at {ft} (clipGetImage: {OfxStatus.Name(st)})");
-                        missing.Add($"{ft}");
-                        continue;
-                    }
-                    if (isRef)
-                    {
-                        region = img.Bounds;
-                        if (region.IsEmpty) throw new OfxException(OfxStatus.ErrImageFormat, $"the source frame at {ft} is empty ({region})");
-                    }
-                    else if (img.Bounds != region)
-                    {
-                        missing.Add($"{ft} (bounds {img.Bounds} differ from the reference {region})");
-                        continue;
-                    }
-                    var key = new ConvertedFrameCache.Key(ft, img.Bounds, img.Depth, img.Components, s.Transfer, img.UniqueIdentifier);
-                    var entry = _converted.Acquire(key, s.Reuse);
-                    if (entry is null)
-                    {
-                        // Alpha for the reference, and for every frame that may be stored (it may be a later reference).
-                        bool store = _converted.Reusable(key, s.Reuse);
-                        if (store) _converted.Reserve(count + 1);
-                        var a = isRef || store ? Scratch.Rent(region.Width * region.Height) : null; // fully written by ReadLinear
-                        long c0 = System.Diagnostics.Stopwatch.GetTimestamp();
-                        ImageF linear;
-                        try { linear = PixelIO.ReadLinear(img, region, s.Transfer, a, aborted); }
-                        catch
-                        {
-                            Scratch.Return(a);
-                            throw;
-                        }
-                        convertTicks += System.Diagnostics.Stopwatch.GetTimestamp() - c0;
-                        entry = _converted.Add(key, linear, a, count + 1, s.Reuse);
-                        converted++;
-                    }
-                    else reused++;
-                    used.Add(entry);
-                    if (isRef) alpha = entry.Alpha;
-                    // Each frame's EV at its own time, so keyframed exposures are honoured (DESIGN §2).
-                    int slot = (int)(((long)frame + s.Phase) % s.PatternLength + s.PatternLength) % s.PatternLength;
-                    double ev = _ev[slot].GetValueAtTime(ft);
-                    frames[k] = new FrameInput(entry.Linear, ev);
-                }
-                ThrowIfAborted();
-            }
-
-            t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-            // 2. Reconstruct.
-            result = Reconstructor.Reconstruct(frames, refIndex, new ReconstructOptions { Method = s.Method, Diagnostics = s.Diagnostic != 0 });
-            ThrowIfAborted();
-            if (result.Hdr.Width != region.Width || result.Hdr.Height != region.Height || result.Hdr.Channels < 3)
-                throw new OfxException(OfxStatus.Failed, $"method '{s.Method}' returned {result.Hdr} for a {region.Width}x{region.Height} frame");
-            ImageF? grey = s.Diagnostic switch
-            {
-                1 => result.SaturationMask ?? throw new OfxUserException($"method '{s.Method}' does not produce a saturation mask"),
-                2 => result.Confidence ?? throw new OfxUserException($"method '{s.Method}' does not produce an alignment confidence"),
-                _ => null,
-            };
-
-            t2 = System.Diagnostics.Stopwatch.GetTimestamp();
-            // 3. Write.
-            using (var output = _output.GetImage(t))
-            {
-                PixelIO.WriteOutput(output, args.RenderWindow, new PixelIO.OutputSource
-                {
-                    Rgb = result.Hdr, Grey = grey, Alpha = alpha, Region = region, Gain = s.Gain, Encoding = s.Encoding,
-                }, aborted);
-            }
-
+            Fetch(t, s, fetched);
+            long t1 = Stopwatch.GetTimestamp();
+            result = Reconstruct(t, s, fetched, out var grey);
+            long t2 = Stopwatch.GetTimestamp();
+            Write(args, s, fetched, result, grey);
+            if (Timings) PostTimings(t0, t1, t2, Stopwatch.GetTimestamp(), fetched, fresh0);
         }
         finally
         {
             // The method's output planes go back to the pool, never a converted input it may have returned.
-            result?.Recycle(keep: used.SelectMany(e => e.Buffers));
-            foreach (var e in used) _converted.Release(e);
+            result?.Recycle(keep: fetched.Used.SelectMany(e => e.Buffers));
+            foreach (var e in fetched.Used) _converted.Release(e);
         }
-
-        if (Timings)
-        {
-            long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
-            double Ms(long a, long b) => (b - a) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
-            OfxMessages.Post(Handle.Value, OfxMessageTypes.Log, FormattableString.Invariant(
-                $"timings: fetch+convert {Ms(t0, t1):F3} ms (convert {Ms(0, convertTicks):F3} ms), reconstruct {Ms(t1, t2):F3} ms, write {Ms(t2, t3):F3} ms; frames converted {converted}, reused {reused}; fresh buffers {(Scratch.FreshBytes - fresh0) / 1048576.0:F1} MB"));
-        }
-        if (missing.Count > 0)
+        if (fetched.Missing.Count > 0)
             OfxMessages.SetPersistent(Handle.Value, OfxMessageTypes.Warning,
-                $"{HdrReconstructPlugin.Label}: frame {t}: neighbour frame(s) {string.Join(", ", missing)} could not be used; reconstructed from fewer frames.");
+                $"{HdrReconstructPlugin.Label}: frame {t}: neighbour frame(s) {string.Join(", ", fetched.Missing)} could not be used; reconstructed from fewer frames.");
         else
             OfxMessages.ClearPersistent(Handle.Value);
         return OfxStatus.OK;
+    }
+
+    /// <summary>
+    /// Step 1: fetch t−r..t+r, clamped to the clip, and convert each frame (or reuse its conversion); each host image is
+    /// released as soon as it is copied. The reference comes first: its bounds are the region every neighbour is read into.
+    /// </summary>
+    private void Fetch(double t, in Settings s, Fetched f)
+    {
+        var range = _source.FrameRange;
+        int first = (int)Math.Ceiling(range.Min - 1e-6), last = (int)Math.Floor(range.Max + 1e-6);
+        var w = f.Window;
+        // A host whose Source frame range does not contain t (a retimed or offset clip) still gets asked for t:
+        // the reference is always fetched, and neighbours are clamped only when the range can be trusted.
+        bool rangeTrusted = w.Center >= first && w.Center <= last;
+        Func<bool> aborted = () => IsAborted;
+        for (int pass = 0; pass < w.Count; pass++)
+        {
+            int k = pass == 0 ? w.RefIndex : (pass <= w.RefIndex ? pass - 1 : pass);
+            int frame = w.FrameAt(k);
+            if (rangeTrusted && (frame < first || frame > last)) continue; // clamped to the clip: a missing neighbour
+            double ft = t + (k - w.RefIndex);
+            bool isRef = k == w.RefIndex;
+            using (var img = _source.TryGetImage(ft, out int st))
+            {
+                if (img == null)
+                {
+                    if (isRef) throw new OfxException(st == OfxStatus.OK ? OfxStatus.Failed : st, $"could not fetch the source frame at {ft} (clipGetImage: {OfxStatus.Name(st)})");
+                    f.Missing.Add($"{ft}");
+                    continue;
+                }
+                if (isRef)
+                {
+                    f.Region = img.Bounds;
+                    if (f.Region.IsEmpty) throw new OfxException(OfxStatus.ErrImageFormat, $"the source frame at {ft} is empty ({f.Region})");
+                }
+                else if (img.Bounds != f.Region)
+                {
+                    f.Missing.Add($"{ft} (bounds {img.Bounds} differ from the reference {f.Region})");
+                    continue;
+                }
+                var entry = Convert(img, ft, isRef, s, f, aborted);
+                f.Used.Add(entry);
+                if (isRef) f.Alpha = entry.Alpha;
+                // Each frame's EV at its own time, so keyframed exposures are honoured (DESIGN §2).
+                int slot = ExposurePattern.Slot(frame, s.Phase, s.PatternLength);
+                f.Frames[k] = new FrameInput(entry.Linear, Finite(_ev[slot], P.EvLabel[slot], ft, P.EvMin, P.EvMax));
+            }
+            ThrowIfAborted();
+        }
+    }
+
+    private ConvertedFrameCache.Entry Convert(Image img, double ft, bool isRef, in Settings s, Fetched f, Func<bool> aborted)
+    {
+        var key = new ConvertedFrameCache.Key(ft, img.Bounds, img.Depth, img.Components, s.Transfer, img.UniqueIdentifier);
+        var entry = _converted.Acquire(key, s.Reuse);
+        if (entry is not null)
+        {
+            f.Reused++;
+            return entry;
+        }
+        int count = f.Window.Count;
+        // Alpha for the reference, and for every frame that may be stored (it may be a later reference).
+        bool store = _converted.Reusable(key, s.Reuse);
+        if (store) _converted.Reserve(count + 1);
+        var a = isRef || store ? Scratch.Rent(f.Region.Width * f.Region.Height) : null; // fully written by ReadLinear
+        long c0 = Stopwatch.GetTimestamp();
+        ImageF linear;
+        try { linear = PixelIO.ReadLinear(img, f.Region, s.Transfer, a, aborted); }
+        catch
+        {
+            Scratch.Return(a);
+            throw;
+        }
+        f.ConvertTicks += Stopwatch.GetTimestamp() - c0;
+        f.Converted++;
+        return _converted.Add(key, linear, a, count + 1, s.Reuse);
+    }
+
+    /// <summary>Step 2: the method, then the checks that keep a wrong or non-finite frame from reaching the host.</summary>
+    private ReconstructResult Reconstruct(double t, in Settings s, Fetched f, out ImageF? grey)
+    {
+        ReconstructResult result;
+        try
+        {
+            result = Reconstructor.Reconstruct(f.Frames, f.Window.RefIndex, new ReconstructOptions { Method = s.Method, Diagnostics = s.Diagnostic != 0 });
+        }
+        catch (ArgumentException e)
+        {
+            throw new OfxUserException($"method '{s.Method}' cannot reconstruct this clip: {e.Message}");
+        }
+        ThrowIfAborted();
+        var region = f.Region;
+        if (result.Hdr.Width != region.Width || result.Hdr.Height != region.Height || result.Hdr.Channels < 3)
+        {
+            result.Recycle(keep: f.Used.SelectMany(e => e.Buffers));
+            throw new OfxException(OfxStatus.Failed, $"method '{s.Method}' returned {result.Hdr} for a {region.Width}x{region.Height} frame");
+        }
+        grey = s.Diagnostic switch
+        {
+            1 => result.SaturationMask,
+            2 => result.Confidence,
+            _ => null,
+        };
+        string? problem = s.Diagnostic != 0 && grey == null
+            ? $"method '{s.Method}' does not produce {(s.Diagnostic == 1 ? "a saturation mask" : "an alignment confidence")}"
+            : NonFinite(t, s, result.Hdr, grey);
+        if (problem != null)
+        {
+            result.Recycle(keep: f.Used.SelectMany(e => e.Buffers));
+            throw new OfxUserException(problem);
+        }
+        return result;
+    }
+
+    private static string? NonFinite(double t, in Settings s, ImageF hdr, ImageF? grey)
+    {
+        long bad = grey != null
+            ? FiniteScan.CountNonFinite(grey.Plane(0))
+            : FiniteScan.CountNonFinite(hdr.Data.AsSpan(0, 3 * hdr.PlaneSize), s.Gain);
+        return bad == 0 ? null
+            : $"frame {t}: method '{s.Method}' gave {bad} non-finite values (NaN or infinite after Output Exposure); the frame is not written. Check the slot EVs and Output Exposure.";
+    }
+
+    /// <summary>Step 3: encode and write over the render window.</summary>
+    private void Write(in RenderArgs args, in Settings s, Fetched f, ReconstructResult result, ImageF? grey)
+    {
+        using var output = _output.GetImage(args.Time);
+        PixelIO.WriteOutput(output, args.RenderWindow, new PixelIO.OutputSource
+        {
+            Rgb = result.Hdr, Grey = grey, Alpha = f.Alpha, Region = f.Region, Gain = s.Gain, Encoding = s.Encoding,
+        }, () => IsAborted);
+    }
+
+    private void PostTimings(long t0, long t1, long t2, long t3, Fetched f, long fresh0)
+    {
+        static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
+        OfxMessages.Post(Handle.Value, OfxMessageTypes.Log, FormattableString.Invariant(
+            $"timings: fetch+convert {Ms(t0, t1):F3} ms (convert {Ms(0, f.ConvertTicks):F3} ms), reconstruct {Ms(t1, t2):F3} ms, write {Ms(t2, t3):F3} ms; frames converted {f.Converted}, reused {f.Reused}; fresh buffers {(Scratch.FreshBytes - fresh0) / 1048576.0:F1} MB"));
     }
 }

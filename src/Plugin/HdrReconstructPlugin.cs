@@ -32,6 +32,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
 
     public override void Describe(EffectDescriptor effect)
     {
+        if (TestMethods.DescribeFailureRequested) throw new OfxUserException($"describe failed on request ({TestMethods.FailDescribeEnvVar}=1)");
         var p = effect.Properties;
         BundlePath = p.GetStringOr(OfxProps.PluginFilePath, "");
         effect.Labels(Label, "HDR Recon", Label);
@@ -74,7 +75,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         for (int i = 0; i < 3; i++)
             ps.DefineDouble(P.Ev[i], P.EvLabel[i], P.EvHint, P.EvDefault[i], P.EvMin, P.EvMax, P.EvDisplayMin, P.EvDisplayMax)
                 .Increment(0.1).Digits(2).Parent(P.GroupExposure);
-        ps.DefineInt(P.Phase, P.PhaseLabel, P.PhaseHint, 0, 0, 2, 0, 2).Parent(P.GroupExposure);
+        ps.DefineInt(P.Phase, P.PhaseLabel, P.PhaseHint, 0, 0, P.PhaseMax, 0, P.PhaseMax).Parent(P.GroupExposure);
         ps.DefineChoice(P.InputTransfer, P.InputTransferLabel, P.InputTransferHint, P.InputTransferOptions, 0).Parent(P.GroupExposure);
 
         ps.DefineChoice(P.Method, P.MethodLabel, P.MethodHint, P.MethodOptions, 0).Parent(P.GroupReconstruction);
@@ -83,7 +84,8 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         ps.DefineInt(P.Radius, P.RadiusLabel, P.RadiusHint, 0, 0, P.RadiusMax, 0, P.RadiusMax).Parent(P.GroupReconstruction);
         ps.DefineBoolean(P.ReuseFrames, P.ReuseFramesLabel, P.ReuseFramesHint, true).Parent(P.GroupReconstruction);
 
-        ps.DefineDouble(P.OutputExposure, P.OutputExposureLabel, P.OutputExposureHint, 0, -20, 20, -4, 4)
+        ps.DefineDouble(P.OutputExposure, P.OutputExposureLabel, P.OutputExposureHint, 0, P.OutputExposureMin, P.OutputExposureMax,
+                P.OutputExposureDisplayMin, P.OutputExposureDisplayMax)
             .Increment(0.1).Digits(2).Parent(P.GroupOutput);
         ps.DefineChoice(P.OutputEncoding, P.OutputEncodingLabel, P.OutputEncodingHint, P.OutputEncodingOptions, 0).Parent(P.GroupOutput);
         ps.DefineChoice(P.Diagnostic, P.DiagnosticLabel, P.DiagnosticHint, P.DiagnosticOptions, 0).Parent(P.GroupOutput);

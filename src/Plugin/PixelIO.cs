@@ -10,38 +10,18 @@ namespace HdrOfx.Plugin;
 
 /// <summary>
 /// Copies between host images and engine images. Reads accept RGBA/RGB in byte, short or float and
-/// linearize with the input transfer: linear = f⁻¹(clamp(v, 0, 1)) (DESIGN §3); byte and short go through
-/// exact tables, float through <see cref="TransferCurve"/> (polynomial log2/exp2, within 4e-7 of the exact curve). Writes produce
-/// RGBA/RGB/Alpha in float (or short/byte, clamped). Both respect bounds and any row bytes
-/// (negative, or not a multiple of the pixel size: all accesses are unaligned-safe), and run in row
-/// bands over the host's multithread suite.
+/// linearize with the input transfer by the engine's one rule, <see cref="Linearizer"/> (DESIGN §3): byte and short
+/// through its exact tables, float through its curve. Writes produce RGBA/RGB/Alpha in float (or short/byte, clamped).
+/// OFX rows run bottom-up and engine rows top-down: host row y is engine row (Y2 − 1 − y) of the region, both ways, so
+/// the plug-in hands the engine the same image the CLI reads from a file (DESIGN §7). Both respect bounds and any row
+/// bytes (negative, or not a multiple of the pixel size: all accesses are unaligned-safe), and run in row bands over
+/// the host's multithread suite.
 /// </summary>
 public static unsafe class PixelIO
 {
-    private static readonly float[]?[] ByteLuts = new float[]?[4];
-    private static readonly float[]?[] ShortLuts = new float[]?[4];
-
-    /// <summary>Lookup table from an integer code to linear (built once per transfer, thread-safe).</summary>
-    private static float[] Lut(TransferFunction tf, bool isShort)
-    {
-        var cache = isShort ? ShortLuts : ByteLuts;
-        var lut = Volatile.Read(ref cache[(int)tf]);
-        if (lut != null) return lut;
-        int n = isShort ? 65536 : 256;
-        float max = n - 1;
-        lut = new float[n];
-        for (int i = 0; i < n; i++) lut[i] = Linearize(tf, i / max);
-        Volatile.Write(ref cache[(int)tf], lut);
-        return lut;
-    }
-
-    /// <summary>The one linearization rule, shared with the tests.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Linearize(TransferFunction tf, float v) => TransferFunctions.ToLinear(tf, Math.Clamp(v, 0f, 1f));
-
     /// <summary>
     /// Reads <paramref name="region"/> of <paramref name="img"/> into a new 3-channel linear image; pixels of the
-    /// region outside the image bounds are 0. Row 0 of the result is y = region.Y1. When <paramref name="alpha"/>
+    /// region outside the image bounds are 0. Row 0 of the result is the top row, y = region.Y2 − 1. When <paramref name="alpha"/>
     /// is given it receives alpha (1 for RGB images).
     /// </summary>
     public static ImageF ReadLinear(Image img, OfxRectI region, TransferFunction tf, float[]? alpha, Func<bool>? isAborted)
@@ -56,8 +36,8 @@ public static unsafe class PixelIO
             Img = img, Region = region, Dst = dst, Alpha = alpha,
             Lut = img.Depth switch
             {
-                PixelDepth.Byte => Lut(tf, false),
-                PixelDepth.Short => Lut(tf, true),
+                PixelDepth.Byte => Linearizer.CodeTable(tf, false),
+                PixelDepth.Short => Linearizer.CodeTable(tf, true),
                 _ => null,
             },
             Curve = TransferCurve.For(tf),
@@ -84,7 +64,7 @@ public static unsafe class PixelIO
             var data = Dst.Data;
             for (int y = y1; y < y2; y++)
             {
-                int row = (y - Region.Y1) * w;
+                int row = (Region.Y2 - 1 - y) * w;
                 // Zero what lies outside the image.
                 if (y < b.Y1 || y >= b.Y2 || xb <= xa)
                 {
@@ -149,25 +129,13 @@ public static unsafe class PixelIO
         ref float b = ref Unsafe.Add(ref d, 2 * plane + i);
         int stride = nc * 4;
         ref float a = ref alpha != null ? ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(alpha), i) : ref Unsafe.NullRef<float>();
-        int done = Avx2.IsSupported && Fma.IsSupported ? ReadFloatRowAvx2(p, nc, count, curve, ref r, ref g, ref b, ref a, alpha != null) : 0;
+        int done = Linearizer.VectorSupported ? ReadFloatRowAvx2(p, nc, count, curve, ref r, ref g, ref b, ref a, alpha != null) : 0;
         p += (long)stride * done;
-        if (curve.IsIdentity)
+        for (int x = done; x < count; x++, p += stride)
         {
-            for (int x = done; x < count; x++, p += stride)
-            {
-                Unsafe.Add(ref r, x) = Clamp01(Unsafe.ReadUnaligned<float>(p));
-                Unsafe.Add(ref g, x) = Clamp01(Unsafe.ReadUnaligned<float>(p + 4));
-                Unsafe.Add(ref b, x) = Clamp01(Unsafe.ReadUnaligned<float>(p + 8));
-            }
-        }
-        else
-        {
-            for (int x = done; x < count; x++, p += stride)
-            {
-                Unsafe.Add(ref r, x) = curve.Apply(Clamp01(Unsafe.ReadUnaligned<float>(p)));
-                Unsafe.Add(ref g, x) = curve.Apply(Clamp01(Unsafe.ReadUnaligned<float>(p + 4)));
-                Unsafe.Add(ref b, x) = curve.Apply(Clamp01(Unsafe.ReadUnaligned<float>(p + 8)));
-            }
+            Unsafe.Add(ref r, x) = Linearizer.Apply(curve, Unsafe.ReadUnaligned<float>(p));
+            Unsafe.Add(ref g, x) = Linearizer.Apply(curve, Unsafe.ReadUnaligned<float>(p + 4));
+            Unsafe.Add(ref b, x) = Linearizer.Apply(curve, Unsafe.ReadUnaligned<float>(p + 8));
         }
         if (alpha != null)
         {
@@ -185,9 +153,7 @@ public static unsafe class PixelIO
     private static int ReadFloatRowAvx2(byte* p, int nc, int count, in TransferCurve curve, ref float r, ref float g, ref float b, ref float alpha, bool hasAlpha)
     {
         var idx = Avx2.MultiplyLow(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(nc));
-        var zero = Vector256<float>.Zero;
         var one = Vector256.Create(1f);
-        bool identity = curve.IsIdentity;
         var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
         int x = 0;
         for (; x + 8 <= count; x += 8)
@@ -213,21 +179,12 @@ public static unsafe class PixelIO
                 cb = Avx2.GatherVector256(px + 2, idx, 4);
                 if (hasAlpha) one.StoreUnsafe(ref alpha, (nuint)x);
             }
-            for (int c = 0; c < 3; c++)
-            {
-                var v = c == 0 ? cr : c == 1 ? cg : cb;
-                // Clamp01: NaN and negatives → 0 (ordered compare), then min with 1.
-                v = Avx.Min(Avx.CompareGreaterThanOrEqual(v, zero) & v, one);
-                if (!identity) v = curve.Apply(v);
-                ref float dst = ref (c == 0 ? ref r : ref (c == 1 ? ref g : ref b));
-                v.StoreUnsafe(ref dst, (nuint)x);
-            }
+            Linearizer.Apply(curve, cr).StoreUnsafe(ref r, (nuint)x);
+            Linearizer.Apply(curve, cg).StoreUnsafe(ref g, (nuint)x);
+            Linearizer.Apply(curve, cb).StoreUnsafe(ref b, (nuint)x);
         }
         return x;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Clamp01(float v) => v >= 0f ? Math.Min(v, 1f) : 0f;
 
     /// <summary>What to write per pixel: either the encoded HDR colour or a diagnostic plane as grey.</summary>
     public sealed class OutputSource
@@ -242,7 +199,7 @@ public static unsafe class PixelIO
 
     /// <summary>
     /// Writes <paramref name="src"/> into <paramref name="output"/> over <paramref name="window"/> ∩ the output
-    /// bounds. Pixels outside <c>src.Region</c> are written as 0.
+    /// bounds. Pixels outside <c>src.Region</c> are written as 0. Host row y takes engine row (Region.Y2 − 1 − y).
     /// </summary>
     public static void WriteOutput(Image output, OfxRectI window, OutputSource src, Func<bool>? isAborted)
     {
@@ -274,16 +231,17 @@ public static unsafe class PixelIO
             {
                 byte* p = Out.PixelAddress(Window.X1, y);
                 bool rowIn = y >= r.Y1 && y < r.Y2;
+                int row = (r.Y2 - 1 - y) * r.Width;
                 if (rowIn && Out.Depth == PixelDepth.Float && nc == 4 && s.Grey == null && Window.X1 >= r.X1 && Window.X2 <= r.X2)
                 {
-                    WriteFloatRgbaRow(p, s, (y - r.Y1) * r.Width + (Window.X1 - r.X1), plane, Window.Width);
+                    WriteFloatRgbaRow(p, s, row + (Window.X1 - r.X1), plane, Window.Width);
                     continue;
                 }
                 for (int x = Window.X1; x < Window.X2; x++, p += Out.BytesPerPixel)
                 {
                     if (rowIn && x >= r.X1 && x < r.X2)
                     {
-                        int i = (y - r.Y1) * r.Width + (x - r.X1);
+                        int i = row + (x - r.X1);
                         if (s.Grey != null)
                         {
                             float g = s.Grey.Data[i];

@@ -18,6 +18,21 @@ public class DescribeTests
     }
 
     [Test]
+    public void A_failed_describe_is_reported_with_a_NULL_handle_never_the_descriptor()
+    {
+        var d = new HostDescriptor("");
+        d.Props.Remove(OfxImageEffectProps.SupportedPixelDepths);
+        int before = OfxTestHost.Messages.Count;
+        int st = TestSupport.Hdr.Call(OfxActions.Describe, d.Handle, null, null);
+        Assert.That(st, Is.Not.EqualTo(Ofx.OK));
+        var msgs = OfxTestHost.Messages.Skip(before).ToList();
+        Assert.That(msgs, Has.Some.Matches<HostMessage>(m => m.Handle == 0 && m.Type == OfxMessageTypes.Error && m.Text.Contains(OfxActions.Describe)),
+            string.Join(" | ", msgs.Select(m => $"{m.Handle}: {m.Text}")));
+        Assert.That(msgs.Where(m => m.Handle == d.Handle), Is.Empty);
+        TestSupport.AssertHostHealthy();
+    }
+
+    [Test]
     public void Descriptor_declares_what_Resolve_and_Nuke_need()
     {
         var d = TestSupport.Hdr.Descriptor.Props;

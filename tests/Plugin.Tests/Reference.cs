@@ -37,6 +37,7 @@ public static class Reference
         _ => v,
     };
 
+    /// <summary>Frame <paramref name="frame"/> linearized, as the engine holds it: top row first (OFX row y is engine row H − 1 − y).</summary>
     public static ImageF Linear(FrameSource src, int frame, TransferFunction tf)
     {
         var rgba = src.Frame(frame);
@@ -44,7 +45,7 @@ public static class Reference
         for (int y = 0; y < src.Height; y++)
             for (int x = 0; x < src.Width; x++)
                 for (int c = 0; c < 3; c++)
-                    img[c, y, x] = TransferFunctions.ToLinear(tf, Math.Clamp(Delivered(rgba[(y * src.Width + x) * 4 + c], src.Depth), 0f, 1f));
+                    img[c, src.Height - 1 - y, x] = TransferFunctions.ToLinear(tf, Math.Clamp(Delivered(rgba[(y * src.Width + x) * 4 + c], src.Depth), 0f, 1f));
         return img;
     }
 
@@ -68,14 +69,14 @@ public static class Reference
         for (int y = 0; y < src.Height; y++)
             for (int x = 0; x < src.Width; x++)
             {
-                int p = y * src.Width + x;
+                int p = y * src.Width + x, row = src.Height - 1 - y;
                 for (int c = 0; c < 3; c++)
                 {
                     o[p * 4 + c] = s.Diagnostic switch
                     {
-                        1 => result.SaturationMask![0, y, x],
-                        2 => result.Confidence![0, y, x],
-                        _ => OutputEncoding.Encode(s.Encoding, result.Hdr[c, y, x] * gain),
+                        1 => result.SaturationMask![0, row, x],
+                        2 => result.Confidence![0, row, x],
+                        _ => OutputEncoding.Encode(s.Encoding, result.Hdr[c, row, x] * gain),
                     };
                 }
                 o[p * 4 + 3] = rgb ? 1f : Delivered(rgba[p * 4 + 3], src.Depth);

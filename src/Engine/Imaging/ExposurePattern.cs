@@ -20,12 +20,15 @@ public sealed class ExposurePattern
         Phase = phase;
     }
 
-    public int SlotOf(int frame) => (int)(((long)frame + Phase) % Length + Length) % Length;
+    public int SlotOf(int frame) => Slot(frame, Phase, Length);
+
+    /// <summary>The slot of timeline frame <paramref name="frame"/>: (frame + phase) mod length, for any sign.</summary>
+    public static int Slot(long frame, int phase, int length) => (int)((frame + phase) % length + length) % length;
 
     public double EvOf(int frame) => Evs[SlotOf(frame)];
 
     /// <summary>Default temporal radius: 1 for two exposures, 2 for three (DESIGN §2).</summary>
-    public int DefaultRadius => Length >= 3 ? 2 : 1;
+    public int DefaultRadius => Reconstruction.FrameWindow.DefaultRadius(Length);
 
     /// <summary>Parses "EV0,EV1[,EV2]" as written on the command line.</summary>
     public static ExposurePattern Parse(string evList, int phase)

@@ -5,7 +5,8 @@ namespace HdrOfx.Engine.Reconstruction;
 /// <summary>
 /// Runs a reconstruction method over a whole sequence, the way the plugin does for one frame:
 /// frame n is rebuilt from frames n−r..n+r of the input (frames outside the input are missing),
-/// each linearized with the input transfer and tagged with its slot's EV.
+/// each linearized with the input transfer and tagged with its slot's EV. The window, the radius and the linearization
+/// are the plug-in's (<see cref="FrameWindow"/>, <see cref="Linearizer"/>, <see cref="ExposurePattern.Slot"/>).
 /// Keeps a sliding window of linearized frames so each input frame is read and converted once.
 /// </summary>
 public sealed class SequenceReconstructor
@@ -20,8 +21,7 @@ public sealed class SequenceReconstructor
         _pattern = pattern;
         _transfer = transfer;
         _options = options;
-        _radius = radius < 0 ? pattern.DefaultRadius : radius;
-        if (_radius > 8) throw new ArgumentOutOfRangeException(nameof(radius), $"temporal radius {_radius} is larger than 8");
+        _radius = FrameWindow.ResolveRadius(radius, pattern.Length);
     }
 
     public int Radius => _radius;
@@ -32,22 +32,11 @@ public sealed class SequenceReconstructor
     /// </summary>
     public Func<int, int, ReconstructOptions, ReconstructOptions>? OptionsForFrame { get; init; }
 
-    /// <summary>Linearizes an encoded frame: f⁻¹ applied to RGB, clamped to [0,1]; alpha is dropped.</summary>
+    /// <summary>Linearizes an encoded frame with <see cref="Linearizer"/> (as the plug-in does); non-finite samples are refused.</summary>
     public static ImageF Linearize(ImageF encoded, TransferFunction transfer)
     {
-        var lin = new ImageF(encoded.Width, encoded.Height, 3);
-        int n = encoded.PlaneSize;
-        for (int c = 0; c < 3; c++)
-        {
-            var src = encoded.Plane(Math.Min(c, encoded.Channels - 1));
-            var dst = lin.Plane(c);
-            for (int i = 0; i < n; i++)
-            {
-                float v = src[i];
-                if (!float.IsFinite(v)) throw new ArgumentException("frame holds NaN or infinite pixels");
-                dst[i] = transfer == TransferFunction.Linear ? MathF.Max(v, 0f) : TransferFunctions.ToLinear(transfer, Math.Clamp(v, 0f, 1f));
-            }
-        }
+        var lin = Linearizer.ToLinear(encoded, transfer, out long nonFinite);
+        if (nonFinite > 0) throw new ArgumentException($"frame holds NaN or infinite pixels ({nonFinite} samples)");
         return lin;
     }
 
@@ -72,10 +61,11 @@ public sealed class SequenceReconstructor
         {
             cancel.ThrowIfCancellationRequested();
             foreach (int k in window.Keys.Where(k => k < n - _radius).ToArray()) window.Remove(k);
-            var frames = new FrameInput?[2 * _radius + 1];
-            for (int d = -_radius; d <= _radius; d++)
+            var w = new FrameWindow(n, _radius);
+            var frames = new FrameInput?[w.Count];
+            for (int k = 0; k < w.Count; k++)
             {
-                int t = n + d;
+                int t = w.FrameAt(k);
                 if (t < inputFirst || t > inputLast) continue;
                 if (!window.TryGetValue(t, out var f))
                 {
@@ -89,10 +79,10 @@ public sealed class SequenceReconstructor
                     f = new FrameInput(lin, _pattern.EvOf(t));
                     window[t] = f;
                 }
-                frames[d + _radius] = f;
+                frames[k] = f;
             }
-            var options = OptionsForFrame?.Invoke(n, n - _radius, _options) ?? _options;
-            emit(n, Reconstructor.Reconstruct(frames, _radius, options, cancel));
+            var options = OptionsForFrame?.Invoke(n, w.FrameAt(0), _options) ?? _options;
+            emit(n, Reconstructor.Reconstruct(frames, w.RefIndex, options, cancel));
             progress?.Report(n);
         }
     }

@@ -29,8 +29,8 @@ public abstract class ImageEffectPlugin
     public abstract ImageEffect CreateInstance(string context);
 
     /// <summary>
-    /// Reports an error to the user for the instance (or descriptor) handle. The default posts a
-    /// persistent error message where the host has one, else a transient one.
+    /// Reports an error to the user for the instance <paramref name="handle"/>, or with a NULL handle (0) for an
+    /// action on a descriptor. The default posts a persistent error message where the host has one, else a transient one.
     /// </summary>
     public virtual void ReportError(nint handle, string action, Exception e)
     {

@@ -5,7 +5,10 @@ namespace HdrOfx.Interop.Support;
 /// <summary>Messages to the user through the message suite (the variadic calls go through native-shim).</summary>
 public static unsafe class OfxMessages
 {
-    /// <summary>Posts a transient message; returns the host's status, or kOfxStatFailed when there is no message suite.</summary>
+    /// <summary>
+    /// Posts a transient message about an instance (or, with handle 0, about no instance: never pass a descriptor handle);
+    /// returns the host's status, or kOfxStatFailed when there is no message suite.
+    /// </summary>
     public static int Post(nint handle, string type, string text, string? id = null)
     {
         var m = OfxHostSuites.Message;
@@ -15,12 +18,13 @@ public static unsafe class OfxMessages
 
     /// <summary>
     /// Sets a persistent message on an instance. Returns false when the host cannot (message suite V1,
-    /// or a NULL setPersistentMessage as in Resolve), so the caller can fall back to <see cref="Post"/>.
+    /// or a NULL setPersistentMessage as in Resolve) or there is no instance (handle 0), so the caller can fall back to
+    /// <see cref="Post"/>.
     /// </summary>
     public static bool SetPersistent(nint handle, string type, string text, string? id = null)
     {
         var m = OfxHostSuites.Message;
-        if (m == null || OfxHostSuites.MessageVersion < 2 || m->SetPersistentMessage == 0) return false;
+        if (handle == 0 || m == null || OfxHostSuites.MessageVersion < 2 || m->SetPersistentMessage == 0) return false;
         int st = WithUtf8(text, p => OfxShim.SetPersistentMessage(m->SetPersistentMessage, handle, OfxStrings.Intern(type), id == null ? null : OfxStrings.Intern(id), p));
         return st == OfxStatus.OK;
     }
@@ -29,7 +33,7 @@ public static unsafe class OfxMessages
     public static void ClearPersistent(nint handle)
     {
         var m = OfxHostSuites.Message;
-        if (m == null || OfxHostSuites.MessageVersion < 2 || m->ClearPersistentMessage == null) return;
+        if (handle == 0 || m == null || OfxHostSuites.MessageVersion < 2 || m->ClearPersistentMessage == null) return;
         m->ClearPersistentMessage((void*)handle);
     }
 

@@ -104,7 +104,7 @@ public static unsafe class OfxPluginRegistry
             try
             {
                 LastError = $"{action}: {e}";
-                if (plugin != null && handle != null && OfxHostSuites.Property != null) plugin.ReportError((nint)handle, action, e);
+                if (plugin != null && OfxHostSuites.Property != null) plugin.ReportError(MessageHandle(action, (nint)handle), action, e);
             }
             catch
             {
@@ -119,6 +119,14 @@ public static unsafe class OfxPluginRegistry
             };
         }
     }
+
+    /// <summary>
+    /// The handle a message about <paramref name="action"/> may name: the instance, or NULL where the handle is a
+    /// descriptor (Load, Describe, DescribeInContext, Unload). Hosts built on HostSupport cast any message handle to an
+    /// instance, so a descriptor handle would crash them (DESIGN §7).
+    /// </summary>
+    public static nint MessageHandle(string action, nint handle) =>
+        action is OfxActions.Load or OfxActions.Unload or OfxActions.Describe or OfxActions.DescribeInContext ? 0 : handle;
 
     private static int DispatchAction(ImageEffectPlugin plugin, string action, nint handle, PropertySet inArgs, PropertySet outArgs)
     {

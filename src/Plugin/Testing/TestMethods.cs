@@ -14,6 +14,12 @@ public static class TestMethods
     public const string Merge = "test-merge";
     public const string Throw = "test-throw";
 
+    /// <summary>With <see cref="EnvVar"/>=1 too: Describe fails, so a test can see how a host reports it.</summary>
+    public const string FailDescribeEnvVar = "HDROFX_TEST_FAIL_DESCRIBE";
+
+    public static bool DescribeFailureRequested =>
+        Environment.GetEnvironmentVariable(EnvVar) == "1" && Environment.GetEnvironmentVariable(FailDescribeEnvVar) == "1";
+
     public static void RegisterIfRequested()
     {
         if (Environment.GetEnvironmentVariable(EnvVar) == "1") Register();

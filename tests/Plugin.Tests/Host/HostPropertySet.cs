@@ -41,6 +41,12 @@ public sealed class HostPropertySet
         return this;
     }
 
+    /// <summary>Takes a property away, so that the plug-in's use of it fails as with an unknown name.</summary>
+    public void Remove(string name)
+    {
+        lock (_gate) _props.Remove(name);
+    }
+
     public HostPropertySet DefineRO(string name, PropType type, params object[] values)
     {
         lock (_gate) _props[name] = new HostProp { Type = type, Values = values, ReadOnly = true };

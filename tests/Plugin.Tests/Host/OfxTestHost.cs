@@ -240,6 +240,8 @@ public static unsafe class OfxTestHost
             .Int(OfxImageEffectProps.SupportsMultipleClipDepths, 0)
             .Int(OfxImageEffectProps.SupportsMultipleClipPARs, 0)
             .Str(OfxImageEffectProps.ClipPreferencesSlaveParam);
+        // Closed, as in hosts built on HostSupport: a property the spec does not define cannot be set.
+        p.Open = false;
         return p;
     }
 
@@ -901,6 +903,12 @@ public static unsafe class OfxTestHost
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int CbMessage(nint handle, byte* type, byte* id, byte* text, int persistent) => Guard("message", () =>
     {
+        // Strict as hosts built on HostSupport need it: they cast the handle to an instance (a descriptor crashes them).
+        if (!IsInstanceOrNull(handle))
+        {
+            HostErrors.Enqueue($"{(persistent != 0 ? "setPersistentMessage" : "message")} on a handle that is not an instance: {HostStrings.Read(text)}");
+            return Ofx.ErrBadHandle;
+        }
         Messages.Enqueue(new HostMessage(handle, HostStrings.Read(type), id == null ? null : HostStrings.Read(id), HostStrings.Read(text), persistent != 0));
         return Ofx.OK;
     });
@@ -908,6 +916,11 @@ public static unsafe class OfxTestHost
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int ClearPersistentMessage(void* handle)
     {
+        if (!IsInstanceOrNull((nint)handle))
+        {
+            HostErrors.Enqueue("clearPersistentMessage on a handle that is not an instance");
+            return Ofx.ErrBadHandle;
+        }
         Messages.Enqueue(new HostMessage((nint)handle, "clear", null, "", true));
         return Ofx.OK;
     }
@@ -938,6 +951,8 @@ public static unsafe class OfxTestHost
         *b = inst?.Source?.Last ?? 0;
         return Ofx.OK;
     }
+
+    private static bool IsInstanceOrNull(nint handle) => handle == 0 || HandleTable.Get<HostInstance>(handle) != null;
 
     public static List<HostMessage> MessagesFor(nint handle) => Messages.Where(m => m.Handle == handle).ToList();
 }
