@@ -50,6 +50,7 @@ public class FaultTests
         _inst.Faults.AbortAfterCalls = 0;
         Apply(_inst, new RefSettings());
         _inst.Param(HdrParams.InputMode).SetValue(0);
+        _inst.Param(HdrParams.Ev[0]).SetValue(new RefSettings().EvAt(0, 0));
         AssertClose(Render(_inst, 2), Reference.Render(_src, new RefSettings(), 2), "after recovery");
     }
 
@@ -82,6 +83,34 @@ public class FaultTests
     [Test]
     public void Exception_inside_the_engine() =>
         Do(() => _inst.Param(HdrParams.MethodOverride).SetString(TestMethods.Throw), Ofx.Failed, "injected engine failure");
+
+    [Test]
+    public void A_non_finite_result_fails_the_render_and_is_not_written()
+    {
+        _inst.Param(HdrParams.MethodOverride).SetString(TestMethods.NonFinite);
+        int st = Hdr.Render(_inst, 2, out var o);
+        unsafe
+        {
+            using (o) Assert.That(*(uint*)o.Data, Is.EqualTo(0x7f7f7f7fu), "the output image keeps the host's fill: nothing was written");
+        }
+        Assert.That(st, Is.EqualTo(Ofx.Failed));
+        Assert.That(Errors(_inst).Select(m => m.Text), Has.Some.Contains("2 non-finite values"));
+        Do(() => { }, Ofx.Failed, "non-finite");
+    }
+
+    [TestCase(HdrParams.OutputEncoding, 3, "Output Encoding: option 3 does not exist")]
+    [TestCase(HdrParams.Diagnostic, -1, "Diagnostic View: option -1 does not exist")]
+    [TestCase(HdrParams.Pattern, 2, "Pattern: option 2 does not exist")]
+    [TestCase(HdrParams.Phase, 3, "Phase is 3")]
+    [TestCase(HdrParams.Radius, -1, "Temporal Radius is -1")]
+    public void An_out_of_range_value_is_refused_not_clamped(string param, int value, string message) =>
+        Do(() => _inst.Param(param).SetValue(value), Ofx.Failed, message);
+
+    [TestCase(double.NaN, "Slot 0 EV is NaN at frame 2")]
+    [TestCase(1e300, "Slot 0 EV is 1E+300")]
+    [TestCase(-20.5, "Slot 0 EV is -20.5")]
+    public void A_bad_EV_is_refused(double ev, string message) =>
+        Do(() => _inst.Param(HdrParams.Ev[0]).SetValue(ev), Ofx.Failed, message);
 
     [Test]
     public void Unknown_method() =>

@@ -13,6 +13,7 @@ public static class TestMethods
     public const string EnvVar = "HDROFX_TEST_METHODS";
     public const string Merge = "test-merge";
     public const string Throw = "test-throw";
+    public const string NonFinite = "test-nonfinite";
 
     /// <summary>With <see cref="EnvVar"/>=1 too: Describe fails, so a test can see how a host reports it.</summary>
     public const string FailDescribeEnvVar = "HDROFX_TEST_FAIL_DESCRIBE";
@@ -29,6 +30,7 @@ public static class TestMethods
     {
         Reconstructor.Register(Merge, static () => new MergeMethod());
         Reconstructor.Register(Throw, static () => new ThrowMethod());
+        Reconstructor.Register(NonFinite, static () => new NonFiniteMethod());
     }
 
     /// <summary>Per-pixel average of every available frame's Linear / 2^Ev; saturation = reference outside (0.02, 0.98).</summary>
@@ -79,5 +81,21 @@ public static class TestMethods
 
         public ReconstructResult Reconstruct(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, CancellationToken cancel) =>
             throw new InvalidOperationException("test-throw: injected engine failure");
+    }
+
+    /// <summary>The reference frame with one NaN and one +∞: a method gone wrong, which must never reach the host.</summary>
+    public sealed class NonFiniteMethod : IReconstructionMethod
+    {
+        public string Name => NonFinite;
+
+        public ReconstructResult Reconstruct(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, CancellationToken cancel)
+        {
+            var r = frames[refIndex]!.Linear;
+            var hdr = new ImageF(r.Width, r.Height, 3);
+            r.Data.AsSpan(0, hdr.Data.Length).CopyTo(hdr.Data);
+            hdr.Data[0] = float.NaN;
+            hdr.Data[^1] = float.PositiveInfinity;
+            return new ReconstructResult(hdr, null, null);
+        }
     }
 }
