@@ -11,7 +11,7 @@ namespace HdrOfx.Plugin;
 /// <summary>
 /// Copies between host images and engine images. Reads accept RGBA/RGB in byte, short or float and
 /// linearize with the input transfer by the engine's one rule, <see cref="Linearizer"/> (DESIGN §3): byte and short
-/// through its exact tables, float through its curve. Writes produce RGBA/RGB/Alpha in float (or short/byte, clamped).
+/// through its code tables, float through its curve (the same values). Writes produce RGBA/RGB/Alpha in float (or short/byte, clamped).
 /// OFX rows run bottom-up and engine rows top-down: host row y is engine row (Y2 − 1 − y) of the region, both ways, so
 /// the plug-in hands the engine the same image the CLI reads from a file (DESIGN §7). Both respect bounds and any row
 /// bytes (negative, or not a multiple of the pixel size: all accesses are unaligned-safe), and run in row bands over

@@ -6,8 +6,9 @@ namespace HdrOfx.Engine.Imaging;
 
 /// <summary>
 /// The one LDR → linear rule of the plug-in and the CLI (DESIGN §3): linear = f⁻¹(clamp(v, 0, 1)), NaN → 0, +∞ → 1.
-/// Float samples go through <see cref="TransferCurve"/> (its scalar and 8-wide forms agree to the bit); integer codes
-/// (byte, short) through exact tables (<see cref="CodeTable"/>), within 4e-7 of the curve.
+/// Everything goes through <see cref="TransferCurve"/> (its scalar and 8-wide forms agree to the bit, within 4e-7 of the
+/// exact curve); integer codes (byte, short) through tables of it (<see cref="CodeTable"/>), so that a code c gives exactly
+/// what the float c / max gives: the plug-in on 8- or 16-bit host images and the CLI on the same values agree to the bit.
 /// </summary>
 public static class Linearizer
 {
@@ -31,7 +32,7 @@ public static class Linearizer
     private static readonly float[]?[] ByteTables = new float[]?[4];
     private static readonly float[]?[] ShortTables = new float[]?[4];
 
-    /// <summary>Linear value of every integer code 0..max (max = 255 or 65535), exact in float64; built once, thread-safe.</summary>
+    /// <summary>Linear value of every integer code c in 0..max (max = 255 or 65535): Apply(c / max); built once, thread-safe.</summary>
     public static float[] CodeTable(TransferFunction tf, bool isShort)
     {
         var cache = isShort ? ShortTables : ByteTables;
@@ -39,8 +40,9 @@ public static class Linearizer
         if (table != null) return table;
         int n = isShort ? 65536 : 256;
         float max = n - 1;
+        var curve = TransferCurve.For(tf);
         table = new float[n];
-        for (int i = 0; i < n; i++) table[i] = TransferFunctions.ToLinear(tf, i / max);
+        for (int i = 0; i < n; i++) table[i] = Apply(curve, i / max);
         Volatile.Write(ref cache[(int)tf], table);
         return table;
     }
