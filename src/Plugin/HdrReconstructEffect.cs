@@ -196,9 +196,9 @@ public sealed class HdrReconstructEffect : ImageEffect
         {
             Fetch(t, s, fetched);
             long t1 = Stopwatch.GetTimestamp();
-            result = Reconstruct(t, s, fetched, out var grey);
+            result = Reconstruct(s, fetched);
             long t2 = Stopwatch.GetTimestamp();
-            Write(args, s, fetched, result, grey);
+            Write(args, s, fetched, result, Checked(t, s, result));
             if (Timings) PostTimings(t0, t1, t2, Stopwatch.GetTimestamp(), fetched, fresh0);
         }
         finally
@@ -291,8 +291,8 @@ public sealed class HdrReconstructEffect : ImageEffect
         return _converted.Add(key, linear, a, count + 1, s.Reuse);
     }
 
-    /// <summary>Step 2: the method, then the checks that keep a wrong or non-finite frame from reaching the host.</summary>
-    private ReconstructResult Reconstruct(double t, in Settings s, Fetched f, out ImageF? grey)
+    /// <summary>Step 2: the method, on the window's frames.</summary>
+    private ReconstructResult Reconstruct(in Settings s, Fetched f)
     {
         ReconstructResult result;
         try
@@ -303,28 +303,33 @@ public sealed class HdrReconstructEffect : ImageEffect
         {
             throw new OfxUserException($"method '{s.Method}' cannot reconstruct this clip: {e.Message}");
         }
-        ThrowIfAborted();
         var region = f.Region;
         if (result.Hdr.Width != region.Width || result.Hdr.Height != region.Height || result.Hdr.Channels < 3)
         {
             result.Recycle(keep: f.Used.SelectMany(e => e.Buffers));
             throw new OfxException(OfxStatus.Failed, $"method '{s.Method}' returned {result.Hdr} for a {region.Width}x{region.Height} frame");
         }
-        grey = s.Diagnostic switch
+        return result;
+    }
+
+    /// <summary>
+    /// What step 3 writes: the colour result, or the diagnostic plane as grey (null for colour). Throws, writing nothing,
+    /// when that plane is missing or holds a value that is not finite (after Output Exposure): the host never gets one.
+    /// </summary>
+    private ImageF? Checked(double t, in Settings s, ReconstructResult result)
+    {
+        ThrowIfAborted();
+        var grey = s.Diagnostic switch
         {
             1 => result.SaturationMask,
             2 => result.Confidence,
             _ => null,
         };
-        string? problem = s.Diagnostic != 0 && grey == null
-            ? $"method '{s.Method}' does not produce {(s.Diagnostic == 1 ? "a saturation mask" : "an alignment confidence")}"
-            : NonFinite(t, s, result.Hdr, grey);
-        if (problem != null)
-        {
-            result.Recycle(keep: f.Used.SelectMany(e => e.Buffers));
-            throw new OfxUserException(problem);
-        }
-        return result;
+        if (s.Diagnostic != 0 && grey == null)
+            throw new OfxUserException($"method '{s.Method}' does not produce {(s.Diagnostic == 1 ? "a saturation mask" : "an alignment confidence")}");
+        string? problem = NonFinite(t, s, result.Hdr, grey);
+        if (problem != null) throw new OfxUserException(problem);
+        return grey;
     }
 
     private static string? NonFinite(double t, in Settings s, ImageF hdr, ImageF? grey)

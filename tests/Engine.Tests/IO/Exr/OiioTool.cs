@@ -15,7 +15,7 @@ internal static class OiioTool
 
     public static void RequireOrIgnore()
     {
-        if (!Available) NUnit.Framework.Assert.Ignore("oiiotool is not installed");
+        if (!Available) Prerequisite.Missing("oiiotool is not installed");
     }
 
     public static string Run(params string[] args)

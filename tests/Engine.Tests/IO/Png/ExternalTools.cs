@@ -18,13 +18,13 @@ internal static class ExternalTools
         return null;
     }
 
-    /// <summary>Skips the test (Assert.Ignore) when the tool is not installed.</summary>
+    /// <summary>Skips the test when the tool is not installed (fails it where CI=true).</summary>
     public static void Require(string exe)
     {
         lock (Seen)
         {
             if (!Seen.TryGetValue(exe, out bool ok)) Seen[exe] = ok = Find(exe) is not null;
-            if (!ok) Assert.Ignore($"{exe} is not installed");
+            if (!ok) Prerequisite.Missing($"{exe} is not installed");
         }
     }
 
@@ -33,7 +33,7 @@ internal static class ExternalTools
     {
         foreach (var p in new[] { "/usr/bin/convert", "/usr/bin/magick" })
             if (File.Exists(p)) return p;
-        Assert.Ignore("ImageMagick is not installed");
+        Prerequisite.Missing("ImageMagick is not installed");
         return "";
     }
 

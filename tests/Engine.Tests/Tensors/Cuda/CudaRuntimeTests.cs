@@ -16,7 +16,7 @@ public class CudaRuntimeTests
     [Test]
     public void Without_a_driver_the_probe_falls_back_with_one_reason()
     {
-        if (DriverInstalled) Assert.Ignore("a CUDA driver is installed here; the fallback is checked on machines without one");
+        if (DriverInstalled) Prerequisite.NoGpu("a CUDA driver is installed here; the fallback is checked on machines without one");
         Assert.That(CudaRuntime.IsAvailable, Is.False);
         Assert.That(CudaRuntime.Reason, Does.Contain("the CUDA driver not found"));
         Assert.That(CudaRuntime.Reason, Does.Not.Contain("\n"), "one line");
@@ -27,7 +27,7 @@ public class CudaRuntimeTests
     [Test]
     public void TryLoad_names_the_missing_library_and_the_search()
     {
-        if (DriverInstalled) Assert.Ignore("a CUDA driver is installed here; the fallback is checked on machines without one");
+        if (DriverInstalled) Prerequisite.NoGpu("a CUDA driver is installed here; the fallback is checked on machines without one");
         string empty = Path.Combine(Path.GetTempPath(), "hdrofx-no-cuda-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(empty);
         var libs = CudaLibraries.TryLoad(out string reason, [empty], n => n == "CUDA_PATH" ? empty : null);
@@ -61,7 +61,7 @@ public class CudaRuntimeTests
     [Test]
     public void On_a_GPU_the_first_device_is_described()
     {
-        if (!CudaRuntime.IsAvailable) Assert.Ignore($"no usable CUDA device: {CudaRuntime.Reason}");
+        if (!CudaRuntime.IsAvailable) Prerequisite.NoGpu($"no usable CUDA device: {CudaRuntime.Reason}");
         var d = CudaRuntime.Device!;
         Assert.That(d.Name, Is.Not.Empty);
         Assert.That(d.ComputeMajor, Is.GreaterThanOrEqualTo(5));

@@ -10,7 +10,7 @@ public class DeviceMemoryPoolTests
 {
     private static EmulatedCudaApi Api(long budget = long.MaxValue)
     {
-        if (!CudaEmulator.TryGet(out var lib, out string why)) Assert.Ignore("no CUDA emulator: " + why);
+        if (!CudaEmulator.TryGet(out var lib, out string why)) Prerequisite.Missing("no CUDA emulator: " + why);
         return new EmulatedCudaApi(lib, budget);
     }
 
@@ -105,7 +105,7 @@ public class DeviceMemoryPoolTests
     [Test]
     public void Device_tensors_return_their_blocks_to_the_pool_and_a_huge_tensor_fails_clearly()
     {
-        if (!CudaEmulator.TryGet(out var lib, out string why)) Assert.Ignore("no CUDA emulator: " + why);
+        if (!CudaEmulator.TryGet(out var lib, out string why)) Prerequisite.Missing("no CUDA emulator: " + why);
         var api = new EmulatedCudaApi(lib, budgetBytes: 256L << 20);
         using var gpu = new CudaBackend(api, index: 14);
         Backends.Register(gpu);

@@ -20,9 +20,9 @@ public class FakeDriverTests
 
     private static (CudaLibraries Libs, CudaContext Context) Open(long budget = -1)
     {
-        if (!OperatingSystem.IsLinux()) Assert.Ignore("the fake driver is a Linux shared library");
-        if (RealDriverInstalled) Assert.Ignore("a real CUDA driver is installed: the loader would find it first; the GPU tests run instead");
-        if (!FakeCudaDriver.TryGet(out string folder, out string why)) Assert.Ignore(why);
+        if (!OperatingSystem.IsLinux()) Prerequisite.Missing("the fake driver is a Linux shared library");
+        if (RealDriverInstalled) Prerequisite.NoGpu("a real CUDA driver is installed: the loader would find it first; the GPU tests run instead");
+        if (!FakeCudaDriver.TryGet(out string folder, out string why)) Prerequisite.Missing(why);
         var libs = CudaLibraries.TryLoad(out string reason, [folder], _ => null);
         Assert.That(libs, Is.Not.Null, reason);
         FakeCudaDriver.Configure(libs!.Driver, budget);
@@ -118,7 +118,7 @@ public class FakeDriverTests
     {
         Open();
         var bin = PublishedBinary();
-        if (bin is null) Assert.Ignore("artifacts/aot/hdrofx is not published here (scripts/publish-aot.sh)");
+        if (bin is null) Prerequisite.Missing("artifacts/aot/hdrofx is not published here (scripts/publish-aot.sh)");
         FakeCudaDriver.TryGet(out string folder, out _);
         Emulator.CudaEmulator.TryGet(out _, out _);
         string report = Path.Combine(Path.GetTempPath(), "hdrofx-aot-gpu-check-" + Guid.NewGuid().ToString("N") + ".md");
@@ -134,7 +134,7 @@ public class FakeDriverTests
         string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
         Assert.That(p.WaitForExit(300_000), Is.True, "gpu-check finished");
         if (!stdout.Contains($"SHA-256 {CudaKernelSource.Hash[..16]}"))
-            Assert.Ignore("artifacts/aot/hdrofx was published from other kernel sources; run scripts/publish-aot.sh again");
+            Prerequisite.Missing("artifacts/aot/hdrofx was published from other kernel sources; run scripts/publish-aot.sh again");
         Assert.That(p.ExitCode, Is.EqualTo(0), stdout + stderr);
         string text = File.ReadAllText(report);
         Assert.That(text, Does.Contain("Fake CUDA Device").And.Contain("**All parity checks passed.**"));

@@ -18,7 +18,7 @@ public class GpuBackendTests
     {
         if (_gpu != null) return _gpu;
         var api = CudaDriverApi.TryCreate(out string why);
-        if (api is null) Assert.Ignore("no usable CUDA device: " + why);
+        if (api is null) Prerequisite.NoGpu("no usable CUDA device: " + why);
         _gpu = new CudaBackend(api!, index: 0);
         Backends.Register(_gpu);
         return _gpu;
