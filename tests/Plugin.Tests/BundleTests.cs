@@ -54,6 +54,17 @@ public class BundleTests
         Assert.That(ldd, Does.Not.Contain("not found"), ldd);
     }
 
+    [TestCase("HdrReconstruct")]
+    [TestCase("GainExample")]
+    public void Binary_stays_mapped_when_a_host_unloads_it(string name)
+    {
+        _ = BundleFixture.Hdr;
+        string bin = LoadedPlugin.BinaryPath(Path.Combine(BundleFixture.RepoRoot, "artifacts", "bundles", name + ".ofx.bundle"));
+        string dyn = Run("readelf", $"-d \"{bin}\"");
+        // -z nodelete: dlclose() leaves the NativeAOT runtime mapped while its threads live (HostSupportTests unloads it).
+        Assert.That(dyn.Split('\n').Where(l => l.Contains("(FLAGS_1)")), Has.Some.Contains("NODELETE"), dyn);
+    }
+
     [Test]
     public void Loads_like_a_host_does()
     {
