@@ -51,6 +51,18 @@ public class HostSupportTests
         Assert.That(r.Frames.Select(f => f.Min), Has.All.GreaterThanOrEqualTo(0), r.Log);
     }
 
+    [TestCase("", "mapped byte RGBA")]
+    [TestCase("--no-mixed-depths", "mapped float RGBA")]
+    public void Clip_preferences_read_the_hosts_mixed_depth_capability(string flag, string mapped)
+    {
+        // kOfxImageEffectPropSupportsMultipleClipDepths ("OfxImageEffectPropMultipleClipDepths"): without it the
+        // plug-in asks for float on Source as well as Output.
+        string[] extra = flag.Length > 0 ? ["-d", "byte", flag] : ["-d", "byte"];
+        var r = Run([.. Generated(32, 24, 0, 1, extra), HdrId]).Expect(0);
+        Assert.That(r.StdErr, Does.Contain($"Source offered byte RGBA -> {mapped}, Output float RGBA"), r.Log);
+        AssertClean(r, 2);
+    }
+
     private byte[][] Outputs(string name, params string[] args)
     {
         string pattern = Path.Combine(_dir, name + ".%04d.pfm");
