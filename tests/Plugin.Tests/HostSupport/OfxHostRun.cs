@@ -26,12 +26,12 @@ public static partial class OfxHostRun
         public IReadOnlyList<int> Failed => FailedLine().Matches(StdErr).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
 
         /// <summary>The summary's "images not released" and "bad-handle" counts (-1 when there is no summary).</summary>
-        public long ImagesNotReleased => Summary("images not released");
-        public long BadHandleMessages => Summary("bad-handle");
+        public long ImagesNotReleased => Summary(@"images not released (\d+)");
+        public long BadHandleMessages => Summary(@"(\d+) bad-handle");
 
-        private long Summary(string what)
+        private long Summary(string pattern)
         {
-            var m = Regex.Match(StdErr, what == "bad-handle" ? @"(\d+) bad-handle" : @"images not released (\d+)");
+            var m = Regex.Match(StdErr, pattern);
             return m.Success ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : -1;
         }
 
