@@ -17,6 +17,13 @@ public class BundleTests
         return o;
     }
 
+    /// <summary>The built binary of bundle <paramref name="name"/> (built first when stale).</summary>
+    private static string Binary(string name)
+    {
+        _ = BundleFixture.Hdr;
+        return LoadedPlugin.BinaryPath(Path.Combine(BundleFixture.RepoRoot, "artifacts", "bundles", name + ".ofx.bundle"));
+    }
+
     [Test]
     public void Bundle_has_the_layout_hosts_scan_for()
     {
@@ -36,8 +43,7 @@ public class BundleTests
     [TestCase("GainExample")]
     public void Binary_exports_exactly_the_OFX_entry_points_and_resolves_everything(string name)
     {
-        _ = BundleFixture.Hdr;
-        string bin = LoadedPlugin.BinaryPath(Path.Combine(BundleFixture.RepoRoot, "artifacts", "bundles", name + ".ofx.bundle"));
+        string bin = Binary(name);
         string nm = Run("nm", $"-D --defined-only \"{bin}\"");
         var symbols = nm.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
@@ -58,9 +64,7 @@ public class BundleTests
     [TestCase("GainExample")]
     public void Binary_stays_mapped_when_a_host_unloads_it(string name)
     {
-        _ = BundleFixture.Hdr;
-        string bin = LoadedPlugin.BinaryPath(Path.Combine(BundleFixture.RepoRoot, "artifacts", "bundles", name + ".ofx.bundle"));
-        string dyn = Run("readelf", $"-d \"{bin}\"");
+        string dyn = Run("readelf", $"-d \"{Binary(name)}\"");
         // -z nodelete: dlclose() leaves the NativeAOT runtime mapped while its threads live (HostSupportTests unloads it).
         Assert.That(dyn.Split('\n').Where(l => l.Contains("(FLAGS_1)")), Has.Some.Contains("NODELETE"), dyn);
     }
