@@ -57,6 +57,11 @@ public sealed class InputFrames : IDisposable
 
     public SequencePattern? Pattern => _pattern;
 
+    public bool IsVideo => _video is not null;
+
+    /// <summary>An EXR sequence: scene-linear already, unless the user says otherwise.</summary>
+    public bool IsExr => _pattern is not null && FrameFiles.IsExr(Files[0]);
+
     /// <summary>Loads a frame. Video frames must be asked for in increasing order (the reconstructor does).</summary>
     public ImageF Load(int frame)
     {
