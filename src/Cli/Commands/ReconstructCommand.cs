@@ -32,10 +32,16 @@ public static class ReconstructCommand
         encoding.AcceptOnlyFromAmong("pq", "hlg");
         var exrType = new Option<string>("--exr-type") { Description = "EXR sample type: half or float.", DefaultValueFactory = _ => "half" };
         exrType.AcceptOnlyFromAmong("half", "float");
+        var exrCompression = new Option<string>("--exr-compression")
+        {
+            Description = "EXR compression: piz (lossless, the fastest to write of the lossless ones that shrink), zip, zips, rle, none, or the lossy dwaa, dwab, b44.",
+            DefaultValueFactory = _ => "piz",
+        };
+        exrCompression.AcceptOnlyFromAmong("piz", "zip", "zips", "rle", "none", "dwaa", "dwab", "b44");
 
         var cmd = new Command("reconstruct", "Rebuild scene-linear HDR frames from alternating-exposure LDR footage.")
         {
-            input, ev, phase, transfer, method, output, frames, radius, exposure, encoding, exrType,
+            input, ev, phase, transfer, method, output, frames, radius, exposure, encoding, exrType, exrCompression,
         };
         cmd.SetAction(r => CliRunner.Run("reconstruct", (logs, cancel) =>
         {
@@ -59,7 +65,7 @@ public static class ReconstructCommand
                 throw new CliError($"--frames {range} is outside the input's frames {inFrames.Range}");
             var videoTransfer = r.GetValue(encoding) == "hlg" ? VideoTransfer.Hlg : VideoTransfer.Pq;
             using var outFrames = new OutputFrames(r.GetValue(output)!, inFrames.Width, inFrames.Height, inFrames.Files, videoTransfer,
-                r.GetValue(exrType) == "float" ? ExrPixelType.Float : ExrPixelType.Half);
+                r.GetValue(exrType) == "float" ? ExrPixelType.Float : ExrPixelType.Half, Enum.Parse<ExrCompression>(r.GetValue(exrCompression)!, ignoreCase: true));
             outFrames.CheckDistinctFrom(inFrames.Pattern, range);
             if (outFrames.RemovedOrphans.Count > 0)
                 log.LogInformation("removed {Count} temporary file(s) left by earlier runs that did not finish", outFrames.RemovedOrphans.Count);

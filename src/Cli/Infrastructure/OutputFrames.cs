@@ -32,7 +32,7 @@ public sealed class OutputFrames : IDisposable
     public bool NeedsOrder => _video is not null;
 
     public OutputFrames(string output, int width, int height, IReadOnlyList<string> protectedInputs,
-        VideoTransfer videoTransfer = VideoTransfer.Pq, ExrPixelType exrType = ExrPixelType.Half, ExrCompression exrCompression = ExrCompression.Zip)
+        VideoTransfer videoTransfer = VideoTransfer.Pq, ExrPixelType exrType = ExrPixelType.Half, ExrCompression exrCompression = ExrCompression.Piz)
     {
         _protected = new ProtectedFiles(protectedInputs);
         _exrType = exrType;

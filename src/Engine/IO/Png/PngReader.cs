@@ -303,6 +303,11 @@ public static class PngReader
         float scale = (1 << p.BitDepth) - 1;
         int W = img.Width, plane = img.PlaneSize, rowBase = y * W;
         var d = img.Data;
+        if (dx == 1 && p.ColorKey is null && p.ColorType is 2 or 6 && p.BitDepth is 8 or 16)
+        {
+            StoreRgbRow(row, d.AsSpan(rowBase + x0), plane, w, spp, p.BitDepth);
+            return;
+        }
         for (int i = 0; i < w; i++)
         {
             int idx = rowBase + x0 + i * dx;
@@ -351,6 +356,22 @@ public static class PngReader
                     for (int c = 0; c < 4; c++) d[c * plane + idx] = Sample(row, 4 * i + c, p.BitDepth) / scale;
                     break;
             }
+        }
+    }
+
+    private static readonly float[] Codes8 = Enumerable.Range(0, 256).Select(c => c / 255f).ToArray();
+
+    /// <summary>The common case, a full row of 8- or 16-bit RGB(A): the same values as the general path (code / (2^d − 1)), without its per-sample dispatch.</summary>
+    private static void StoreRgbRow(ReadOnlySpan<byte> row, Span<float> dst, int plane, int w, int spp, int depth)
+    {
+        var lut = Codes8;
+        for (int c = 0; c < spp; c++)
+        {
+            var o = dst.Slice(c * plane, w);
+            if (depth == 8)
+                for (int i = 0, k = c; i < w; i++, k += spp) o[i] = lut[row[k]];
+            else
+                for (int i = 0, k = 2 * c; i < w; i++, k += 2 * spp) o[i] = ((row[k] << 8) | row[k + 1]) / 65535f;
         }
     }
 }
