@@ -80,7 +80,7 @@ public sealed class InputFrames : IDisposable
         {
             string path = _paths![frame];
             img = FrameFiles.Read(path);
-            FrameFiles.RequireFinite(img, path);
+            if (FrameFiles.IsExr(path)) FrameFiles.RequireFinite(img, path); // PNG and TIFF hold integer codes
         }
         if (img.Width != Width || img.Height != Height)
             throw new CliError($"frame {frame} is {img.Width}x{img.Height} but the input is {Width}x{Height}");

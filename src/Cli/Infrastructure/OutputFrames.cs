@@ -121,6 +121,7 @@ public sealed class OutputFrames : IDisposable
     private void RequireStorable(int frame, ImageF img)
     {
         float limit = _video is null && _exrType == ExrPixelType.Half ? 65504f : float.MaxValue;
+        if (AllWithin(img.Data, limit)) return;
         long nonFinite = 0, overflow = 0;
         foreach (float v in img.Data)
         {
@@ -131,6 +132,19 @@ public sealed class OutputFrames : IDisposable
             throw new CliError($"frame {frame}: the result holds {nonFinite} NaN or infinite value(s); nothing was replaced");
         if (overflow > 0)
             throw new CliError($"frame {frame}: {overflow} value(s) exceed the largest half-float (65504); lower --exposure or use --exr-type float; nothing was replaced");
+    }
+
+    /// <summary>Whether every |v| ≤ limit (false for NaN), 8 lanes at a time.</summary>
+    private static bool AllWithin(float[] data, float limit)
+    {
+        var lim = System.Numerics.Vector<float>.One * limit;
+        var span = data.AsSpan();
+        int i = 0, n = System.Numerics.Vector<float>.Count;
+        for (; i + n <= span.Length; i += n)
+            if (!System.Numerics.Vector.LessThanOrEqualAll(System.Numerics.Vector.Abs(new System.Numerics.Vector<float>(span.Slice(i, n))), lim)) return false;
+        for (; i < span.Length; i++)
+            if (!(MathF.Abs(span[i]) <= limit)) return false;
+        return true;
     }
 
     private static void RequireWritable(string dir)
