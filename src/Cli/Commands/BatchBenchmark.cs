@@ -113,11 +113,10 @@ public static class BatchBenchmark
         var table = new MarkdownTable("batch, classical, 2 exposures", "size", "round", "frames", "seconds", "frames/s", "CPU ms/frame", "end to end / reconstruction only");
         for (int i = 0; i < rounds.Count; i += 2)
         {
-            var rec = rounds[i];
-            var e2e = rounds[i + 1];
-            table.Add(rec.Kind, $"{width}x{height}", i / 2 + 1, rec.Frames, rec.Seconds, rec.FramesPerSecond, rec.CpuMsPerFrame.ToString("0"), null);
-            table.Add(e2e.Kind, $"{width}x{height}", i / 2 + 1, e2e.Frames, e2e.Seconds, e2e.FramesPerSecond, e2e.CpuMsPerFrame.ToString("0"),
-                $"{100 * e2e.FramesPerSecond / rec.FramesPerSecond:0} %");
+            var (a, b) = (rounds[i], rounds[i + 1]);
+            table.Add(a.Kind, $"{width}x{height}", i / 2 + 1, a.Frames, a.Seconds, a.FramesPerSecond, a.CpuMsPerFrame.ToString("0"), null);
+            table.Add(b.Kind, $"{width}x{height}", i / 2 + 1, b.Frames, b.Seconds, b.FramesPerSecond, b.CpuMsPerFrame.ToString("0"),
+                $"{100 * b.FramesPerSecond / a.FramesPerSecond:0} %");
         }
         var rec = rounds.Where((_, i) => i % 2 == 0).ToArray();
         var e2e = rounds.Where((_, i) => i % 2 == 1).ToArray();
