@@ -214,7 +214,7 @@ public static class PngReader
         long total = 0;
         foreach (var ps in passes) total += ((long)ps.W * bitsPerPixel + 7) / 8 * ps.H + ps.H;
         if (total > int.MaxValue) throw Fail(name, "image data too large");
-        byte[] raw = new byte[total];
+        byte[] raw = GC.AllocateUninitializedArray<byte>((int)total); // filled by the inflate, or the decode fails
         p.Idat.Position = 0;
         try
         {
@@ -231,7 +231,8 @@ public static class PngReader
         catch (InvalidDataException e) { throw new ImageIOException($"PNG '{name}': corrupt compressed data ({e.Message})", e); }
 
         int outCh = OutChannels(p);
-        var img = new ImageF(p.Width, p.Height, outCh);
+        // Every sample is stored below (the passes cover every pixel, each colour type writes all its channels).
+        var img = new ImageF(p.Width, p.Height, outCh, GC.AllocateUninitializedArray<float>(p.Width * p.Height * outCh));
         int off = 0;
         foreach (var ps in passes)
         {
