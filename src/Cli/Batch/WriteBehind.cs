@@ -58,7 +58,7 @@ public sealed class WriteBehind : IDisposable
                 result.Recycle();
             }
         }
-        catch (OperationCanceledException) { }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }
         catch (Exception e)
         {
             Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);

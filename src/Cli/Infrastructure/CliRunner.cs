@@ -7,7 +7,8 @@ namespace HdrOfx.Cli.Infrastructure;
 /// <summary>
 /// Runs a command body and turns every expected failure into one line on stderr and exit code 1.
 /// Unexpected exceptions also give one line (plus the stack with HDROFX_DEBUG=1) and exit code 70.
-/// SIGINT, SIGTERM and SIGHUP cancel the body (which cleans up as it unwinds) and exit with 128 + the signal number.
+/// SIGINT, SIGTERM and SIGHUP cancel the body (which cleans up as it unwinds) and exit with 128 + the signal number;
+/// a second signal ends the process at once.
 /// </summary>
 public static class CliRunner
 {
@@ -19,8 +20,9 @@ public static class CliRunner
         int signal = 0;
         void OnSignal(PosixSignalContext c)
         {
+            // The first signal cancels (the body cleans up); a second one takes its default action, ending the process.
+            if (Interlocked.CompareExchange(ref signal, SignalNumber(c.Signal), 0) != 0) return;
             c.Cancel = true;
-            Interlocked.CompareExchange(ref signal, SignalNumber(c.Signal), 0);
             cts.Cancel();
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
