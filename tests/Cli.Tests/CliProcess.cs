@@ -22,13 +22,19 @@ internal static class CliProcess
         return dll;
     }
 
-    public static Result Run(params string[] args)
+    /// <summary>Starts hdrofx with stdout and stderr redirected; the caller reads them and waits.</summary>
+    public static Process Start(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Dll());
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["HDROFX_DEBUG"] = null;
-        using var p = Process.Start(psi)!;
+        return Process.Start(psi)!;
+    }
+
+    public static Result Run(params string[] args)
+    {
+        using var p = Start(args);
         var err = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
         if (!p.WaitForExit(120_000))

@@ -1,8 +1,6 @@
-using System.Security.Cryptography;
-using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.IO.Exr;
-using HdrOfx.Engine.IO.Png;
 using NUnit.Framework;
+using static HdrOfx.Cli.Tests.TestClips;
 
 namespace HdrOfx.Cli.Tests;
 
@@ -13,64 +11,6 @@ namespace HdrOfx.Cli.Tests;
 [Parallelizable(ParallelScope.Children)]
 public class ReconstructErrorTests
 {
-    private const int W = 40, H = 24;
-
-    private static string NewDir()
-    {
-        string d = Path.Combine(Path.GetTempPath(), "hdrofx-cli-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path.Combine(d, "out")); // the output directory must exist (docs/cli.md)
-        return d;
-    }
-
-    /// <summary>A smooth gradient exposed at alternating EVs −1/+1 (display-referred sRGB-ish values in [0, 1]).</summary>
-    private static ImageF Frame(int t, int w = W, int h = H)
-    {
-        var img = new ImageF(w, h, 3);
-        float gain = t % 2 == 0 ? 0.5f : 2f;
-        for (int c = 0; c < 3; c++)
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                    img[c, y, x] = Math.Clamp(gain * (0.1f + 0.6f * (x + 2 * t) / w + 0.1f * c) * (0.5f + 0.5f * y / h), 0f, 1f);
-        return img;
-    }
-
-    private static string PngSequence(string dir, int count, Func<int, ImageF>? frame = null)
-    {
-        Directory.CreateDirectory(Path.Combine(dir, "in"));
-        for (int t = 0; t < count; t++) PngWriter.Write(Path.Combine(dir, "in", $"frame.{t:0000}.png"), (frame ?? (i => Frame(i)))(t), 16);
-        return Path.Combine(dir, "in", "frame.%04d.png");
-    }
-
-    private static string ExrSequence(string dir, int count, Func<int, ImageF>? frame = null)
-    {
-        Directory.CreateDirectory(Path.Combine(dir, "in"));
-        for (int t = 0; t < count; t++) ExrWriter.Write(Path.Combine(dir, "in", $"frame.{t:0000}.exr"), (frame ?? (i => Frame(i)))(t), ExrPixelType.Float);
-        return Path.Combine(dir, "in", "frame.%04d.exr");
-    }
-
-    private static Dictionary<string, string> Snapshot(string dir) =>
-        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-            .ToDictionary(f => Path.GetRelativePath(dir, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
-
-    /// <summary>Runs reconstruct expecting failure; asserts one error line, exit 1 and an unchanged directory tree.</summary>
-    private static string ExpectFailure(string dir, params string[] args)
-    {
-        var before = Snapshot(dir);
-        var r = CliProcess.Run(["reconstruct", .. args]);
-        Assert.That(r.ExitCode, Is.EqualTo(1), $"exit code; stderr: {r.StdErr}");
-        var errors = r.ErrLines.Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).ToArray();
-        Assert.That(errors, Has.Length.EqualTo(1), $"one error line expected; stderr: {r.StdErr}");
-        Assert.That(errors[0], Does.StartWith("hdrofx reconstruct: error: "));
-        Assert.That(r.StdErr, Does.Not.Contain("   at "), "no stack trace");
-        var after = Snapshot(dir);
-        Assert.That(after, Is.EqualTo(before), "a failed run must leave every file as it was and add none");
-        TestContext.Out.WriteLine(errors[0]);
-        return errors[0];
-    }
-
-    private static string[] Args(string input, string output, string ev = "-1,1", string transfer = "srgb") =>
-        ["--input", input, "--ev", ev, "--phase", "0", "--transfer", transfer, "--method", "classical", "--output", output];
-
     [Test]
     public void A_valid_sequence_is_reconstructed_completely()
     {

@@ -48,25 +48,41 @@ public static class EvalCommand
         if (pairs.Length == 0) throw new CliError("result and truth share no frame numbers");
         if (pairs.Length < rs.Frames.Count) log.LogWarning("{Count} result frames have no truth frame and are skipped", rs.Frames.Count - pairs.Length);
 
-        var results = new List<ImageF>();
-        var truths = new List<ImageF>();
-        foreach (var f in pairs)
+        // Frames are read in parallel, and each frame's metrics computed once, in parallel too.
+        var results = new ImageF[pairs.Length];
+        var truths = new ImageF[pairs.Length];
+        InParallel(pairs.Length, i =>
         {
+            var f = pairs[i];
             var a = FrameFiles.Read(f.Path);
             var b = FrameFiles.Read(truthPaths[f.Frame]);
             FrameFiles.RequireFinite(a, f.Path);
             FrameFiles.RequireFinite(b, truthPaths[f.Frame]);
             if (!a.SameSize(b)) throw new CliError($"frame {f.Frame}: result is {a.Width}x{a.Height}, truth is {b.Width}x{b.Height}");
-            results.Add(a);
-            truths.Add(b);
-        }
+            results[i] = a;
+            truths[i] = b;
+        });
         float peak = ClipPeak.Of(truths);
+        var scores = new (double Mu, double Ssim, double Linear, double Pu21)[pairs.Length];
+        InParallel(pairs.Length, i => scores[i] = (Psnr.Mu(results[i], truths[i], peak), Ssim.Mu(results[i], truths[i], peak),
+            Psnr.Linear(results[i], truths[i], peak), Psnr.Pu21Encoded(results[i], truths[i], peak)));
         var t = new MarkdownTable("frame", "PSNR-μ (dB)", "SSIM-μ", "PSNR-L (dB)", "PU21-PSNR (dB)");
         for (int i = 0; i < pairs.Length; i++)
-            t.Add(pairs[i].Frame, Psnr.Mu(results[i], truths[i], peak), Ssim.Mu(results[i], truths[i], peak).ToString("0.0000", CultureInfo.InvariantCulture),
-                Psnr.Linear(results[i], truths[i], peak), Psnr.Pu21Encoded(results[i], truths[i], peak));
-        var s = ClipScore.Compute(results, truths);
-        t.Add("**mean**", s.PsnrMu, s.SsimMu.ToString("0.0000", CultureInfo.InvariantCulture), s.PsnrLinear, s.PsnrPu21);
-        return t + $"\nClip peak {peak.ToString("G6", CultureInfo.InvariantCulture)} (all metrics normalize by it); flicker on static pixels {s.Flicker.ToString("0.00000", CultureInfo.InvariantCulture)} (μ-law units, lower is better).\n";
+            t.Add(pairs[i].Frame, scores[i].Mu, scores[i].Ssim.ToString("0.0000", CultureInfo.InvariantCulture), scores[i].Linear, scores[i].Pu21);
+        // The means ClipScore.Compute gives, without computing every metric a second time.
+        t.Add("**mean**", scores.Average(x => x.Mu), scores.Average(x => x.Ssim).ToString("0.0000", CultureInfo.InvariantCulture),
+            scores.Average(x => x.Linear), scores.Average(x => x.Pu21));
+        double flicker = TemporalStability.Flicker(results, truths, peak);
+        return t + $"\nClip peak {peak.ToString("G6", CultureInfo.InvariantCulture)} (all metrics normalize by it); flicker on static pixels {flicker.ToString("0.00000", CultureInfo.InvariantCulture)} (μ-law units, lower is better).\n";
+    }
+
+    /// <summary>Parallel.For that rethrows a failure as itself (a CliError stays one plain line).</summary>
+    private static void InParallel(int count, Action<int> body)
+    {
+        try { Parallel.For(0, count, body); }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
     }
 }

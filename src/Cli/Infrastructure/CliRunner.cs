@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using HdrOfx.Engine.IO;
 using Microsoft.Extensions.Logging;
 
@@ -6,6 +7,8 @@ namespace HdrOfx.Cli.Infrastructure;
 /// <summary>
 /// Runs a command body and turns every expected failure into one line on stderr and exit code 1.
 /// Unexpected exceptions also give one line (plus the stack with HDROFX_DEBUG=1) and exit code 70.
+/// SIGINT, SIGTERM and SIGHUP cancel the body (which cleans up as it unwinds) and exit with 128 + the signal number;
+/// a second signal ends the process at once.
 /// </summary>
 public static class CliRunner
 {
@@ -14,8 +17,17 @@ public static class CliRunner
     public static int Run(string command, Func<ILoggerFactory, CancellationToken, int> body)
     {
         using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        int signal = 0;
+        void OnSignal(PosixSignalContext c)
+        {
+            // The first signal cancels (the body cleans up); a second one takes its default action, ending the process.
+            if (Interlocked.CompareExchange(ref signal, SignalNumber(c.Signal), 0) != 0) return;
+            c.Cancel = true;
+            cts.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
         using var logs = Logging.Create();
         try
         {
@@ -23,13 +35,14 @@ public static class CliRunner
         }
         catch (Exception e) when (e is CliError or ImageIOException or IOException or ArgumentException or UnauthorizedAccessException or InvalidDataException or FormatException)
         {
-            Console.Error.WriteLine($"hdrofx {command}: error: {OneLine(e.Message)}");
+            Console.Error.WriteLine($"hdrofx {command}: error: {OneLine(PlainMessage(e))}");
             return Failed;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            Console.Error.WriteLine($"hdrofx {command}: cancelled");
-            return 130;
+            int s = Volatile.Read(ref signal);
+            Console.Error.WriteLine($"hdrofx {command}: cancelled{(s != 0 ? $" (signal {s})" : "")}");
+            return 128 + (s != 0 ? s : 2);
         }
         catch (Exception e)
         {
@@ -37,10 +50,24 @@ public static class CliRunner
             if (Environment.GetEnvironmentVariable("HDROFX_DEBUG") == "1") Console.Error.WriteLine(e);
             return Internal;
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+    }
+
+    private static int SignalNumber(PosixSignal s) => s switch
+    {
+        PosixSignal.SIGHUP => 1,
+        PosixSignal.SIGINT => 2,
+        PosixSignal.SIGTERM => 15,
+        _ => 2,
+    };
+
+    /// <summary>The message without .NET's " (Parameter 'name')" suffix, which means nothing to a user.</summary>
+    private static string PlainMessage(Exception e)
+    {
+        if (e is not ArgumentException { ParamName: { } name } a) return e.Message;
+        string suffix = $" (Parameter '{name}')";
+        string m = a.Message;
+        int at = m.IndexOf(suffix, StringComparison.Ordinal);
+        return at >= 0 ? m.Remove(at, suffix.Length) : m;
     }
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();

@@ -57,6 +57,11 @@ public sealed class InputFrames : IDisposable
 
     public SequencePattern? Pattern => _pattern;
 
+    public bool IsVideo => _video is not null;
+
+    /// <summary>An EXR sequence: scene-linear already, unless the user says otherwise.</summary>
+    public bool IsExr => _pattern is not null && FrameFiles.IsExr(Files[0]);
+
     /// <summary>Loads a frame. Video frames must be asked for in increasing order (the reconstructor does).</summary>
     public ImageF Load(int frame)
     {
@@ -75,7 +80,7 @@ public sealed class InputFrames : IDisposable
         {
             string path = _paths![frame];
             img = FrameFiles.Read(path);
-            FrameFiles.RequireFinite(img, path);
+            if (FrameFiles.IsExr(path)) FrameFiles.RequireFinite(img, path); // PNG and TIFF hold integer codes
         }
         if (img.Width != Width || img.Height != Height)
             throw new CliError($"frame {frame} is {img.Width}x{img.Height} but the input is {Width}x{Height}");

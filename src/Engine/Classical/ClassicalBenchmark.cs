@@ -74,7 +74,7 @@ public static class ClassicalBenchmark
 
     /// <summary>Procedural clip: a band-limited HDR texture with bright spots panning 3 px/frame right, 1 px/frame down,
     /// and a bright square moving the other way; exposures from the pattern, linear CRF, clip at 1, small deterministic noise.</summary>
-    internal static FrameInput[] MakeClip(int width, int height, int count, ExposurePattern pattern)
+    public static FrameInput[] MakeClip(int width, int height, int count, ExposurePattern pattern)
     {
         int pad = 4 * count + 8;
         int bw = width + pad, bh = height + pad;

@@ -60,6 +60,12 @@ internal sealed partial class MergeKernel
             var ab = wr * b0 * vInvRef;
             var ws = wr;
             var best = zero;
+            var rc = Avx.CompareGreaterThanOrEqual(r0, vClip);
+            var gc = Avx.CompareGreaterThanOrEqual(g0, vClip);
+            var bc = Avx.CompareGreaterThanOrEqual(b0, vClip);
+            var fr = rc & (r0 * vInvRef);
+            var fg = gc & (g0 * vInvRef);
+            var fb = bc & (b0 * vInvRef);
             var vx = Vector256.Create((float)x) + iota;
             for (int j = 0; j < _k; j++)
             {
@@ -74,6 +80,10 @@ internal sealed partial class MergeKernel
                 var r1 = taps.Sample(D);
                 var g1 = taps.Sample(D + LN);
                 var b1 = taps.Sample(D + 2 * LN);
+                var invE = Vector256.Create(_nbInvE[j]);
+                fr = Avx.Max(fr, mask & rc & Avx.CompareGreaterThanOrEqual(r1, vClip) & (r1 * invE));
+                fg = Avx.Max(fg, mask & gc & Avx.CompareGreaterThanOrEqual(g1, vClip) & (g1 * invE));
+                fb = Avx.Max(fb, mask & bc & Avx.CompareGreaterThanOrEqual(b1, vClip) & (b1 * invE));
                 var mx1 = Avx.Max(r1, Avx.Max(g1, b1));
                 var mn1 = Avx.Min(r1, Avx.Min(g1, b1));
                 var lt = Avx.Min(Avx.Max((mn1 - Vector256.Create(_nbLow0[j])) * Vector256.Create(_nbLowInv[j]), zero), one);
@@ -98,7 +108,6 @@ internal sealed partial class MergeKernel
                 var ghost = Vector256.ConditionalSelect(refClipped, ghostClipped, ghostFree);
                 var tr = trust * ghost;
                 best = Vector256.ConditionalSelect(mask & Avx.CompareGreaterThan(tr, best), tr, best);
-                var invE = Vector256.Create(_nbInvE[j]);
                 var hl = l1 * invE;
                 var wj = mask & (hat * tr / (Vector256.Create(_nbVar[j]) + vKappa2 * hl * hl));
                 var ie = invE * wj;
@@ -108,9 +117,9 @@ internal sealed partial class MergeKernel
                 ws += wj;
             }
             var inv = one / ws;
-            (ar * inv).StoreUnsafe(ref O, (nuint)i);
-            (ag * inv).StoreUnsafe(ref O, (nuint)(LN + i));
-            (ab * inv).StoreUnsafe(ref O, (nuint)(2 * LN + i));
+            Avx.Max(ar * inv, fr).StoreUnsafe(ref O, (nuint)i);
+            Avx.Max(ag * inv, fg).StoreUnsafe(ref O, (nuint)(LN + i));
+            Avx.Max(ab * inv, fb).StoreUnsafe(ref O, (nuint)(2 * LN + i));
             if (_sat is not null)
             {
                 var s = (refClipped | Avx.CompareLessThan(lum0, vDark)) & one;

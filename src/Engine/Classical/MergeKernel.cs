@@ -146,6 +146,10 @@ internal sealed partial class MergeKernel : IDisposable
         float wr = MathF.Max(HatFast(mx0, _invNk, _hk, _invHk, clip), _floor) * _invVarRef;
         float ar = wr * r0 * _invRef, ag = wr * g0 * _invRef, ab = wr * b0 * _invRef, ws = wr;
         float best = 0f;
+        // The clipped floor: a channel clipped in a frame is at least its value / exposure there. The reference's bound,
+        // raised by every aligned neighbour clipped in the same channel (a shorter exposure clipping proves more).
+        bool rc = r0 >= clip, gc = g0 >= clip, bc = b0 >= clip;
+        float fr = rc ? r0 * _invRef : 0f, fg = gc ? g0 * _invRef : 0f, fb = bc ? b0 * _invRef : 0f;
         for (int j = 0; j < _k; j++)
         {
             float trust = rb.Trust[j][x];
@@ -155,6 +159,9 @@ internal sealed partial class MergeKernel : IDisposable
             var taps = new BilinearTaps(sx, sy, W, H);
             ref float D = ref MemoryMarshal.GetArrayDataReference(_nbData[j]);
             float r1 = taps.Sample(ref D), g1 = taps.Sample(ref D, LN), b1 = taps.Sample(ref D, 2 * LN);
+            if (rc && r1 >= clip) fr = MathF.Max(fr, r1 * _nbInvE[j]);
+            if (gc && g1 >= clip) fg = MathF.Max(fg, g1 * _nbInvE[j]);
+            if (bc && b1 >= clip) fb = MathF.Max(fb, b1 * _nbInvE[j]);
             float mx1 = MathF.Max(r1, MathF.Max(g1, b1));
             // A neighbour must earn its weight: below a few σ of its own noise (where clamping at 0 also biases it
             // upwards) it carries no information. The darkest channel decides (a clamped, biased channel would tint the merge).
@@ -189,7 +196,7 @@ internal sealed partial class MergeKernel : IDisposable
             ar += ie * r1; ag += ie * g1; ab += ie * b1; ws += wj;
         }
         float inv = 1f / ws;
-        _out[i] = ar * inv; _out[LN + i] = ag * inv; _out[2 * LN + i] = ab * inv;
+        _out[i] = MathF.Max(ar * inv, fr); _out[LN + i] = MathF.Max(ag * inv, fg); _out[2 * LN + i] = MathF.Max(ab * inv, fb);
         if (_sat is not null)
         {
             _sat[i] = refClipped || lum0 < _dark ? 1f : 0f;

@@ -7,14 +7,10 @@ namespace HdrOfx.Engine.IO;
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Throws <see cref="IOException"/> when <paramref name="path"/> names one of <paramref name="protectedInputs"/>.</summary>
+    /// <summary>Throws <see cref="IOException"/> when <paramref name="path"/> names one of <paramref name="protectedInputs"/> (as a real file: <see cref="ProtectedFiles"/>).</summary>
     public static void RefuseToOverwrite(string path, IEnumerable<string>? protectedInputs)
     {
-        if (protectedInputs is null) return;
-        string full = Path.GetFullPath(path);
-        foreach (var input in protectedInputs)
-            if (string.Equals(Path.GetFullPath(input), full, StringComparison.Ordinal))
-                throw new IOException($"refusing to overwrite input file '{path}'");
+        if (protectedInputs is not null) new ProtectedFiles(protectedInputs).Refuse(path);
     }
 
     public static void Write(string path, Action<string> writeTemp, IEnumerable<string>? protectedInputs = null)
@@ -23,7 +19,7 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full) ?? ".";
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"output directory '{dir}' does not exist");
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string tmp = TempFiles.Beside(full);
         try
         {
             writeTemp(tmp);

@@ -18,7 +18,14 @@ public static unsafe class ExrWriter
     };
 
     public static void Write(string path, ImageF image, ExrPixelType pixelType = ExrPixelType.Half,
-        ExrCompression compression = ExrCompression.Zip, IEnumerable<string>? protectedInputs = null)
+        ExrCompression compression = ExrCompression.Zip, IEnumerable<string>? protectedInputs = null) =>
+        Write(path, image, pixelType, compression, protectedInputs, staged: true);
+
+    /// <summary>Writes straight to <paramref name="file"/>, without a temporary of its own: for callers that stage the file themselves.</summary>
+    public static void WriteUnstaged(string file, ImageF image, ExrPixelType pixelType = ExrPixelType.Half, ExrCompression compression = ExrCompression.Zip) =>
+        Write(file, image, pixelType, compression, null, staged: false);
+
+    private static void Write(string path, ImageF image, ExrPixelType pixelType, ExrCompression compression, IEnumerable<string>? protectedInputs, bool staged)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(image);
@@ -41,10 +48,11 @@ public static unsafe class ExrWriter
                 (ExrRgbaFallback.CanWrite ? "" : " (libOpenEXR-3_1 not found)"));
         try
         {
-            if (viaCpp)
-                AtomicFile.Write(path, tmp => ExrRgbaFallback.Write(tmp, path, image, compression), protectedInputs);
-            else
-                AtomicFile.Write(path, tmp => WriteCore(tmp, path, image, names, pixelType, compression), protectedInputs);
+            Action<string> write = viaCpp
+                ? tmp => ExrRgbaFallback.Write(tmp, path, image, compression)
+                : tmp => WriteCore(tmp, path, image, names, pixelType, compression);
+            if (staged) AtomicFile.Write(path, write, protectedInputs);
+            else write(path);
         }
         catch (ImageIOException) { throw; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -54,27 +62,78 @@ public static unsafe class ExrWriter
     }
 
     /// <summary>
-    /// exr_encoding_run with our own write step, so that a chunk that does not shrink is stored raw.
-    /// OpenEXRCore 3.1's default write step stores the wrong buffer in that case (seen with ZIPS on
-    /// noisy half rows: the file then decodes to garbage in OpenEXR and in oiiotool alike).
+    /// The write step of exr_encoding_run, replaced so that the chunk is kept (it is written later, in order) and so that a
+    /// chunk that does not shrink is stored raw: OpenEXRCore 3.1's default write step stores the wrong buffer in that case
+    /// (seen with ZIPS on noisy half rows: the file then decodes to garbage in OpenEXR and in oiiotool alike).
     /// </summary>
-    private static void EncodeAndWriteChunk(nint ctxt, int part, int y, EncodePipeline* enc, string path)
-    {
-        enc->write_fn = (nint)(delegate* unmanaged[Cdecl]<EncodePipeline*, int>)&WriteChunk;
-        Check(exr_encoding_run(ctxt, part, enc), "exr_encoding_run", path);
-    }
-
     [System.Runtime.InteropServices.UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
-    private static int WriteChunk(EncodePipeline* enc)
+    private static int KeepChunk(EncodePipeline* enc)
     {
-        void* data = (void*)enc->packed_buffer;
+        byte* data = (byte*)enc->packed_buffer;
         ulong size = enc->packed_bytes;
         if (enc->compressed_buffer != 0 && enc->compressed_bytes > 0 && enc->compressed_bytes < enc->packed_bytes)
         {
-            data = (void*)enc->compressed_buffer;
+            data = (byte*)enc->compressed_buffer;
             size = enc->compressed_bytes;
         }
-        return exr_write_scanline_chunk(enc->context, enc->part_index, enc->chunk.start_y, data, size);
+        t_chunk = new ReadOnlySpan<byte>(data, checked((int)size)).ToArray();
+        return EXR_ERR_SUCCESS;
+    }
+
+    [ThreadStatic] private static byte[]? t_chunk;
+
+    /// <summary>
+    /// The pipeline's wait for its turn to write, replaced: the default one fails unless this chunk is the next in the file,
+    /// and chunks compressed in parallel are written in order afterwards.
+    /// </summary>
+    [System.Runtime.InteropServices.UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    private static int NoWait(EncodePipeline* enc) => EXR_ERR_SUCCESS;
+
+    /// <summary>Compresses chunks [from, to) with one encode pipeline; OpenEXRCore allows one pipeline per thread on a context.</summary>
+    private static void CompressChunks(nint ctxt, int part, ChunkInfo[] infos, int from, int to, nint pixels, int width, int height, string[] names, byte[][] packed, string path)
+    {
+        float* src = (float*)pixels;
+        long plane = (long)width * height;
+        var enc = new EncodePipeline();
+        bool initialized = false;
+        try
+        {
+            for (int c = from; c < to; c++)
+            {
+                var ci = infos[c];
+                if (!initialized)
+                {
+                    int r = exr_encoding_initialize(ctxt, part, &ci, &enc);
+                    initialized = true;
+                    Check(r, "exr_encoding_initialize", path);
+                }
+                else Check(exr_encoding_update(ctxt, part, &ci, &enc), "exr_encoding_update", path);
+                for (int i = 0; i < enc.channel_count; i++)
+                {
+                    CodingChannelInfo* ch = enc.channels + i;
+                    string name = Utf8(ch->channel_name) ?? "";
+                    int k = Array.IndexOf(names, name);
+                    if (k < 0) throw new ImageIOException($"EXR '{path}': encoder reports unexpected channel '{name}'");
+                    ch->user_bytes_per_element = 4;
+                    ch->user_data_type = PIXEL_FLOAT;
+                    ch->user_pixel_stride = 4;
+                    ch->user_line_stride = width * 4;
+                    ch->ptr = (byte*)(src + k * plane + (long)ci.start_y * width);
+                }
+                Check(exr_encoding_choose_default_routines(ctxt, part, &enc), "exr_encoding_choose_default_routines", path);
+                enc.write_fn = (nint)(delegate* unmanaged[Cdecl]<EncodePipeline*, int>)&KeepChunk;
+                enc.yield_until_ready_fn = (nint)(delegate* unmanaged[Cdecl]<EncodePipeline*, int>)&NoWait;
+                t_chunk = null;
+                Check(exr_encoding_run(ctxt, part, &enc), "exr_encoding_run", path);
+                packed[c] = t_chunk ?? throw new ImageIOException($"EXR '{path}': the encoder produced no data for the chunk at line {ci.start_y}");
+                t_chunk = null;
+            }
+        }
+        finally
+        {
+            if (initialized) exr_encoding_destroy(ctxt, &enc);
+            ClearLastError();
+        }
     }
 
     private static void WriteCore(string tmp, string path, ImageF image, string[] names, ExrPixelType pixelType, ExrCompression compression)
@@ -91,8 +150,7 @@ public static unsafe class ExrWriter
             if (ctxt != 0) exr_finish(&ctxt);
             throw err;
         }
-        var enc = new EncodePipeline();
-        bool initialized = false, ok = false;
+        bool ok = false;
         try
         {
             int part;
@@ -113,45 +171,35 @@ public static unsafe class ExrWriter
 
             int lines;
             Check(exr_get_scanlines_per_chunk(ctxt, part, &lines), "exr_get_scanlines_per_chunk", path);
-            int w = image.Width, h = image.Height;
-            long plane = (long)w * h;
+            int h = image.Height, chunks = (h + lines - 1) / lines;
+            var infos = new ChunkInfo[chunks];
+            for (int c = 0; c < chunks; c++)
+                fixed (ChunkInfo* ci = &infos[c])
+                    Check(exr_write_scanline_chunk_info(ctxt, part, c * lines, ci), "exr_write_scanline_chunk_info", path);
+            // Chunks are compressed in parallel (each batch with its own pipeline), then written in order.
+            var packed = new byte[chunks][];
+            int batches = Math.Clamp(chunks / 8, 1, Environment.ProcessorCount);
             fixed (float* src = image.Data)
             {
-                for (int y = 0; y < h; y += lines)
+                nint pixels = (nint)src, context = ctxt;
+                int partIndex = part;
+                try
                 {
-                    ChunkInfo ci;
-                    Check(exr_write_scanline_chunk_info(ctxt, part, y, &ci), "exr_write_scanline_chunk_info", path);
-                    if (!initialized)
-                    {
-                        int r = exr_encoding_initialize(ctxt, part, &ci, &enc);
-                        initialized = true;
-                        Check(r, "exr_encoding_initialize", path);
-                    }
-                    else
-                    {
-                        Check(exr_encoding_update(ctxt, part, &ci, &enc), "exr_encoding_update", path);
-                    }
-                    for (int i = 0; i < enc.channel_count; i++)
-                    {
-                        CodingChannelInfo* ch = enc.channels + i;
-                        string name = Utf8(ch->channel_name) ?? "";
-                        int k = Array.IndexOf(names, name);
-                        if (k < 0) throw new ImageIOException($"EXR '{path}': encoder reports unexpected channel '{name}'");
-                        ch->user_bytes_per_element = 4;
-                        ch->user_data_type = PIXEL_FLOAT;
-                        ch->user_pixel_stride = 4;
-                        ch->user_line_stride = w * 4;
-                        ch->ptr = (byte*)(src + k * plane + (long)ci.start_y * w);
-                    }
-                    Check(exr_encoding_choose_default_routines(ctxt, part, &enc), "exr_encoding_choose_default_routines", path);
-                    EncodeAndWriteChunk(ctxt, part, ci.start_y, &enc, path);
+                    Parallel.For(0, batches, new ParallelOptions { MaxDegreeOfParallelism = batches }, b =>
+                        CompressChunks(context, partIndex, infos, b * chunks / batches, (b + 1) * chunks / batches, pixels, image.Width, h, names, packed, path));
+                }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
                 }
             }
+            for (int c = 0; c < chunks; c++)
+                fixed (byte* data = packed[c])
+                    Check(exr_write_scanline_chunk(ctxt, part, infos[c].start_y, data, (ulong)packed[c].Length), "exr_write_scanline_chunk", path);
             ok = true;
         }
         finally
         {
-            if (initialized) exr_encoding_destroy(ctxt, &enc);
             int fin = exr_finish(&ctxt);
             // A failed finish (e.g. the offset table could not be written) must not pass silently, unless
             // we are already unwinding with a more precise error.

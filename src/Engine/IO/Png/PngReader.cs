@@ -214,7 +214,7 @@ public static class PngReader
         long total = 0;
         foreach (var ps in passes) total += ((long)ps.W * bitsPerPixel + 7) / 8 * ps.H + ps.H;
         if (total > int.MaxValue) throw Fail(name, "image data too large");
-        byte[] raw = new byte[total];
+        byte[] raw = GC.AllocateUninitializedArray<byte>((int)total); // filled by the inflate, or the decode fails
         p.Idat.Position = 0;
         try
         {
@@ -231,7 +231,8 @@ public static class PngReader
         catch (InvalidDataException e) { throw new ImageIOException($"PNG '{name}': corrupt compressed data ({e.Message})", e); }
 
         int outCh = OutChannels(p);
-        var img = new ImageF(p.Width, p.Height, outCh);
+        // Every sample is stored below (the passes cover every pixel, each colour type writes all its channels).
+        var img = new ImageF(p.Width, p.Height, outCh, GC.AllocateUninitializedArray<float>(p.Width * p.Height * outCh));
         int off = 0;
         foreach (var ps in passes)
         {
@@ -269,10 +270,36 @@ public static class PngReader
                 break;
             case 4:
                 for (int i = 0; i < bpp && i < n; i++) cur[i] += prev[i]; // Paeth(0, b, 0) = b
-                for (int i = bpp; i < n; i++) cur[i] += Paeth(cur[i - bpp], prev[i], prev[i - bpp]);
+                PaethRow(cur, prev, bpp);
                 break;
             default:
                 throw Fail(name, $"corrupt data: unknown filter type {filter}");
+        }
+    }
+
+    /// <summary>
+    /// The Paeth predictor over a row from byte <paramref name="bpp"/> on, branch-free: <see cref="Paeth"/>'s choice
+    /// (a when pa ≤ pb and pa ≤ pc, else b when pb ≤ pc, else c) made with sign masks, since noisy rows defeat branch prediction.
+    /// </summary>
+    internal static void PaethRow(Span<byte> cur, ReadOnlySpan<byte> prev, int bpp)
+    {
+        int n = cur.Length;
+        if (prev.Length < n) throw new ArgumentException("previous row shorter than the row");
+        ref byte cu = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(cur);
+        ref byte pr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(prev);
+        for (int i = bpp; i < n; i++)
+        {
+            int a = System.Runtime.CompilerServices.Unsafe.Add(ref cu, i - bpp);
+            int b = System.Runtime.CompilerServices.Unsafe.Add(ref pr, i);
+            int c = System.Runtime.CompilerServices.Unsafe.Add(ref pr, i - bpp);
+            int pa = b - c, pb = a - c, pc = pa + pb;
+            pa = (pa ^ (pa >> 31)) - (pa >> 31);
+            pb = (pb ^ (pb >> 31)) - (pb >> 31);
+            pc = (pc ^ (pc >> 31)) - (pc >> 31);
+            int useA = ((pa - pb - 1) & (pa - pc - 1)) >> 31;
+            int useB = (pb - pc - 1) >> 31;
+            int pred = (a & useA) | (((b & useB) | (c & ~useB)) & ~useA);
+            System.Runtime.CompilerServices.Unsafe.Add(ref cu, i) += (byte)pred;
         }
     }
 
@@ -303,6 +330,11 @@ public static class PngReader
         float scale = (1 << p.BitDepth) - 1;
         int W = img.Width, plane = img.PlaneSize, rowBase = y * W;
         var d = img.Data;
+        if (dx == 1 && p.ColorKey is null && p.ColorType is 2 or 6 && p.BitDepth is 8 or 16)
+        {
+            StoreRgbRow(row, d.AsSpan(rowBase + x0), plane, w, spp, p.BitDepth);
+            return;
+        }
         for (int i = 0; i < w; i++)
         {
             int idx = rowBase + x0 + i * dx;
@@ -351,6 +383,22 @@ public static class PngReader
                     for (int c = 0; c < 4; c++) d[c * plane + idx] = Sample(row, 4 * i + c, p.BitDepth) / scale;
                     break;
             }
+        }
+    }
+
+    private static readonly float[] Codes8 = Enumerable.Range(0, 256).Select(c => c / 255f).ToArray();
+
+    /// <summary>The common case, a full row of 8- or 16-bit RGB(A): the same values as the general path (code / (2^d − 1)), without its per-sample dispatch.</summary>
+    private static void StoreRgbRow(ReadOnlySpan<byte> row, Span<float> dst, int plane, int w, int spp, int depth)
+    {
+        var lut = Codes8;
+        for (int c = 0; c < spp; c++)
+        {
+            var o = dst.Slice(c * plane, w);
+            if (depth == 8)
+                for (int i = 0, k = c; i < w; i++, k += spp) o[i] = lut[row[k]];
+            else
+                for (int i = 0, k = 2 * c; i < w; i++, k += 2 * spp) o[i] = ((row[k] << 8) | row[k + 1]) / 65535f;
         }
     }
 }

@@ -5,9 +5,12 @@ using HdrOfx.Engine.Imaging;
 namespace HdrOfx.Engine.IO.Video;
 
 /// <summary>
-/// Decodes a video's first video stream through an ffmpeg child process: rawvideo gbrpf32le (gbrapf32le with alpha)
-/// on stdout, turned into planar R,G,B(,A) <see cref="ImageF"/> frames with display-encoded values (nominally [0,1];
-/// ffmpeg's YUV→RGB conversion uses the stream's matrix and range tags). No transfer function is undone here.
+/// Decodes a video's first video stream through an ffmpeg child process into planar R,G,B(,A) <see cref="ImageF"/> frames
+/// with display-encoded values (nominally [0,1]). No transfer function is undone here. A stream stored as integer RGB (FFV1,
+/// PNG/QuickTime RLE, …) is taken as its integer codes, code / (2^8 − 1) or / (2^16 − 1) as the PNG reader does, so the same
+/// bytes give the same values whatever the container (ffmpeg's own integer-to-float conversion is off by up to a code).
+/// Other streams come as rawvideo gbrpf32le (gbrapf32le with alpha): ffmpeg's YUV→RGB conversion uses the stream's
+/// matrix and range tags.
 /// </summary>
 public sealed class FfmpegVideoReader
 {
@@ -86,6 +89,42 @@ public sealed class FfmpegVideoReader
         return (0, 1);
     }
 
+    /// <summary>
+    /// 8 or 16 when the stream stores integer RGB (or grey) samples of at most 8 or of more bits, which are then read as
+    /// integer codes; 0 for YUV and float formats.
+    /// </summary>
+    internal static int IntegerRgbDepth(string pixFmt)
+    {
+        string f = pixFmt.EndsWith("le", StringComparison.Ordinal) || pixFmt.EndsWith("be", StringComparison.Ordinal) ? pixFmt[..^2] : pixFmt;
+        if (f is "rgb24" or "bgr24" or "rgba" or "bgra" or "argb" or "abgr" or "rgb0" or "bgr0" or "0rgb" or "0bgr" or "gbrp" or "gbrap" or "gray" or "ya8")
+            return 8;
+        if (f is "rgb48" or "bgr48" or "rgba64" or "bgra64" or "ya16") return 16;
+        foreach (var prefix in new[] { "gbrap", "gbrp", "gray" })
+            if (f.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(f.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int bits) && bits is > 8 and <= 16)
+                return 16;
+        return 0;
+    }
+
+    /// <summary>Interleaved rgb24/rgba (8) or rgb48le/rgba64le (16) codes into planes, code / (2^depth − 1).</summary>
+    private static void Deinterleave(byte[] buf, int depth, ImageF img)
+    {
+        int ch = img.Channels, n = img.PlaneSize;
+        var d = img.Data;
+        if (depth == 8)
+        {
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < ch; c++)
+                    d[c * n + i] = buf[i * ch + c] / 255f;
+        }
+        else
+        {
+            var codes = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(buf.AsSpan());
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < ch; c++)
+                    d[c * n + i] = codes[i * ch + c] / 65535f;
+        }
+    }
+
     internal static bool PixFmtHasAlpha(string f) =>
         f.StartsWith("yuva", StringComparison.Ordinal) || f.StartsWith("gbrap", StringComparison.Ordinal) || f.StartsWith("ya", StringComparison.Ordinal) ||
         f.StartsWith("rgba", StringComparison.Ordinal) || f.StartsWith("bgra", StringComparison.Ordinal) ||
@@ -118,11 +157,18 @@ public sealed class FfmpegVideoReader
         // Otherwise trim counts decoded frames from the start: frame-exact for any timing, but it decodes everything before.
         if (start > 0 && !seek) args.AddRange(["-vf", $"trim=start_frame={start},setpts=PTS-STARTPTS"]);
         if (count > 0) args.AddRange(["-frames:v", count.ToString(CultureInfo.InvariantCulture)]);
-        args.AddRange(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", alpha ? "gbrapf32le" : "gbrpf32le", "-"]);
+        int depth = IntegerRgbDepth(Info.PixelFormat);
+        string outFormat = depth switch
+        {
+            8 => alpha ? "rgba" : "rgb24",
+            16 => alpha ? "rgba64le" : "rgb48le",
+            _ => alpha ? "gbrapf32le" : "gbrpf32le",
+        };
+        args.AddRange(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", outFormat, "-"]);
 
         int ch = alpha ? 4 : 3;
         int w = Info.Width, h = Info.Height, plane = w * h;
-        int frameBytes = checked(plane * ch * 4);
+        int frameBytes = checked(plane * ch * (depth == 0 ? 4 : depth / 8));
         using var p = FfmpegTools.Start(FfmpegTools.FfmpegPath, args, redirectStdin: false, redirectStdout: true);
         var err = new StderrTail(p);
         var stdout = p.StandardOutput.BaseStream;
@@ -147,12 +193,16 @@ public sealed class FfmpegVideoReader
                     throw new ImageIOException($"video '{Info.Path}': ffmpeg stopped mid-frame after {produced} frames: {err.Last}");
                 }
                 var img = new ImageF(w, h, ch);
-                var src = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(buf.AsSpan());
-                // gbrp plane order is G, B, R (then A); ImageF is R, G, B, A.
-                src.Slice(2 * plane, plane).CopyTo(img.Plane(0));
-                src.Slice(0, plane).CopyTo(img.Plane(1));
-                src.Slice(plane, plane).CopyTo(img.Plane(2));
-                if (alpha) src.Slice(3 * plane, plane).CopyTo(img.Plane(3));
+                if (depth == 0)
+                {
+                    var src = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(buf.AsSpan());
+                    // gbrp plane order is G, B, R (then A); ImageF is R, G, B, A.
+                    src.Slice(2 * plane, plane).CopyTo(img.Plane(0));
+                    src.Slice(0, plane).CopyTo(img.Plane(1));
+                    src.Slice(plane, plane).CopyTo(img.Plane(2));
+                    if (alpha) src.Slice(3 * plane, plane).CopyTo(img.Plane(3));
+                }
+                else Deinterleave(buf, depth, img);
                 produced++;
                 yield return img;
             }

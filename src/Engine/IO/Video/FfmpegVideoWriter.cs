@@ -85,15 +85,12 @@ public sealed class FfmpegVideoWriter : IDisposable
         _channels = alpha ? 4 : 3;
 
         string full = System.IO.Path.GetFullPath(path);
-        if (Options.ProtectedInputs is not null)
-            foreach (var input in Options.ProtectedInputs)
-                if (string.Equals(System.IO.Path.GetFullPath(input), full, StringComparison.Ordinal))
-                    throw new IOException($"refusing to overwrite input file '{path}'");
+        AtomicFile.RefuseToOverwrite(full, Options.ProtectedInputs);
         string dir = System.IO.Path.GetDirectoryName(full) ?? ".";
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"output directory '{dir}' does not exist");
         string ext = System.IO.Path.GetExtension(full);
         string muxer = MuxerFor(ext, Options.Codec);
-        _temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileNameWithoutExtension(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp{ext}");
+        _temp = TempFiles.Beside(full, keepExtension: true);
 
         _buffer = new byte[checked(width * height * _channels * 4)];
         _process = FfmpegTools.Start(FfmpegTools.FfmpegPath, BuildArgs(muxer), redirectStdin: true, redirectStdout: false);

@@ -29,6 +29,27 @@ public class PngTests
     private static int Q(float v, int depth) => PngWriter.Quantize(v, depth);
 
     [Test]
+    public void The_branch_free_paeth_row_matches_the_predictor_for_every_input()
+    {
+        // The spec's predictor (PNG 1.2 §6.6), written out here as the reference, over all 2^24 (a, b, c).
+        static int Reference(int a, int b, int c)
+        {
+            int p = a + b - c, pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
+            return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+        }
+        Span<byte> cur = stackalloc byte[2], prev = stackalloc byte[2];
+        for (int a = 0; a < 256; a++)
+            for (int b = 0; b < 256; b++)
+                for (int c = 0; c < 256; c++)
+                {
+                    // One pixel of one byte: a to the left, b above, c above-left; the filtered byte 0 decodes to the prediction.
+                    cur[0] = (byte)a; cur[1] = 0; prev[0] = (byte)c; prev[1] = (byte)b;
+                    PngReader.PaethRow(cur, prev, 1);
+                    if (cur[1] != Reference(a, b, c)) Assert.Fail($"Paeth({a}, {b}, {c}) = {cur[1]}, expected {Reference(a, b, c)}");
+                }
+    }
+
+    [Test]
     public void QuantizeClampsAndRoundsHalfUp()
     {
         Assert.That(Q(-1f, 8), Is.EqualTo(0));
