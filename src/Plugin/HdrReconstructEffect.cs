@@ -271,8 +271,8 @@ public sealed class HdrReconstructEffect : ImageEffect
         }
         finally
         {
-            // The method's output planes go back to the pool, never a converted input it may have returned.
-            result?.Recycle(keep: used.SelectMany(e => e.Buffers));
+            // The result owns its planes (IReconstructionMethod): they go back to the pool; the inputs stay with the cache.
+            result?.Dispose();
             foreach (var e in used) _converted.Release(e);
         }
 

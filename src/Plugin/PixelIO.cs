@@ -50,7 +50,7 @@ public static unsafe class PixelIO
         if (img.Components == PixelComponents.Alpha)
             throw new OfxException(OfxStatus.ErrImageFormat, $"{img.ClipName} image at {img.Time} is alpha-only; RGB or RGBA needed");
         // Uninitialized: every sample is written by ReadJob (pixels outside the image explicitly as 0).
-        var dst = new ImageF(region.Width, region.Height, 3, Scratch.Rent(region.Width * region.Height * 3));
+        var dst = ImageF.Rent(region.Width, region.Height, 3);
         var job = new ReadJob
         {
             Img = img, Region = region, Dst = dst, Alpha = alpha,

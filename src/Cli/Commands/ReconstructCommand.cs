@@ -60,7 +60,7 @@ public static class ReconstructCommand
                 {
                     if (gain != 1f) for (int i = 0; i < res.Hdr.Data.Length; i++) res.Hdr.Data[i] *= gain;
                     outFrames.Write(n, res.Hdr);
-                    res.Recycle();
+                    res.Dispose();
                 }, cancel, progress));
             outFrames.Complete();
             log.LogInformation("wrote {Count} frames", range.Count);

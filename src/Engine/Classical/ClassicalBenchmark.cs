@@ -57,7 +57,7 @@ public static class ClassicalBenchmark
             var sw = Stopwatch.StartNew();
             var result = method.Reconstruct(window, r, opts, CancellationToken.None);
             double ms = sw.Elapsed.TotalMilliseconds;
-            result.Recycle(); // as a video render does once a frame is written
+            result.Dispose(); // as a video render does once a frame is written
             if (t == r) continue; // warm-up: JIT and scratch pool
             sum += ms; best = Math.Min(best, ms);
             fe += timings.FeaturesMs; fl += timings.FlowMs; tr += timings.TrustMs; me += timings.MergeMs;

@@ -224,14 +224,14 @@ public sealed class SingleExposureReconstruction : IReconstructionMethod
         var r = frames[refIndex]!;
         var L = r.Linear;
         int n = L.PlaneSize;
-        var hdr = new ImageF(L.Width, L.Height, 3);
+        var hdr = ImageF.Rent(L.Width, L.Height, 3);
         float inv = (float)(1.0 / r.Exposure);
         for (int i = 0; i < 3 * n; i++) hdr.Data[i] = L.Data[i] * inv;
         ImageF? sat = null, conf = null;
         if (options.Diagnostics)
         {
             var m = MergeOptions.Default;
-            sat = new ImageF(L.Width, L.Height, 1);
+            sat = ImageF.Rent(L.Width, L.Height, 1);
             conf = new ImageF(L.Width, L.Height, 1);
             for (int i = 0; i < n; i++)
             {

@@ -215,9 +215,9 @@ public static class ExposureMerge
         var L = reference.Linear;
         int W = L.Width, H = L.Height;
         // Every sample of the output planes is written by the kernels: pooled, uninitialized buffers.
-        var hdr = new ImageF(W, H, 3, Scratch.Rent(3 * W * H));
-        ImageF? sat = diagnostics ? new ImageF(W, H, 1, Scratch.Rent(W * H)) : null;
-        ImageF? conf = diagnostics ? new ImageF(W, H, 1, Scratch.Rent(W * H)) : null;
+        var hdr = ImageF.Rent(W, H, 3);
+        ImageF? sat = diagnostics ? ImageF.Rent(W, H, 1) : null;
+        ImageF? conf = diagnostics ? ImageF.Rent(W, H, 1) : null;
         using var kernel = new MergeKernel(reference, refSigma, neighbours, workW, workH, m, hdr, sat, conf);
         bool vector = allowVector && MergeKernel.VectorSupported;
         RowParallel.For(H, W * (40 + 60 * neighbours.Count), (y0, y1) =>
