@@ -245,7 +245,7 @@ public sealed class SingleExposureReconstruction : IReconstructionMethod
     }
 }
 
-/// <summary>Registration of the classical methods (called from BuiltInMethods.EnsureRegistered).</summary>
+/// <summary>Registration of the classical methods, by the start-up code of the CLI and the plug-in.</summary>
 public static class ClassicalMethods
 {
     public static void Register()
