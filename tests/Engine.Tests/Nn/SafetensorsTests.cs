@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using HdrOfx.Dev.Nn;
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
 using NUnit.Framework;

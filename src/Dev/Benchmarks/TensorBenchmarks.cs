@@ -2,10 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Autograd;
 using HdrOfx.Engine.Tensors.Cpu;
 
-namespace HdrOfx.Engine.Tensors;
+namespace HdrOfx.Dev.Benchmarks;
 
 /// <summary>
 /// Stopwatch benchmarks of the CPU engine, called by <c>hdrofx bench</c>. Each runs a warm-up, then repeats

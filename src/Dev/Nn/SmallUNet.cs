@@ -1,6 +1,7 @@
+using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
 
-namespace HdrOfx.Engine.Nn;
+namespace HdrOfx.Dev.Nn;
 
 /// <summary>
 /// A small U-Net used by the learning tests and the training-step benchmark (not a production model):

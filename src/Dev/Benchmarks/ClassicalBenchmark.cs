@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.Reconstruction;
 
-namespace HdrOfx.Engine.Classical;
+namespace HdrOfx.Dev.Benchmarks;
 
 public sealed record BenchResult
 {

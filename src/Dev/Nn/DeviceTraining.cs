@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
 
-namespace HdrOfx.Engine.Nn;
+namespace HdrOfx.Dev.Nn;
 
 /// <summary>What <see cref="DeviceTraining.Run"/> measured: the loss of every step, the final parameters, and timings.</summary>
 public sealed record DeviceTrainingRun(Device Device, float[] Losses, float[] Parameters, double MedianStepMs, double MinStepMs);

@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using HdrOfx.Dev.Nn;
+using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Cpu;
 
-namespace HdrOfx.Engine.Nn;
+namespace HdrOfx.Dev.Benchmarks;
 
 /// <summary>Result of <see cref="NnBenchmarks.UNetTrainStep"/>.</summary>
 public sealed record TrainStepBenchmark(
