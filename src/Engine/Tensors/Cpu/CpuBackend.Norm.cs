@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using HdrOfx.Engine.Parallelism;
 
 namespace HdrOfx.Engine.Tensors.Cpu;
 
@@ -21,13 +22,13 @@ public sealed partial class CpuBackend
         int n = x.Shape[0], c = x.Shape[1], s = x.Numel / Math.Max(1, n * c);
         var body = new GroupNormFwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, beta?.CpuArray, beta?.Offset ?? 0,
             y.CpuArray, y.Offset, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset, c, s, groups, eps);
-        CpuParallel.For(n * groups, Math.Max(1, 16384 / Math.Max(1, c / groups * s)), body);
+        ParallelRange.For(n * groups, Math.Max(1, 16384 / Math.Max(1, c / groups * s)), body);
     }
 
     private readonly record struct GroupNormFwd(float[] X, int Xo, float[]? G, int Go, float[]? B, int Bo, float[] Y, int Yo,
-        float[] M, int Mo, float[] R, int Ro, int C, int S, int Groups, float Eps) : IRangeBody
+        float[] M, int Mo, float[] R, int Ro, int C, int S, int Groups, float Eps) : IRangeOperation
     {
-        public void Run(int start, int end)
+        public void Invoke(int start, int end)
         {
             int cg = C / Groups, len = cg * S;
             for (int seg = start; seg < end; seg++)
@@ -60,14 +61,14 @@ public sealed partial class CpuBackend
     {
         int n = x.Shape[0], c = x.Shape[1], s = x.Numel / Math.Max(1, n * c);
         int segs = n * groups;
-        int chunks = Math.Max(1, Math.Min(CpuParallel.MaxThreads, segs));
+        int chunks = Math.Max(1, Math.Min(ParallelRange.MaxThreads, segs));
         var partial = ArrayPool<double>.Shared.Rent(chunks * 2 * c);
         try
         {
             Array.Clear(partial, 0, chunks * 2 * c);
             var body = new GroupNormBwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset,
                 dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset, partial, c, s, groups, segs, chunks);
-            CpuParallel.For(chunks, 1, body);
+            ParallelRange.For(chunks, 1, body);
             ReduceParamGrads(partial, chunks, c, dgamma, dbeta);
         }
         finally { ArrayPool<double>.Shared.Return(partial); }
@@ -86,9 +87,9 @@ public sealed partial class CpuBackend
     }
 
     private readonly record struct GroupNormBwd(float[] X, int Xo, float[]? G, int Go, float[] M, int Mo, float[] R, int Ro,
-        float[] Dy, int Dyo, float[] Dx, int Dxo, double[] Partial, int C, int S, int Groups, int Segs, int Chunks) : IRangeBody
+        float[] Dy, int Dyo, float[] Dx, int Dxo, double[] Partial, int C, int S, int Groups, int Segs, int Chunks) : IRangeOperation
     {
-        public void Run(int start, int end)
+        public void Invoke(int start, int end)
         {
             int cg = C / Groups, len = cg * S;
             Span<double> sdy = cg <= 256 ? stackalloc double[cg] : new double[cg];
@@ -161,13 +162,13 @@ public sealed partial class CpuBackend
         int blocks = (s + ChannelNormBlock - 1) / ChannelNormBlock;
         var body = new ChannelNormFwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, beta?.CpuArray, beta?.Offset ?? 0,
             y.CpuArray, y.Offset, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset, c, s, blocks, eps);
-        CpuParallel.For(n * blocks, Math.Max(1, 64 / Math.Max(1, c)), body);
+        ParallelRange.For(n * blocks, Math.Max(1, 64 / Math.Max(1, c)), body);
     }
 
     private readonly record struct ChannelNormFwd(float[] X, int Xo, float[]? G, int Go, float[]? B, int Bo, float[] Y, int Yo,
-        float[] M, int Mo, float[] R, int Ro, int C, int S, int Blocks, float Eps) : IRangeBody
+        float[] M, int Mo, float[] R, int Ro, int C, int S, int Blocks, float Eps) : IRangeOperation
     {
-        public void Run(int start, int end)
+        public void Invoke(int start, int end)
         {
             Span<double> acc = stackalloc double[ChannelNormBlock];
             Span<double> v = stackalloc double[ChannelNormBlock];
@@ -246,23 +247,23 @@ public sealed partial class CpuBackend
         int n = x.Shape[0], c = x.Shape[1], s = x.Numel / Math.Max(1, n * c);
         int blocks = (s + ChannelNormBlock - 1) / ChannelNormBlock;
         int tasks = n * blocks;
-        int chunks = Math.Max(1, Math.Min(CpuParallel.MaxThreads, tasks));
+        int chunks = Math.Max(1, Math.Min(ParallelRange.MaxThreads, tasks));
         var partial = ArrayPool<double>.Shared.Rent(chunks * 2 * c);
         try
         {
             Array.Clear(partial, 0, chunks * 2 * c);
             var body = new ChannelNormBwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset,
                 dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset, partial, c, s, blocks, tasks, chunks);
-            CpuParallel.For(chunks, 1, body);
+            ParallelRange.For(chunks, 1, body);
             ReduceParamGrads(partial, chunks, c, dgamma, dbeta);
         }
         finally { ArrayPool<double>.Shared.Return(partial); }
     }
 
     private readonly record struct ChannelNormBwd(float[] X, int Xo, float[]? G, int Go, float[] M, int Mo, float[] R, int Ro,
-        float[] Dy, int Dyo, float[] Dx, int Dxo, double[] Partial, int C, int S, int Blocks, int Tasks, int Chunks) : IRangeBody
+        float[] Dy, int Dyo, float[] Dx, int Dxo, double[] Partial, int C, int S, int Blocks, int Tasks, int Chunks) : IRangeOperation
     {
-        public void Run(int start, int end)
+        public void Invoke(int start, int end)
         {
             Span<double> m1 = stackalloc double[ChannelNormBlock];
             Span<double> m2 = stackalloc double[ChannelNormBlock];

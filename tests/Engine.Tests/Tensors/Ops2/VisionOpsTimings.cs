@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Cpu;
 using NUnit.Framework;
@@ -33,7 +34,7 @@ public class VisionOpsTimings
     [Test]
     public void Run()
     {
-        TestContext.Out.WriteLine($"threads {CpuParallel.MaxThreads}");
+        TestContext.Out.WriteLine($"threads {ParallelRange.MaxThreads}");
         var x = Randn(1, 1, 64, 128, 128).RequireGrad();
         var g = Tensor.Ones(64).RequireGrad(); var b = Tensor.Zeros(64).RequireGrad();
         Time("GroupNorm 1x64x128x128 G=8", () => Tensor.GroupNorm(x, 8, g, b));
