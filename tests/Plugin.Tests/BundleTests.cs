@@ -37,7 +37,7 @@ public class BundleTests
     public void Binary_exports_exactly_the_OFX_entry_points_and_resolves_everything(string name)
     {
         _ = BundleFixture.Hdr;
-        string bin = LoadedPlugin.BinaryPath(Path.Combine(BundleFixture.RepoRoot, "artifacts", "bundles", name + ".ofx.bundle"));
+        string bin = LoadedPlugin.BinaryPath(Path.Combine(Path.GetDirectoryName(BundleFixture.HdrBundle)!, name + ".ofx.bundle"));
         string nm = Run("nm", $"-D --defined-only \"{bin}\"");
         var symbols = nm.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
