@@ -76,9 +76,9 @@ public static unsafe class PixelIO
         public required float[]? Lut;
         public required TransferCurve Curve;
 
-        public readonly void Invoke(int start, int end) => ProcessRows(Region.Y1 + start, Region.Y1 + end);
+        public void Invoke(int start, int end) => ProcessRows(Region.Y1 + start, Region.Y1 + end);
 
-        private readonly void ProcessRows(int y1, int y2)
+        private void ProcessRows(int y1, int y2)
         {
             var b = Img.Bounds;
             int w = Region.Width, h = Region.Height, plane = w * h;
@@ -266,9 +266,9 @@ public static unsafe class PixelIO
         public required OfxRectI Window;
         public required OutputSource Src;
 
-        public readonly void Invoke(int start, int end) => ProcessRows(Window.Y1 + start, Window.Y1 + end);
+        public void Invoke(int start, int end) => ProcessRows(Window.Y1 + start, Window.Y1 + end);
 
-        private readonly void ProcessRows(int y1, int y2)
+        private void ProcessRows(int y1, int y2)
         {
             var s = Src;
             var r = s.Region;
