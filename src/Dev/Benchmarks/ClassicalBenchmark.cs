@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.Imaging;
-using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Reconstruction;
 
 namespace HdrOfx.Dev.Benchmarks;

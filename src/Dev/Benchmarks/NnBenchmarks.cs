@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using HdrOfx.Dev.Nn;
 using HdrOfx.Engine.Nn;
-using HdrOfx.Engine.Parallelism;
-using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Cpu;
 
 namespace HdrOfx.Dev.Benchmarks;

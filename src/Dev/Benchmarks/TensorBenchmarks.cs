@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using HdrOfx.Engine.Parallelism;
-using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Autograd;
 using HdrOfx.Engine.Tensors.Cpu;
 

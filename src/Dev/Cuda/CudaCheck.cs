@@ -5,7 +5,6 @@ using HdrOfx.Dev.Benchmarks;
 using HdrOfx.Dev.Nn;
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors.Cuda;
-using HdrOfx.Engine.Tensors;
 
 namespace HdrOfx.Dev.Cuda;
 

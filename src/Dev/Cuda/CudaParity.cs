@@ -1,5 +1,4 @@
 using HdrOfx.Engine.Tensors.Cuda;
-using HdrOfx.Engine.Tensors;
 
 namespace HdrOfx.Dev.Cuda;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using HdrOfx.Engine.Nn;
-using HdrOfx.Engine.Tensors;
 
 namespace HdrOfx.Dev.Nn;
 

@@ -1,5 +1,4 @@
 using HdrOfx.Engine.Nn;
-using HdrOfx.Engine.Tensors;
 
 namespace HdrOfx.Dev.Nn;
 

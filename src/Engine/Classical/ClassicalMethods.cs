@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using HdrOfx.Engine.Imaging;
-using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Reconstruction;
 
 namespace HdrOfx.Engine.Classical;

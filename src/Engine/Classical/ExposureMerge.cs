@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using HdrOfx.Engine.Imaging;
-using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Reconstruction;
 
 namespace HdrOfx.Engine.Classical;

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using HdrOfx.Engine.Imaging;
-using HdrOfx.Engine.Parallelism;
 
 namespace HdrOfx.Engine.Classical;
 

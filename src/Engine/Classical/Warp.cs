@@ -1,5 +1,4 @@
 using HdrOfx.Engine.Imaging;
-using HdrOfx.Engine.Parallelism;
 
 namespace HdrOfx.Engine.Classical;
 

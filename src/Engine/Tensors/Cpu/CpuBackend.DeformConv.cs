@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using HdrOfx.Engine.Parallelism;
 
 namespace HdrOfx.Engine.Tensors.Cpu;
 

@@ -1,5 +1,3 @@
-using HdrOfx.Engine.Parallelism;
-
 namespace HdrOfx.Engine.Tensors.Cpu;
 
 /// <summary>

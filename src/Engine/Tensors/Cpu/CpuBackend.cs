@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using HdrOfx.Engine.Parallelism;
 
 namespace HdrOfx.Engine.Tensors.Cpu;
 

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using HdrOfx.Engine.Parallelism;
 
 namespace HdrOfx.Engine.Tensors.Cpu;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Tensors;
-using HdrOfx.Engine.Tensors.Cpu;
 using NUnit.Framework;
 using static HdrOfx.Engine.Tests.Tensors.Ops2.Ops2Check;
 

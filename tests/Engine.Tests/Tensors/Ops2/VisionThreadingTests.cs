@@ -1,6 +1,5 @@
 using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Tensors;
-using HdrOfx.Engine.Tensors.Cpu;
 using NUnit.Framework;
 using static HdrOfx.Engine.Tests.Tensors.Ops2.Ops2Check;
 
