@@ -1,7 +1,5 @@
-using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.Reconstruction;
-using HdrOfx.Engine.Tests.Classical;
 using NUnit.Framework;
 
 namespace HdrOfx.Engine.Tests.Reconstruction;
@@ -22,15 +20,27 @@ public class OwnershipTests
     [OneTimeSetUp]
     public void Register()
     {
-        ClassicalMethods.Register();
+        HdrOfx.Engine.Classical.ClassicalMethods.Register();
         Reconstructor.Register("returns-input", () => new ReturnsInput());
     }
 
-    private static FrameInput?[] Frames(int w, int h, params double[] evs)
+    /// <summary>Frames of a smooth radiance field with bright columns, panning 2 px a frame, exposed at each EV and clipped at 1.</summary>
+    private static FrameInput?[] Frames(int w, int h, params double[] evs) =>
+        evs.Select((ev, k) => (FrameInput?)new FrameInput(Exposed(w, h, ev, 2 * k), ev)).ToArray();
+
+    private static ImageF Exposed(int w, int h, double ev, int dx)
     {
-        var scene = new ProceduralTexture(3, spots: 8, spotPeak: 4f, maxRadiance: 2f);
-        var hdr = Synthetic.RenderHdr(w, h, (x, y, c, t) => scene.Radiance(x + 2.5f * t, y, c), 0);
-        return evs.Select((ev, k) => (FrameInput?)new FrameInput(Synthetic.Expose(hdr, ev, 1e-3f, 10 + k), ev)).ToArray();
+        var img = new ImageF(w, h, 3);
+        float e = (float)Math.Pow(2, ev);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    int px = x + dx;
+                    float radiance = 0.3f * (1.2f + MathF.Sin(px * 0.21f + c) * MathF.Cos(y * 0.17f)) + (px % 23 == 0 ? 3f : 0f);
+                    img[c, y, x] = MathF.Min(1f, radiance * e);
+                }
+        return img;
     }
 
     [Test]

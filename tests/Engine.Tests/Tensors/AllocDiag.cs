@@ -1,5 +1,3 @@
-using HdrOfx.Dev.Benchmarks;
-using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Autograd;
 using NUnit.Framework;
@@ -50,6 +48,6 @@ public class AllocDiag
         var p = Conv2dParams.Create(1, 1);
         TestContext.Out.WriteLine($"conv dX kernel: {Measure(() => be.Conv2dBackwardInput(x, w, y, p))} B");
         TestContext.Out.WriteLine($"conv dW kernel: {Measure(() => be.Conv2dBackwardWeight(x, y, dw, p))} B");
-        TestContext.Out.WriteLine($"sgemm 256: {Measure(() => TensorBenchmarks.Gemm(64, 64, 64, 0))} B (includes arrays)");
+        TestContext.Out.WriteLine($"sgemm 256: {Measure(() => HdrOfx.Dev.Benchmarks.TensorBenchmarks.Gemm(64, 64, 64, 0))} B (includes arrays)");
     }
 }
