@@ -119,6 +119,21 @@ public static class ExposureMerge
         }
     }
 
+    private readonly struct WarpedLuminanceRows(FlowFeatures nbF, float[] u, float[] v, float[] wy, float[] wc, float ratio, int w, int h) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
+        {
+            for (int y = y0; y < y1; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    int i = y * w + x;
+                    float sx = x + u[i], sy = y + v[i];
+                    wy[i] = Filters.SampleClamped(nbF.Y, w, h, sx, sy) * ratio;
+                    wc[i] = Filters.SampleClamped(nbF.ClipFraction, w, h, sx, sy);
+                }
+        }
+    }
+
     private readonly struct TrustRows(FlowFeatures refF, float[] u, float[] v, float[]? confidence, float[] t, float[] wy, float[] wc, float[] ra, float abs, float rel, int w, int h) : IRangeOperation
     {
         public void Invoke(int y0, int y1)
@@ -141,21 +156,6 @@ public static class ExposureMerge
                     t[i] = c * g;
                 }
             }
-        }
-    }
-
-    private readonly struct WarpedLuminanceRows(FlowFeatures nbF, float[] u, float[] v, float[] wy, float[] wc, float ratio, int w, int h) : IRangeOperation
-    {
-        public void Invoke(int y0, int y1)
-        {
-            for (int y = y0; y < y1; y++)
-                for (int x = 0; x < w; x++)
-                {
-                    int i = y * w + x;
-                    float sx = x + u[i], sy = y + v[i];
-                    wy[i] = Filters.SampleClamped(nbF.Y, w, h, sx, sy) * ratio;
-                    wc[i] = Filters.SampleClamped(nbF.ClipFraction, w, h, sx, sy);
-                }
         }
     }
 
