@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the OpenFX bundle(s) and a release archive.
 #
-#   packaging/build-bundle.sh [--rid linux-x64] [--with-examples] [--no-archive]
+#   packaging/build-bundle.sh [--rid linux-x64] [--with-examples] [--no-archive] [--test-methods]
 #
 # 1. native-shim (cmake + the C compiler) -> artifacts/native-shim/<rid>/libhdrofxshim.a
 # 2. dotnet publish src/Plugin (NativeAOT, net9.0) linking that static library
 # 3. artifacts/bundles/HdrReconstruct.ofx.bundle/Contents/{Info.plist, Linux-x86-64/HdrReconstruct.ofx, Resources/}
 # 4. artifacts/release/HdrReconstruct-<version>-<rid>.tar.gz
 # --with-examples also builds tests/GainExample into artifacts/bundles/GainExample.ofx.bundle.
+# --test-methods builds the plug-in tests' flavour into artifacts/test-bundles/ instead, with the test-only methods
+# (tests/Plugin.Tests/Methods) compiled in; never archived. The shipped bundle holds no test code.
 # On Windows (win-x64) NativeAOT must run on Windows; the script then writes Contents/Win64/*.ofx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,11 +17,13 @@ ROOT=$PWD
 RID=linux-x64
 EXAMPLES=0
 ARCHIVE=1
+TEST_METHODS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rid) RID=$2; shift 2 ;;
     --with-examples) EXAMPLES=1; shift ;;
     --no-archive) ARCHIVE=0; shift ;;
+    --test-methods) TEST_METHODS=1; ARCHIVE=0; shift ;;
     *) echo "build-bundle: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -33,7 +37,13 @@ esac
 VERSION=1.0.0
 ART=$ROOT/artifacts
 SHIM_OUT=$ART/native-shim/$RID
-mkdir -p "$SHIM_OUT" "$ART/bundles" "$ART/release"
+BUNDLES=$ART/bundles
+PUBLISH_FLAGS=()
+if [ "$TEST_METHODS" = 1 ]; then
+  BUNDLES=$ART/test-bundles
+  PUBLISH_FLAGS=(-p:HdrOfxTestMethods=true)
+fi
+mkdir -p "$SHIM_OUT" "$BUNDLES" "$ART/release"
 
 echo "build-bundle: native shim" >&2
 cmake -S native-shim -B "$ART/obj/native-shim-$RID" -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -46,9 +56,9 @@ done
 # make_bundle PROJECT BINARY_NAME IDENTIFIER ICON
 make_bundle() {
   local proj=$1 name=$2 id=$3 icon=$4
-  local pub=$ART/obj/publish/$name-$RID
+  local pub=$ART/obj/publish/$name-$RID$([ "$TEST_METHODS" = 1 ] && echo -test)
   echo "build-bundle: publishing $proj (NativeAOT, $RID)" >&2
-  dotnet publish "$proj" -c Release -r "$RID" -nologo -v q -o "$pub" -p:HdrOfxShimDir="$SHIM_OUT" >&2
+  dotnet publish "$proj" -c Release -r "$RID" -nologo -v q -o "$pub" -p:HdrOfxShimDir="$SHIM_OUT" "${PUBLISH_FLAGS[@]}" >&2
   local lib
   case "$RID" in
     win-*) lib=$pub/$name.dll ;;
@@ -56,8 +66,8 @@ make_bundle() {
     *) lib=$pub/$name.so ;;
   esac
   [ -f "$lib" ] || { echo "build-bundle: $lib was not produced" >&2; exit 1; }
-  local b=$ART/bundles/$name.ofx.bundle
-  local tmp=$ART/bundles/.$name.ofx.bundle.tmp
+  local b=$BUNDLES/$name.ofx.bundle
+  local tmp=$BUNDLES/.$name.ofx.bundle.tmp
   rm -rf "$tmp"
   mkdir -p "$tmp/Contents/$ARCHDIR" "$tmp/Contents/Resources"
   # The binary's name must match the bundle's name (DESIGN §7).

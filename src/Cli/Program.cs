@@ -1,8 +1,9 @@
 using System.CommandLine;
 using HdrOfx.Cli.Commands;
-using HdrOfx.Engine.Reconstruction;
+using HdrOfx.Engine.Classical;
 
-BuiltInMethods.EnsureRegistered();
+// The methods this tool offers, registered explicitly (NativeAOT: no discovery by reflection).
+ClassicalMethods.Register();
 
 var root = new RootCommand("hdrofx: rebuild scene-linear HDR video from alternating-exposure LDR footage.")
 {

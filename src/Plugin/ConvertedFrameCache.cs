@@ -32,9 +32,6 @@ internal sealed class ConvertedFrameCache
         internal bool Stored;
         internal long Stamp;
         internal long Bytes => 4L * (Linear.Data.Length + (Alpha?.Length ?? 0));
-
-        /// <summary>The arrays this entry owns.</summary>
-        public IEnumerable<float[]> Buffers => Alpha is null ? [Linear.Data] : [Linear.Data, Alpha];
     }
 
     /// <summary>Most bytes of converted frames kept, whatever the entry limit (4K: 4 frames).</summary>
@@ -166,6 +163,7 @@ internal sealed class ConvertedFrameCache
 
     private static void Recycle(Entry e)
     {
-        foreach (var b in e.Buffers) Scratch.Return(b);
+        e.Linear.Dispose();
+        Scratch.Return(e.Alpha);
     }
 }

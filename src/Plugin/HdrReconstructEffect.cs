@@ -203,8 +203,8 @@ public sealed class HdrReconstructEffect : ImageEffect
         }
         finally
         {
-            // The method's output planes go back to the pool, never a converted input it may have returned.
-            result?.Recycle(keep: fetched.Used.SelectMany(e => e.Buffers));
+            // The result owns its planes (IReconstructionMethod): they go back to the pool; the inputs stay with the cache.
+            result?.Dispose();
             foreach (var e in fetched.Used) _converted.Release(e);
         }
         if (fetched.Missing.Count > 0)
@@ -306,7 +306,7 @@ public sealed class HdrReconstructEffect : ImageEffect
         var region = f.Region;
         if (result.Hdr.Width != region.Width || result.Hdr.Height != region.Height || result.Hdr.Channels < 3)
         {
-            result.Recycle(keep: f.Used.SelectMany(e => e.Buffers));
+            result.Dispose();
             throw new OfxException(OfxStatus.Failed, $"method '{s.Method}' returned {result.Hdr} for a {region.Width}x{region.Height} frame");
         }
         return result;

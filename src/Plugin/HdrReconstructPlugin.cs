@@ -1,7 +1,7 @@
+using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.Reconstruction;
 using HdrOfx.Interop.Native;
 using HdrOfx.Interop.Support;
-using HdrOfx.Plugin.Testing;
 using P = HdrOfx.Plugin.HdrParams;
 
 namespace HdrOfx.Plugin;
@@ -22,8 +22,11 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
 
     public override void OnLoad()
     {
-        BuiltInMethods.EnsureRegistered();
-        TestMethods.RegisterIfRequested();
+        // The methods this plug-in offers, registered explicitly (NativeAOT: no discovery by reflection).
+        ClassicalMethods.Register();
+#if HDROFX_TEST_METHODS
+        Testing.TestMethods.RegisterIfRequested();
+#endif
         HdrReconstructEffect.Timings = Environment.GetEnvironmentVariable("HDROFX_TIMINGS") == "1";
     }
 
@@ -32,7 +35,9 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
 
     public override void Describe(EffectDescriptor effect)
     {
-        if (TestMethods.DescribeFailureRequested) throw new OfxUserException($"describe failed on request ({TestMethods.FailDescribeEnvVar}=1)");
+#if HDROFX_TEST_METHODS
+        if (Testing.TestMethods.DescribeFailureRequested) throw new OfxUserException($"describe failed on request ({Testing.TestMethods.FailDescribeEnvVar}=1)");
+#endif
         var p = effect.Properties;
         BundlePath = p.GetStringOr(OfxProps.PluginFilePath, "");
         effect.Labels(Label, "HDR Recon", Label);

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using HdrOfx.Engine.Imaging;
+using HdrOfx.Engine.Parallelism;
 using HdrOfx.Interop.Native;
 using HdrOfx.Interop.Support;
 
@@ -30,7 +31,7 @@ public static unsafe class PixelIO
         if (img.Components == PixelComponents.Alpha)
             throw new OfxException(OfxStatus.ErrImageFormat, $"{img.ClipName} image at {img.Time} is alpha-only; RGB or RGBA needed");
         // Uninitialized: every sample is written by ReadJob (pixels outside the image explicitly as 0).
-        var dst = new ImageF(region.Width, region.Height, 3, Scratch.Rent(region.Width * region.Height * 3));
+        var dst = ImageF.Rent(region.Width, region.Height, 3);
         var job = new ReadJob
         {
             Img = img, Region = region, Dst = dst, Alpha = alpha,
@@ -42,11 +43,11 @@ public static unsafe class PixelIO
             },
             Curve = TransferCurve.For(tf),
         };
-        RowBandProcessor.Run(job, region.Y1, region.Y2, isAborted);
+        HostThreads.ForRows(region.Height, job, isAborted);
         return dst;
     }
 
-    private sealed class ReadJob : RowBandJob
+    private struct ReadJob : IRangeOperation
     {
         public required Image Img;
         public required OfxRectI Region;
@@ -55,7 +56,9 @@ public static unsafe class PixelIO
         public required float[]? Lut;
         public required TransferCurve Curve;
 
-        public override void ProcessRows(int y1, int y2)
+        public void Invoke(int start, int end) => ProcessRows(Region.Y1 + start, Region.Y1 + end);
+
+        private void ProcessRows(int y1, int y2)
         {
             var b = Img.Bounds;
             int w = Region.Width, h = Region.Height, plane = w * h;
@@ -207,20 +210,22 @@ public static unsafe class PixelIO
         var w = window.Intersect(output.Bounds);
         if (w.IsEmpty) return;
         var job = new WriteJob { Out = output, Window = w, Src = src };
-        RowBandProcessor.Run(job, w.Y1, w.Y2, isAborted);
+        HostThreads.ForRows(w.Height, job, isAborted);
     }
 
     /// <summary>The output value of channel c (0..2) for a scene-linear value, shared with the tests.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float EncodeValue(float linear, float gain, OutputEncodingKind enc) => OutputEncoding.Encode(enc, linear * gain);
 
-    private sealed class WriteJob : RowBandJob
+    private struct WriteJob : IRangeOperation
     {
         public required Image Out;
         public required OfxRectI Window;
         public required OutputSource Src;
 
-        public override void ProcessRows(int y1, int y2)
+        public void Invoke(int start, int end) => ProcessRows(Window.Y1 + start, Window.Y1 + end);
+
+        private void ProcessRows(int y1, int y2)
         {
             var s = Src;
             var r = s.Region;

@@ -100,17 +100,22 @@ public sealed class GainEffect : ImageEffect
         if (src.Depth != PixelDepth.Float || dst.Depth != PixelDepth.Float || src.Components != dst.Components)
             throw new OfxException(OfxStatus.ErrImageFormat, "Gain needs float images with matching components");
         var window = args.RenderWindow.Intersect(dst.Bounds);
-        RowBandProcessor.Run(new Job { Src = src, Dst = dst, Window = window, Gain = gain }, window.Y1, window.Y2, () => IsAborted);
+        if (IsAborted) throw new OfxAbortException();
+        // One band of rows per host thread (at least 16 rows each), as ofxsProcessing splits a render window.
+        var job = new Job { Src = src, Dst = dst, Window = window, Gain = gain };
+        int rows = window.Height, bands = Math.Max(1, Math.Min(HostMultiThread.Threads, rows / 16));
+        HostMultiThread.Run(bands, b => job.ProcessRows(window.Y1 + rows * b / bands, window.Y1 + rows * (b + 1) / bands));
+        if (IsAborted) throw new OfxAbortException();
         return OfxStatus.OK;
     }
 
-    private sealed unsafe class Job : RowBandJob
+    private sealed unsafe class Job
     {
         public required Image Src, Dst;
         public required OfxRectI Window;
         public required float Gain;
 
-        public override void ProcessRows(int y1, int y2)
+        public void ProcessRows(int y1, int y2)
         {
             int nc = Dst.ComponentCount;
             for (int y = y1; y < y2; y++)

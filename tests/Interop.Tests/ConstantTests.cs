@@ -95,20 +95,19 @@ public class ConstantTests
     }
 
     [Test]
-    public void Row_bands_run_inline_without_a_host()
+    public void Without_a_host_the_multithread_bodies_run_here_in_order_and_the_first_error_stops_the_rest()
     {
-        var job = new CountJob();
-        RowBandProcessor.Run(job, 3, 103);
-        Assert.That(job.Rows, Is.EqualTo(Enumerable.Range(3, 100)));
-        Assert.Throws<OfxAbortException>(() => RowBandProcessor.Run(new CountJob(), 0, 10, () => true));
-    }
-
-    private sealed class CountJob : RowBandJob
-    {
-        public readonly List<int> Rows = [];
-        public override void ProcessRows(int y1, int y2)
+        Assert.That(HostMultiThread.Threads, Is.EqualTo(1));
+        var seen = new List<int>();
+        HostMultiThread.Run(5, seen.Add);
+        Assert.That(seen, Is.EqualTo(new[] { 0, 1, 2, 3, 4 }));
+        seen.Clear();
+        var ex = Assert.Throws<InvalidOperationException>(() => HostMultiThread.Run(5, i =>
         {
-            for (int y = y1; y < y2; y++) Rows.Add(y);
-        }
+            seen.Add(i);
+            if (i == 1) throw new InvalidOperationException("band 1");
+        }));
+        Assert.That(ex!.Message, Is.EqualTo("band 1"));
+        Assert.That(seen, Is.EqualTo(new[] { 0, 1 }));
     }
 }

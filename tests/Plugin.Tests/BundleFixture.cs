@@ -18,8 +18,9 @@ public static class BundleFixture
 
     public static string RepoRoot { get; } = FindRoot();
 
-    public static string HdrBundle => Path.Combine(RepoRoot, "artifacts", "bundles", "HdrReconstruct.ofx.bundle");
-    public static string GainBundle => Path.Combine(RepoRoot, "artifacts", "bundles", "GainExample.ofx.bundle");
+    /// <summary>The tests' flavour of the bundle: the shipped plug-in plus the test-only methods (build-bundle.sh --test-methods).</summary>
+    public static string HdrBundle => Path.Combine(RepoRoot, "artifacts", "test-bundles", "HdrReconstruct.ofx.bundle");
+    public static string GainBundle => Path.Combine(RepoRoot, "artifacts", "test-bundles", "GainExample.ofx.bundle");
     public static string TestHostShim => Path.Combine(RepoRoot, "artifacts", "native-shim", "linux-x64", "libofxtesthostshim.so");
 
     private static string FindRoot()
@@ -71,7 +72,7 @@ public static class BundleFixture
         }
     }
 
-    private static readonly string[] SourceDirs = ["src/Plugin", "src/Interop", "src/Engine", "native-shim", "tests/GainExample", "bundle", "packaging"];
+    private static readonly string[] SourceDirs = ["src/Plugin", "src/Interop", "src/Engine", "native-shim", "tests/GainExample", "tests/Plugin.Tests/Methods", "bundle", "packaging"];
 
     private static DateTime NewestSource()
     {
@@ -111,7 +112,7 @@ public static class BundleFixture
                 _skip = $"cannot build the bundle: '{tool}' is not on PATH";
                 Prerequisite.Missing(_skip);
             }
-        var psi = new ProcessStartInfo("bash", $"\"{Path.Combine(RepoRoot, "packaging", "build-bundle.sh")}\" --with-examples --no-archive")
+        var psi = new ProcessStartInfo("bash", $"\"{Path.Combine(RepoRoot, "packaging", "build-bundle.sh")}\" --with-examples --test-methods")
         {
             WorkingDirectory = RepoRoot,
             RedirectStandardOutput = true,

@@ -21,7 +21,7 @@ public class BundleTests
     private static string Binary(string name)
     {
         _ = BundleFixture.Hdr;
-        return LoadedPlugin.BinaryPath(Path.Combine(BundleFixture.RepoRoot, "artifacts", "bundles", name + ".ofx.bundle"));
+        return LoadedPlugin.BinaryPath(Path.Combine(Path.GetDirectoryName(BundleFixture.HdrBundle)!, name + ".ofx.bundle"));
     }
 
     [Test]

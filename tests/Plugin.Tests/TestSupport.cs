@@ -1,3 +1,4 @@
+using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.Reconstruction;
 using HdrOfx.Interop.Native;
 using HdrOfx.Plugin.Testing;
@@ -14,7 +15,7 @@ public static class TestSupport
 
     static TestSupport()
     {
-        BuiltInMethods.EnsureRegistered();
+        ClassicalMethods.Register();
         TestMethods.Register();
     }
 

@@ -55,7 +55,7 @@ public sealed class WriteBehind : IDisposable
             foreach (var (frame, result) in _queue.GetConsumingEnumerable(_stop.Token))
             {
                 _write(frame, result);
-                result.Recycle();
+                result.Dispose();
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using HdrOfx.Cli.Batch;
 using HdrOfx.Cli.Infrastructure;
+using HdrOfx.Dev.Benchmarks;
 using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.IO;
@@ -63,7 +64,7 @@ public static class BatchBenchmark
                     var (dw, dc) = Timed(() => inFrames.Load(n));
                     var (ww, wc) = Timed(() => outFrames.Write(n, res.Hdr));
                     if (n > r) costs = new StageCosts(dw, dc, ww, wc);
-                    res.Recycle();
+                    res.Dispose();
                 }, cancel);
 
             var results = new List<Round>();
@@ -72,7 +73,7 @@ public static class BatchBenchmark
                 cancel.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                seq.Run(0, total - 1, range.First, range.Last, t => decoded[t], (_, res) => res.Recycle(), cancel);
+                seq.Run(0, total - 1, range.First, range.Last, t => decoded[t], (_, res) => res.Dispose(), cancel);
                 results.Add(new Round("reconstruction only", range.Count, sw.Elapsed.TotalSeconds, CpuSince(cpu)));
                 log.LogInformation("round {K}: reconstruction only {Fps:0.00} frames/s", k + 1, results[^1].FramesPerSecond);
 

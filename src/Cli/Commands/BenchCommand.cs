@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.Intrinsics.X86;
 using HdrOfx.Cli.Infrastructure;
+using HdrOfx.Dev.Benchmarks;
 using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.IO;
 using HdrOfx.Engine.Nn;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HdrOfx.Cli.Infrastructure;
+using HdrOfx.Dev.Cuda;
 using HdrOfx.Engine.IO;
 using HdrOfx.Engine.Tensors.Cuda;
 using Microsoft.Extensions.Logging;

@@ -53,125 +53,165 @@ public sealed class ClassicalReconstruction : IReconstructionMethod
     {
         Reconstructor.Validate(frames, refIndex);
         var reference = frames[refIndex]!;
-        var L = reference.Linear;
-        int W = L.Width, H = L.Height;
-        if (Mode == AlignmentMode.Given)
-        {
-            var gf = options.GivenFlows ?? throw new ArgumentException("method 'oracle' needs ReconstructOptions.GivenFlows");
-            if (gf.Count != frames.Count) throw new ArgumentException($"GivenFlows has {gf.Count} entries for {frames.Count} frames");
-            for (int i = 0; i < frames.Count; i++)
-            {
-                if (i == refIndex || frames[i] is null) continue;
-                var f = gf[i] ?? throw new ArgumentException($"method 'oracle' has no given flow for frame {i}");
-                if (f.Width != W || f.Height != H || f.Channels < 2) throw new ArgumentException($"given flow {i} is {f}; expected {W}x{H}x2");
-            }
-        }
+        int W = reference.Linear.Width, H = reference.Linear.Height;
+        if (Mode == AlignmentMode.Given) ValidateGivenFlows(frames, refIndex, options, W, H);
         int s = Flow.ResolveScale(W, H);
-        int w = FlowFeatures.WorkingSize(W, s), h = FlowFeatures.WorkingSize(H, s);
         var sw = Stopwatch.StartNew();
-        var refFeatures = new Dictionary<float, FlowFeatures>();
-        var owned = new List<IDisposable>();
-        var rented = new List<float[]>();
-        var prepared = new List<Prepared>();
-        try
+        using var work = new Workspace(reference, s, Flow);
+
+        // 1. Features (full-resolution passes, band-parallel) and, for the given/zero modes, the flows.
+        Prepare(frames, refIndex, options, work, cancel);
+        double tFeat = Ms(sw.ElapsedTicks), tFlow = 0;
+
+        // 2. Optical flow: every neighbour's forward and backward solve as parallel jobs.
+        if (Mode == AlignmentMode.OpticalFlow && work.Prepared.Count > 0)
         {
-            FlowFeatures RefAt(float gain)
-            {
-                if (!refFeatures.TryGetValue(gain, out var f))
-                {
-                    f = FlowFeatures.Build(L, gain, s, Flow);
-                    refFeatures[gain] = f;
-                    owned.Add(f);
-                }
-                return f;
-            }
-
-            // 1. Features (full-resolution passes, band-parallel) and, for the given/zero modes, the flows.
-            for (int i = 0; i < frames.Count; i++)
-            {
-                var nb = frames[i];
-                if (i == refIndex || nb is null) continue;
-                cancel.ThrowIfCancellationRequested();
-                if (Mode == AlignmentMode.OpticalFlow)
-                {
-                    var (gr, go) = OpticalFlow.PairGains(reference.Ev, nb.Ev);
-                    var fo = FlowFeatures.Build(nb.Linear, go, s, Flow);
-                    owned.Add(fo);
-                    prepared.Add(new Prepared(nb, RefAt(gr), fo));
-                    continue;
-                }
-                var fz = FlowFeatures.Build(nb.Linear, 1f, s, Flow);
-                owned.Add(fz);
-                var p = new Prepared(nb, RefAt(1f), fz);
-                p.U = Scratch.RentZeroed(w * h); p.V = Scratch.RentZeroed(w * h);
-                rented.Add(p.U); rented.Add(p.V);
-                if (Mode == AlignmentMode.None) p.Grid = new FlowGrid(p.U, p.V, w, h);
-                else
-                {
-                    var f = options.GivenFlows![i]!;
-                    BlockMeanFlow(f, s, p.U, p.V, w, h);
-                    int n = W * H;
-                    var fu = new float[n];
-                    var fv = new float[n];
-                    Array.Copy(f.Data, 0, fu, 0, n);
-                    Array.Copy(f.Data, n, fv, 0, n);
-                    p.Grid = new FlowGrid(fu, fv, W, H);
-                }
-                prepared.Add(p);
-            }
-            double tFeat = Ms(sw.ElapsedTicks), tFlow = 0;
-
-            // 2. Optical flow: every neighbour's forward and backward solve as parallel jobs.
-            if (Mode == AlignmentMode.OpticalFlow && prepared.Count > 0)
-            {
-                cancel.ThrowIfCancellationRequested();
-                long t1 = sw.ElapsedTicks;
-                var lows = OpticalFlow.ComputeLowRes(prepared.Select(p => (p.Ref, p.Other)).ToList(), Flow);
-                owned.AddRange(lows);
-                for (int k = 0; k < prepared.Count; k++)
-                {
-                    var p = prepared[k];
-                    p.U = lows[k].U; p.V = lows[k].V; p.Confidence = lows[k].Confidence;
-                    p.Grid = new FlowGrid(p.U, p.V, w, h);
-                }
-                tFlow = Ms(sw.ElapsedTicks - t1);
-            }
-
-            // 3. Per neighbour: zero-motion fallback, noise, trust (independent jobs).
             cancel.ThrowIfCancellationRequested();
-            long t2 = sw.ElapsedTicks;
-            float refSigma = Merge.NoiseSigma ?? ExposureMerge.EstimateNoise(L);
-            var neighbours = new AlignedNeighbour[prepared.Count];
-            RowParallel.Tasks(prepared.Count, k =>
-            {
-                var p = prepared[k];
-                var nb = p.Frame;
-                if (Mode == AlignmentMode.OpticalFlow && ZeroMotionFallback)
-                    ExposureMerge.ZeroMotionFallback(p.Ref, reference.Ev, p.Other, nb.Ev, p.U!, p.V!, p.Confidence);
-                float nbSigma = Merge.NoiseSigma ?? ExposureMerge.EstimateNoise(nb.Linear);
-                float q = (float)(reference.Exposure / nb.Exposure);
-                float sigma = MathF.Sqrt(refSigma * refSigma + q * q * nbSigma * nbSigma);
-                var trust = ExposureMerge.BlockTrust(p.Ref, reference.Ev, p.Other, nb.Ev, p.U!, p.V!, p.Confidence, Merge.AbsFloor + Merge.NoiseK * sigma / s, Merge);
-                neighbours[k] = new AlignedNeighbour { Frame = nb, Flow = p.Grid, Trust = trust, NoiseSigma = nbSigma, PixelAbsTolerance = Merge.PixelAbsFloor + Merge.NoiseK * sigma };
-            });
-            foreach (var a in neighbours) rented.Add(a.Trust);
-            double tTrust = Ms(sw.ElapsedTicks - t2);
-
-            // 4. The fused warp + merge at full resolution.
-            cancel.ThrowIfCancellationRequested();
-            long t3 = sw.ElapsedTicks;
-            var result = ExposureMerge.Merge(reference, refSigma, neighbours, w, h, Merge, options.Diagnostics);
-            if (Timings is not null)
-            {
-                Timings.FeaturesMs = tFeat; Timings.FlowMs = tFlow; Timings.TrustMs = tTrust;
-                Timings.MergeMs = Ms(sw.ElapsedTicks - t3);
-            }
-            return result;
+            long t1 = sw.ElapsedTicks;
+            SolveFlows(work);
+            tFlow = Ms(sw.ElapsedTicks - t1);
         }
-        finally
+
+        // 3. Per neighbour: zero-motion fallback, noise, trust (independent jobs).
+        cancel.ThrowIfCancellationRequested();
+        long t2 = sw.ElapsedTicks;
+        float refSigma = Merge.NoiseSigma ?? ExposureMerge.EstimateNoise(reference.Linear);
+        var neighbours = new AlignedNeighbour[work.Prepared.Count];
+        ParallelRange.Jobs(neighbours.Length, new TrustJobs(this, work, refSigma, neighbours));
+        foreach (var a in neighbours) work.Rented.Add(a.Trust);
+        double tTrust = Ms(sw.ElapsedTicks - t2);
+
+        // 4. The fused warp + merge at full resolution.
+        cancel.ThrowIfCancellationRequested();
+        long t3 = sw.ElapsedTicks;
+        var result = ExposureMerge.Merge(reference, refSigma, neighbours, work.W, work.H, Merge, options.Diagnostics);
+        if (Timings is not null)
         {
-            foreach (var d in owned) d.Dispose();
-            foreach (var a in rented) Scratch.Return(a);
+            Timings.FeaturesMs = tFeat; Timings.FlowMs = tFlow; Timings.TrustMs = tTrust;
+            Timings.MergeMs = Ms(sw.ElapsedTicks - t3);
+        }
+        return result;
+    }
+
+    private static void ValidateGivenFlows(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, int W, int H)
+    {
+        var gf = options.GivenFlows ?? throw new ArgumentException("method 'oracle' needs ReconstructOptions.GivenFlows");
+        if (gf.Count != frames.Count) throw new ArgumentException($"GivenFlows has {gf.Count} entries for {frames.Count} frames");
+        for (int i = 0; i < frames.Count; i++)
+        {
+            if (i == refIndex || frames[i] is null) continue;
+            var f = gf[i] ?? throw new ArgumentException($"method 'oracle' has no given flow for frame {i}");
+            if (f.Width != W || f.Height != H || f.Channels < 2) throw new ArgumentException($"given flow {i} is {f}; expected {W}x{H}x2");
+        }
+    }
+
+    /// <summary>Each neighbour's flow features (with the reference's at the pair's gain) and, without optical flow, its flow.</summary>
+    private void Prepare(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, Workspace work, CancellationToken cancel)
+    {
+        var reference = work.Reference;
+        int w = work.W, h = work.H, s = work.Scale;
+        for (int i = 0; i < frames.Count; i++)
+        {
+            var nb = frames[i];
+            if (i == refIndex || nb is null) continue;
+            cancel.ThrowIfCancellationRequested();
+            if (Mode == AlignmentMode.OpticalFlow)
+            {
+                var (gr, go) = OpticalFlow.PairGains(reference.Ev, nb.Ev);
+                work.Prepared.Add(new Prepared(nb, work.ReferenceFeatures(gr), work.Own(FlowFeatures.Build(nb.Linear, go, s, Flow))));
+                continue;
+            }
+            var p = new Prepared(nb, work.ReferenceFeatures(1f), work.Own(FlowFeatures.Build(nb.Linear, 1f, s, Flow)));
+            p.U = work.RentZeroed(w * h); p.V = work.RentZeroed(w * h);
+            if (Mode == AlignmentMode.None) p.Grid = new FlowGrid(p.U, p.V, w, h);
+            else
+            {
+                var f = options.GivenFlows![i]!;
+                BlockMeanFlow(f, s, p.U, p.V, w, h);
+                int W = f.Width, n = W * f.Height;
+                var fu = new float[n];
+                var fv = new float[n];
+                Array.Copy(f.Data, 0, fu, 0, n);
+                Array.Copy(f.Data, n, fv, 0, n);
+                p.Grid = new FlowGrid(fu, fv, W, f.Height);
+            }
+            work.Prepared.Add(p);
+        }
+    }
+
+    private void SolveFlows(Workspace work)
+    {
+        var lows = OpticalFlow.ComputeLowRes(work.Prepared.Select(p => (p.Ref, p.Other)).ToList(), Flow);
+        foreach (var low in lows) work.Own(low);
+        for (int k = 0; k < work.Prepared.Count; k++)
+        {
+            var p = work.Prepared[k];
+            p.U = lows[k].U; p.V = lows[k].V; p.Confidence = lows[k].Confidence;
+            p.Grid = new FlowGrid(p.U, p.V, work.W, work.H);
+        }
+    }
+
+    /// <summary>Job k: neighbour k's zero-motion fallback, noise and block trust.</summary>
+    private readonly struct TrustJobs(ClassicalReconstruction method, Workspace work, float refSigma, AlignedNeighbour[] neighbours) : IRangeOperation
+    {
+        public void Invoke(int k0, int k1)
+        {
+            for (int k = k0; k < k1; k++) neighbours[k] = method.Trust(work, work.Prepared[k], refSigma);
+        }
+    }
+
+    private AlignedNeighbour Trust(Workspace work, Prepared p, float refSigma)
+    {
+        var reference = work.Reference;
+        var nb = p.Frame;
+        if (Mode == AlignmentMode.OpticalFlow && ZeroMotionFallback)
+            ExposureMerge.ZeroMotionFallback(p.Ref, reference.Ev, p.Other, nb.Ev, p.U!, p.V!, p.Confidence);
+        float nbSigma = Merge.NoiseSigma ?? ExposureMerge.EstimateNoise(nb.Linear);
+        float q = (float)(reference.Exposure / nb.Exposure);
+        float sigma = MathF.Sqrt(refSigma * refSigma + q * q * nbSigma * nbSigma);
+        var trust = ExposureMerge.BlockTrust(p.Ref, reference.Ev, p.Other, nb.Ev, p.U!, p.V!, p.Confidence, Merge.AbsFloor + Merge.NoiseK * sigma / work.Scale, Merge);
+        return new AlignedNeighbour { Frame = nb, Flow = p.Grid, Trust = trust, NoiseSigma = nbSigma, PixelAbsTolerance = Merge.PixelAbsFloor + Merge.NoiseK * sigma };
+    }
+
+    /// <summary>
+    /// Everything one reconstruction allocates on the way to the merge, released together: the flow features (the
+    /// reference's once per gain), the low-resolution flows and the pooled working planes.
+    /// </summary>
+    private sealed class Workspace(FrameInput reference, int scale, FlowOptions flow) : IDisposable
+    {
+        private readonly Dictionary<float, FlowFeatures> _refFeatures = new();
+        private readonly List<IDisposable> _owned = new();
+        public readonly List<float[]> Rented = new();
+        public readonly List<Prepared> Prepared = new();
+        public FrameInput Reference { get; } = reference;
+        public int Scale { get; } = scale;
+        public int W { get; } = FlowFeatures.WorkingSize(reference.Linear.Width, scale);
+        public int H { get; } = FlowFeatures.WorkingSize(reference.Linear.Height, scale);
+
+        public T Own<T>(T d) where T : IDisposable
+        {
+            _owned.Add(d);
+            return d;
+        }
+
+        public float[] RentZeroed(int n)
+        {
+            var a = Scratch.RentZeroed(n);
+            Rented.Add(a);
+            return a;
+        }
+
+        public FlowFeatures ReferenceFeatures(float gain)
+        {
+            if (!_refFeatures.TryGetValue(gain, out var f))
+                _refFeatures[gain] = f = Own(FlowFeatures.Build(Reference.Linear, gain, Scale, flow));
+            return f;
+        }
+
+        public void Dispose()
+        {
+            foreach (var d in _owned) d.Dispose();
+            foreach (var a in Rented) Scratch.Return(a);
         }
     }
 
@@ -224,14 +264,14 @@ public sealed class SingleExposureReconstruction : IReconstructionMethod
         var r = frames[refIndex]!;
         var L = r.Linear;
         int n = L.PlaneSize;
-        var hdr = new ImageF(L.Width, L.Height, 3);
+        var hdr = ImageF.Rent(L.Width, L.Height, 3);
         float inv = (float)(1.0 / r.Exposure);
         for (int i = 0; i < 3 * n; i++) hdr.Data[i] = L.Data[i] * inv;
         ImageF? sat = null, conf = null;
         if (options.Diagnostics)
         {
             var m = MergeOptions.Default;
-            sat = new ImageF(L.Width, L.Height, 1);
+            sat = ImageF.Rent(L.Width, L.Height, 1);
             conf = new ImageF(L.Width, L.Height, 1);
             for (int i = 0; i < n; i++)
             {
@@ -245,7 +285,7 @@ public sealed class SingleExposureReconstruction : IReconstructionMethod
     }
 }
 
-/// <summary>Registration of the classical methods (called from BuiltInMethods.EnsureRegistered).</summary>
+/// <summary>Registration of the classical methods, by the start-up code of the CLI and the plug-in.</summary>
 public static class ClassicalMethods
 {
     public static void Register()

@@ -52,17 +52,7 @@ public static class ExposureMerge
         try
         {
             float ratio = (float)Math.Pow(2, refEv - nbEv);
-            RowParallel.For(h, w * 16, (y0, y1) =>
-            {
-                for (int y = y0; y < y1; y++)
-                    for (int x = 0; x < w; x++)
-                    {
-                        int i = y * w + x;
-                        float a = refF.Y[i];
-                        ef[i] = MathF.Abs(Filters.SampleClamped(nbF.Y, w, h, x + u[i], y + v[i]) * ratio - a);
-                        e0[i] = MathF.Abs(nbF.Y[i] * ratio - a);
-                    }
-            });
+            ParallelRange.ForRows(h, w * 16, new ZeroMotionErrorRows(refF, nbF, u, v, ef, e0, ratio, w, h));
             Filters.BoxMean(ef, ef, tmp, w, h, 1);
             Filters.BoxMean(e0, e0, tmp, w, h, 1);
             for (int i = 0; i < n; i++)
@@ -78,6 +68,21 @@ public static class ExposureMerge
         finally
         {
             Scratch.Return(ef); Scratch.Return(e0); Scratch.Return(tmp);
+        }
+    }
+
+    private readonly struct ZeroMotionErrorRows(FlowFeatures refF, FlowFeatures nbF, float[] u, float[] v, float[] ef, float[] e0, float ratio, int w, int h) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
+        {
+            for (int y = y0; y < y1; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    int i = y * w + x;
+                    float a = refF.Y[i];
+                    ef[i] = MathF.Abs(Filters.SampleClamped(nbF.Y, w, h, x + u[i], y + v[i]) * ratio - a);
+                    e0[i] = MathF.Abs(nbF.Y[i] * ratio - a);
+                }
         }
     }
 
@@ -101,46 +106,56 @@ public static class ExposureMerge
         {
             float ratio = (float)Math.Pow(2, refEv - nbEv); // neighbour raw → reference raw units
             float abs = m.AbsFloor + (absTolerance - m.AbsFloor) / (2 * CompareRadius + 1), rel = m.RelTolerance;
-            RowParallel.For(h, w * 20, (y0, y1) =>
-            {
-                for (int y = y0; y < y1; y++)
-                    for (int x = 0; x < w; x++)
-                    {
-                        int i = y * w + x;
-                        float sx = x + u[i], sy = y + v[i];
-                        wy[i] = Filters.SampleClamped(nbF.Y, w, h, sx, sy) * ratio;
-                        wc[i] = Filters.SampleClamped(nbF.ClipFraction, w, h, sx, sy);
-                    }
-            });
+            ParallelRange.ForRows(h, w * 20, new WarpedLuminanceRows(nbF, u, v, wy, wc, ratio, w, h));
             Filters.BoxMean(wy, wy, tmp, w, h, CompareRadius);
             Filters.BoxMean(refF.Y, ra, tmp, w, h, CompareRadius);
-            RowParallel.For(h, w * 20, (y0, y1) =>
-            {
-                for (int y = y0; y < y1; y++)
-                {
-                    for (int x = 0; x < w; x++)
-                    {
-                        int i = y * w + x;
-                        float sx = x + u[i], sy = y + v[i];
-                        if (!BilinearTaps.Inside(sx, sy, w, h)) { t[i] = 0f; continue; }
-                        float c = confidence is null ? 1f : confidence[i];
-                        float g = 1f;
-                        if (refF.ClipFraction[i] < 0.02f && wc[i] < 0.02f)
-                        {
-                            float a = ra[i], b = wy[i];
-                            float d = MathF.Abs(b - a) / (abs + rel * MathF.Max(a, b));
-                            g = Ghost(d);
-                        }
-                        t[i] = c * g;
-                    }
-                }
-            });
+            ParallelRange.ForRows(h, w * 20, new TrustRows(refF, u, v, confidence, t, wy, wc, ra, abs, rel, w, h));
             if (m.TrustBlurRadius > 0) Filters.BoxMean(t, t, tmp, w, h, m.TrustBlurRadius);
             return t;
         }
         finally
         {
             Scratch.Return(wy); Scratch.Return(wc); Scratch.Return(ra); Scratch.Return(tmp);
+        }
+    }
+
+    private readonly struct WarpedLuminanceRows(FlowFeatures nbF, float[] u, float[] v, float[] wy, float[] wc, float ratio, int w, int h) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
+        {
+            for (int y = y0; y < y1; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    int i = y * w + x;
+                    float sx = x + u[i], sy = y + v[i];
+                    wy[i] = Filters.SampleClamped(nbF.Y, w, h, sx, sy) * ratio;
+                    wc[i] = Filters.SampleClamped(nbF.ClipFraction, w, h, sx, sy);
+                }
+        }
+    }
+
+    private readonly struct TrustRows(FlowFeatures refF, float[] u, float[] v, float[]? confidence, float[] t, float[] wy, float[] wc, float[] ra, float abs, float rel, int w, int h) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                for (int x = 0; x < w; x++)
+                {
+                    int i = y * w + x;
+                    float sx = x + u[i], sy = y + v[i];
+                    if (!BilinearTaps.Inside(sx, sy, w, h)) { t[i] = 0f; continue; }
+                    float c = confidence is null ? 1f : confidence[i];
+                    float g = 1f;
+                    if (refF.ClipFraction[i] < 0.02f && wc[i] < 0.02f)
+                    {
+                        float a = ra[i], b = wy[i];
+                        float d = MathF.Abs(b - a) / (abs + rel * MathF.Max(a, b));
+                        g = Ghost(d);
+                    }
+                    t[i] = c * g;
+                }
+            }
         }
     }
 
@@ -215,12 +230,18 @@ public static class ExposureMerge
         var L = reference.Linear;
         int W = L.Width, H = L.Height;
         // Every sample of the output planes is written by the kernels: pooled, uninitialized buffers.
-        var hdr = new ImageF(W, H, 3, Scratch.Rent(3 * W * H));
-        ImageF? sat = diagnostics ? new ImageF(W, H, 1, Scratch.Rent(W * H)) : null;
-        ImageF? conf = diagnostics ? new ImageF(W, H, 1, Scratch.Rent(W * H)) : null;
+        var hdr = ImageF.Rent(W, H, 3);
+        ImageF? sat = diagnostics ? ImageF.Rent(W, H, 1) : null;
+        ImageF? conf = diagnostics ? ImageF.Rent(W, H, 1) : null;
         using var kernel = new MergeKernel(reference, refSigma, neighbours, workW, workH, m, hdr, sat, conf);
         bool vector = allowVector && MergeKernel.VectorSupported;
-        RowParallel.For(H, W * (40 + 60 * neighbours.Count), (y0, y1) =>
+        ParallelRange.ForRows(H, W * (40 + 60 * neighbours.Count), new MergeRows(kernel, vector, W));
+        return new ReconstructResult(hdr, sat, conf);
+    }
+
+    private readonly struct MergeRows(MergeKernel kernel, bool vector, int W) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
         {
             var rows = kernel.NewRowBuffers();
             for (int y = y0; y < y1; y++)
@@ -229,7 +250,6 @@ public static class ExposureMerge
                 int x = vector ? kernel.RowVector(y, rows) : 0;
                 for (; x < W; x++) kernel.Pixel(y, x, rows);
             }
-        });
-        return new ReconstructResult(hdr, sat, conf);
+        }
     }
 }

@@ -16,13 +16,23 @@ internal static class Filters
             if (!ReferenceEquals(src, dst)) Array.Copy(src, dst, w * h);
             return;
         }
-        RowParallel.For(h, w, (y0, y1) =>
+        ParallelRange.ForRows(h, w, new BoxRows(src, tmp, w, r));
+        ParallelRange.ForRows(h, w, new BoxColumns(tmp, dst, w, h, r));
+    }
+
+    private readonly struct BoxRows(float[] src, float[] tmp, int w, int r) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
         {
             for (int y = y0; y < y1; y++) BoxRow(src.AsSpan(y * w, w), tmp.AsSpan(y * w, w), r);
-        });
-        float inv = 1f / ((2 * r + 1) * (2 * r + 1));
-        RowParallel.For(h, w, (y0, y1) =>
+        }
+    }
+
+    private readonly struct BoxColumns(float[] tmp, float[] dst, int w, int h, int r) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
         {
+            float inv = 1f / ((2 * r + 1) * (2 * r + 1));
             var acc = new float[w];
             for (int k = -r; k <= r; k++) RowMath.Add(acc, tmp.AsSpan(Math.Clamp(y0 + k, 0, h - 1) * w, w));
             for (int y = y0; y < y1; y++)
@@ -30,7 +40,7 @@ internal static class Filters
                 RowMath.Scale(dst.AsSpan(y * w, w), acc, inv);
                 if (y + 1 < y1) RowMath.AddSub(acc, tmp.AsSpan(Math.Min(y + r + 1, h - 1) * w, w), tmp.AsSpan(Math.Max(y - r, 0) * w, w));
             }
-        });
+        }
     }
 
     /// <summary>
@@ -78,9 +88,12 @@ internal static class Filters
     }
 
     /// <summary>2×2 mean downsample; output is ((w+1)/2)×((h+1)/2), edge blocks replicate the last row/column.</summary>
-    public static void Downsample2(float[] src, int w, int h, float[] dst, int dw, int dh)
+    public static void Downsample2(float[] src, int w, int h, float[] dst, int dw, int dh) =>
+        ParallelRange.ForRows(dh, dw * 4, new Downsample2Rows(src, w, h, dst, dw));
+
+    private readonly struct Downsample2Rows(float[] src, int w, int h, float[] dst, int dw) : IRangeOperation
     {
-        RowParallel.For(dh, dw * 4, (y0, y1) =>
+        public void Invoke(int y0, int y1)
         {
             for (int y = y0; y < y1; y++)
             {
@@ -92,16 +105,19 @@ internal static class Filters
                     dst[y * dw + x] = 0.25f * (src[r0 + sx0] + src[r0 + sx1] + src[r1 + sx0] + src[r1 + sx1]);
                 }
             }
-        });
+        }
     }
 
     /// <summary>
     /// 2× decimation with the separable [1 3 3 1]/8 kernel (less aliasing than the 2×2 box, so coarse pyramid
     /// levels still obey brightness constancy for fine texture); replicated borders.
     /// </summary>
-    public static void Pyramid2(float[] src, int w, int h, float[] dst, int dw, int dh)
+    public static void Pyramid2(float[] src, int w, int h, float[] dst, int dw, int dh) =>
+        ParallelRange.ForRows(dh, dw * 20, new Pyramid2Rows(src, w, h, dst, dw));
+
+    private readonly struct Pyramid2Rows(float[] src, int w, int h, float[] dst, int dw) : IRangeOperation
     {
-        RowParallel.For(dh, dw * 20, (y0, y1) =>
+        public void Invoke(int y0, int y1)
         {
             var row = new float[dw];
             for (int y = y0; y < y1; y++)
@@ -121,7 +137,7 @@ internal static class Filters
                 }
                 Array.Copy(row, 0, dst, y * dw, dw);
             }
-        });
+        }
     }
 
     /// <summary>
@@ -140,7 +156,12 @@ internal static class Filters
             int x0 = Math.Min((int)sx, sw - 1);
             x0s[x] = x0; x1s[x] = Math.Min(x0 + 1, sw - 1); fxs[x] = sx - x0;
         }
-        RowParallel.For(dh, dw * 3, (y0, y1) =>
+        ParallelRange.ForRows(dh, dw * 3, new ResampleRows(src, sw, sh, dst, dw, ry, gain, x0s, x1s, fxs));
+    }
+
+    private readonly struct ResampleRows(float[] src, int sw, int sh, float[] dst, int dw, float ry, float gain, int[] x0s, int[] x1s, float[] fxs) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
         {
             for (int y = y0; y < y1; y++)
             {
@@ -155,14 +176,19 @@ internal static class Filters
                     dst[o + x] = gain * (t + fy * (u - t));
                 }
             }
-        });
+        }
     }
 
     /// <summary>3×3 median with replicated borders (interior runs 8-wide with the same exchange network).</summary>
     public static void Median3(float[] src, float[] dst, int w, int h, bool allowVector = true)
     {
         bool vector = allowVector && Avx.IsSupported && w >= 10;
-        RowParallel.For(h, w * 30, (y0, y1) =>
+        ParallelRange.ForRows(h, w * 30, new MedianRows(src, dst, w, h, vector));
+    }
+
+    private readonly struct MedianRows(float[] src, float[] dst, int w, int h, bool vector) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
         {
             ref float S = ref MemoryMarshal.GetArrayDataReference(src);
             for (int y = y0; y < y1; y++)
@@ -183,7 +209,7 @@ internal static class Filters
                 }
                 for (; x < w; x++) MedianPixel(src, dst, w, ra, rb, rc, x);
             }
-        });
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

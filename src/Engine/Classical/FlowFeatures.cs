@@ -48,7 +48,13 @@ internal sealed class FlowFeatures : IDisposable
         float thr = o.ClipThreshold, dark = o.DarkThreshold, mu = o.Mu, satW = o.SaturatedWeight;
         float invLogMu = 1f / MathF.Log(1f + mu);
         int shift = s switch { 1 => 0, 2 => 1, 4 => 2, 8 => 3, _ => throw new ArgumentException($"scale {s}") };
-        RowParallel.For(h, (long)s * W * 12, (by0, by1) =>
+        ParallelRange.ForRows(h, (long)s * W * 12, new BlockRows(f, d, n, W, H, w, s, shift, gain, thr, dark, mu, satW, invLogMu));
+        return f;
+    }
+
+    private readonly struct BlockRows(FlowFeatures f, float[] d, int n, int W, int H, int w, int s, int shift, float gain, float thr, float dark, float mu, float satW, float invLogMu) : IRangeOperation
+    {
+        public void Invoke(int by0, int by1)
         {
             // Column sums over the block's rows (8-wide), then block sums over the columns.
             var colV = new float[W];
@@ -82,8 +88,7 @@ internal sealed class FlowFeatures : IDisposable
                     f.Weight[o0 + bx] = (1f - (1f - satW) * sat) * darkW;
                 }
             }
-        });
-        return f;
+        }
     }
 
     /// <summary>

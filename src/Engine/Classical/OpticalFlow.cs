@@ -89,7 +89,7 @@ public static class OpticalFlow
 
     /// <summary>
     /// Flows for several (reference, other) pairs at once: pyramids are built once per distinct features object, and the
-    /// forward and backward solves of all pairs run as parallel jobs (<see cref="RowParallel.Tasks"/>).
+    /// forward and backward solves of all pairs run as parallel jobs (<see cref="ParallelRange.Jobs{T}"/>).
     /// </summary>
     internal static LowResFlow[] ComputeLowRes(IReadOnlyList<(FlowFeatures Ref, FlowFeatures Other)> pairs, FlowOptions o)
     {
@@ -103,11 +103,7 @@ public static class OpticalFlow
                 if (!pyramids.ContainsKey(a)) pyramids[a] = Pyramid.Build(a, o);
                 if (!pyramids.ContainsKey(b)) pyramids[b] = Pyramid.Build(b, o);
             }
-            RowParallel.Tasks(solved.Length, j =>
-            {
-                var (a, b) = pairs[j / perPair];
-                solved[j] = j % perPair == 0 ? Solve(pyramids[a], pyramids[b], o) : Solve(pyramids[b], pyramids[a], o);
-            });
+            ParallelRange.Jobs(solved.Length, new SolveJobs(pairs, pyramids, solved, perPair, o));
             var result = new LowResFlow[pairs.Count];
             for (int p = 0; p < pairs.Count; p++)
             {
@@ -122,6 +118,42 @@ public static class OpticalFlow
         {
             foreach (var f in solved) f?.Dispose();
             foreach (var p in pyramids.Values) p.Dispose();
+        }
+    }
+
+    /// <summary>Job j solves pair j / perPair forward (even j) or backward (odd j, with forward–backward checks).</summary>
+    private readonly struct SolveJobs(IReadOnlyList<(FlowFeatures Ref, FlowFeatures Other)> pairs, Dictionary<FlowFeatures, Pyramid> pyramids,
+        LowResFlow?[] solved, int perPair, FlowOptions o) : IRangeOperation
+    {
+        public void Invoke(int j0, int j1)
+        {
+            for (int j = j0; j < j1; j++)
+            {
+                var (a, b) = pairs[j / perPair];
+                solved[j] = j % perPair == 0 ? Solve(pyramids[a], pyramids[b], o) : Solve(pyramids[b], pyramids[a], o);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The working planes of one pyramid level (w×h each), rented together and returned together: the refinement's
+    /// structure tensor J (J11, J12, J22) and right-hand side (J13, J23), the warped image, the flow at the start of a
+    /// warp (U0, V0), the Jacobi ping-pong planes (Ua, Va) and a temporary; the integer search borrows six of them.
+    /// </summary>
+    private sealed class LevelBuffers : IDisposable
+    {
+        public readonly float[] J11, J12, J22, J13, J23, Tmp, U0, V0, Ua, Va, I1w;
+
+        public LevelBuffers(int n)
+        {
+            J11 = Scratch.Rent(n); J12 = Scratch.Rent(n); J22 = Scratch.Rent(n); J13 = Scratch.Rent(n); J23 = Scratch.Rent(n);
+            Tmp = Scratch.Rent(n); U0 = Scratch.Rent(n); V0 = Scratch.Rent(n); Ua = Scratch.Rent(n); Va = Scratch.Rent(n);
+            I1w = Scratch.Rent(n);
+        }
+
+        public void Dispose()
+        {
+            foreach (var a in new[] { J11, J12, J22, J13, J23, Tmp, U0, V0, Ua, Va, I1w }) Scratch.Return(a);
         }
     }
 
@@ -189,8 +221,9 @@ public static class OpticalFlow
             int iters = l == 0 ? o.FinestWarpIterations : l == 1 ? o.WarpIterations : o.WarpIterations + 2;
             int smooth = l >= 2 ? 2 * o.SmoothIterations : o.SmoothIterations;
             int searchLevel = SearchLevel(p0.Scale, p0.Levels, o, out int radius);
-            if (l == searchLevel && radius > 0) SearchReplace(I0, W0, I1, w, h, u, v, radius);
-            RefineLevel(I0, W0, I1, W1, w, h, u, v, iters, smooth, o);
+            using var buffers = new LevelBuffers(n);
+            if (l == searchLevel && radius > 0) SearchReplace(I0, W0, I1, w, h, u, v, radius, buffers);
+            RefineLevel(I0, W0, I1, W1, w, h, u, v, iters, smooth, o, buffers);
         }
         return new LowResFlow(pw, ph, p0.Scale, u!, v!);
     }
@@ -218,57 +251,57 @@ public static class OpticalFlow
     /// C_d(p) = K * [W0 (I1(p+d) − I0(p))²]; where the best C_d beats the current flow's cost by a margin, take d,
     /// then 3×3-median the result. Returns whether anything changed.
     /// </summary>
-    private static bool SearchReplace(float[] I0, float[] W0, float[] I1, int w, int h, float[] u, float[] v, int R)
+    private static bool SearchReplace(float[] I0, float[] W0, float[] I1, int w, int h, float[] u, float[] v, int R, LevelBuffers buffers)
     {
         int n = w * h;
-        var cost = Scratch.Rent(n); var best = Scratch.Rent(n); var bu = Scratch.Rent(n); var bv = Scratch.Rent(n);
-        var tmp = Scratch.Rent(n);
+        float[] cost = buffers.J11, best = buffers.J12, bu = buffers.J22, bv = buffers.J13, tmp = buffers.Tmp, cur = buffers.J23;
         const int win = 2;
-        try
+        ParallelRange.ForRows(h, w * 12, new CurrentCostRows(I0, W0, I1, w, h, u, v, cost));
+        Filters.BoxMean(cost, best, tmp, w, h, win); // best := the current flow's cost
+        Array.Copy(best, cur, n);
+        Array.Copy(u, bu, n); Array.Copy(v, bv, n);
+        double meanCur = 0;
+        for (int i = 0; i < n; i++) meanCur += cur[i];
+        float gate = (float)(meanCur / n);
+        for (int dy = -R; dy <= R; dy++)
         {
-            RowParallel.For(h, w * 12, (y0, y1) =>
+            for (int dx = -R; dx <= R; dx++)
             {
-                for (int y = y0; y < y1; y++)
-                    for (int x = 0; x < w; x++)
-                    {
-                        int i = y * w + x;
-                        float d = Filters.SampleClamped(I1, w, h, x + u[i], y + v[i]) - I0[i];
-                        cost[i] = W0[i] * d * d;
-                    }
-            });
-            Filters.BoxMean(cost, best, tmp, w, h, win); // best := the current flow's cost
-            var cur = Scratch.Rent(n);
-            Array.Copy(best, cur, n);
-            Array.Copy(u, bu, n); Array.Copy(v, bv, n);
-            double meanCur = 0;
-            for (int i = 0; i < n; i++) meanCur += cur[i];
-            float gate = (float)(meanCur / n);
-            for (int dy = -R; dy <= R; dy++)
-            {
-                for (int dx = -R; dx <= R; dx++)
-                {
-                    int ddx = dx, ddy = dy;
-                    RowParallel.For(h, w * 4, (y0, y1) =>
-                    {
-                        for (int y = y0; y < y1; y++) ShiftedCostRow(I0, W0, I1, w, h, y, ddx, ddy, cost);
-                    });
-                    Filters.BoxMean(cost, cost, tmp, w, h, win);
-                    AcceptCandidates(cost, cur, u, v, best, bu, bv, ddx, ddy, gate);
-                }
+                ParallelRange.ForRows(h, w * 4, new ShiftedCostRows(I0, W0, I1, w, h, dx, dy, cost));
+                Filters.BoxMean(cost, cost, tmp, w, h, win);
+                AcceptCandidates(cost, cur, u, v, best, bu, bv, dx, dy, gate);
             }
-            bool changed = false;
-            for (int i = 0; i < n && !changed; i++) changed = bu[i] != u[i] || bv[i] != v[i];
-            if (changed)
-            {
-                Filters.Median3(bu, u, w, h);
-                Filters.Median3(bv, v, w, h);
-            }
-            Scratch.Return(cur);
-            return changed;
         }
-        finally
+        bool changed = false;
+        for (int i = 0; i < n && !changed; i++) changed = bu[i] != u[i] || bv[i] != v[i];
+        if (changed)
         {
-            Scratch.Return(cost); Scratch.Return(best); Scratch.Return(bu); Scratch.Return(bv); Scratch.Return(tmp);
+            Filters.Median3(bu, u, w, h);
+            Filters.Median3(bv, v, w, h);
+        }
+        return changed;
+    }
+
+    /// <summary>cost(p) = W0(p) (I1(p + u(p)) − I0(p))², bilinear: the current flow's data cost.</summary>
+    private readonly struct CurrentCostRows(float[] I0, float[] W0, float[] I1, int w, int h, float[] u, float[] v, float[] cost) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
+        {
+            for (int y = y0; y < y1; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    int i = y * w + x;
+                    float d = Filters.SampleClamped(I1, w, h, x + u[i], y + v[i]) - I0[i];
+                    cost[i] = W0[i] * d * d;
+                }
+        }
+    }
+
+    private readonly struct ShiftedCostRows(float[] I0, float[] W0, float[] I1, int w, int h, int dx, int dy, float[] cost) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
+        {
+            for (int y = y0; y < y1; y++) ShiftedCostRow(I0, W0, I1, w, h, y, dx, dy, cost);
         }
     }
 
@@ -388,86 +421,96 @@ public static class OpticalFlow
     }
 
     /// <summary>Warping iterations of the CLG system at one level; u, v are updated in place.</summary>
-    private static void RefineLevel(float[] I0, float[] W0, float[] I1, float[] W1, int w, int h, float[] u, float[] v, int warps, int smoothIters, FlowOptions o)
+    private static void RefineLevel(float[] I0, float[] W0, float[] I1, float[] W1, int w, int h, float[] u, float[] v, int warps, int smoothIters,
+        FlowOptions o, LevelBuffers b)
     {
         int n = w * h;
-        var j11 = Scratch.Rent(n); var j12 = Scratch.Rent(n); var j22 = Scratch.Rent(n);
-        var j13 = Scratch.Rent(n); var j23 = Scratch.Rent(n); var tmp = Scratch.Rent(n);
-        var u0 = Scratch.Rent(n); var v0 = Scratch.Rent(n);
-        var ua = Scratch.Rent(n); var va = Scratch.Rent(n);
-        var i1w = Scratch.Rent(n);
-        try
+        for (int it = 0; it < warps; it++)
         {
-            for (int it = 0; it < warps; it++)
+            // 1. Warp the other image (and its weight) by the current flow.
+            ParallelRange.ForRows(h, w * 20, new WarpRows(I1, W1, w, h, u, v, b.I1w, b.Tmp));
+            // 2. Linearised data terms (symmetric gradient of both images), weighted.
+            ParallelRange.ForRows(h, w * 30, new DataTermRows(I0, W0, w, h, b));
+            int rad = o.WindowRadius;
+            Filters.BoxMean(b.J11, b.J11, b.Tmp, w, h, rad);
+            Filters.BoxMean(b.J12, b.J12, b.Tmp, w, h, rad);
+            Filters.BoxMean(b.J22, b.J22, b.Tmp, w, h, rad);
+            Filters.BoxMean(b.J13, b.J13, b.Tmp, w, h, rad);
+            Filters.BoxMean(b.J23, b.J23, b.Tmp, w, h, rad);
+            double tr = 0;
+            for (int i = 0; i < n; i++) tr += b.J11[i] + b.J22[i];
+            float a = (float)(4.0 * o.Alpha * (tr / n) + 1e-9);
+            // 3. Jacobi on (J + a) du = −b + a (ū − u0), with ū the 4-neighbour mean of the current total flow.
+            //    J and a are fixed during the iterations: store (J + a)⁻¹ in J11/J12/J22 and −b − a u0 in J13/J23.
+            Array.Copy(u, b.U0, n); Array.Copy(v, b.V0, n);
+            ParallelRange.ForRows(h, w * 12, new InvertSystemRows(w, a, b));
+            float[] cu = u, cv = v, nu = b.Ua, nv = b.Va;
+            for (int k = 0; k < smoothIters; k++)
             {
-                // 1. Warp the other image (and its weight) by the current flow.
-                RowParallel.For(h, w * 20, (y0, y1) =>
+                ParallelRange.ForRows(h, w * 25, new JacobiSweep(w, h, a, cu, cv, nu, nv, b));
+                (cu, nu) = (nu, cu);
+                (cv, nv) = (nv, cv);
+            }
+            if (!ReferenceEquals(cu, u)) { Array.Copy(cu, u, n); Array.Copy(cv, v, n); }
+        }
+        if (o.Median)
+        {
+            Filters.Median3(u, b.Tmp, w, h); Array.Copy(b.Tmp, u, n);
+            Filters.Median3(v, b.Tmp, w, h); Array.Copy(b.Tmp, v, n);
+        }
+    }
+
+    private readonly struct WarpRows(float[] I1, float[] W1, int w, int h, float[] u, float[] v, float[] iw, float[] ww) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
+        {
+            for (int y = y0; y < y1; y++) WarpRow(I1, W1, w, h, y, u, v, iw, ww);
+        }
+    }
+
+    /// <summary>J = W0·Ww·∇I∇Iᵀ and b = W0·Ww·∇I·It per pixel, ∇I the mean of both images' central differences.</summary>
+    private readonly struct DataTermRows(float[] I0, float[] W0, int w, int h, LevelBuffers b) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
+        {
+            float[] i1w = b.I1w, ww = b.Tmp, j11 = b.J11, j12 = b.J12, j22 = b.J22, j13 = b.J13, j23 = b.J23;
+            for (int y = y0; y < y1; y++)
+            {
+                int ru = Math.Max(y - 1, 0) * w, rd = Math.Min(y + 1, h - 1) * w, r = y * w;
+                for (int x = 0; x < w; x++)
                 {
-                    for (int y = y0; y < y1; y++) WarpRow(I1, W1, w, h, y, u, v, i1w, tmp);
-                });
-                // 2. Linearised data terms (symmetric gradient of both images), weighted.
-                RowParallel.For(h, w * 30, (y0, y1) =>
-                {
-                    for (int y = y0; y < y1; y++)
-                    {
-                        int ru = Math.Max(y - 1, 0) * w, rd = Math.Min(y + 1, h - 1) * w, r = y * w;
-                        for (int x = 0; x < w; x++)
-                        {
-                            int i = r + x;
-                            int xl = r + Math.Max(x - 1, 0), xr = r + Math.Min(x + 1, w - 1);
-                            float ix = 0.25f * (I0[xr] - I0[xl] + i1w[xr] - i1w[xl]);
-                            float iy = 0.25f * (I0[rd + x] - I0[ru + x] + i1w[rd + x] - i1w[ru + x]);
-                            float itv = i1w[i] - I0[i];
-                            float wt = W0[i] * tmp[i];
-                            j11[i] = wt * ix * ix; j12[i] = wt * ix * iy; j22[i] = wt * iy * iy;
-                            j13[i] = wt * ix * itv; j23[i] = wt * iy * itv;
-                        }
-                    }
-                });
-                int rad = o.WindowRadius;
-                Filters.BoxMean(j11, j11, tmp, w, h, rad);
-                Filters.BoxMean(j12, j12, tmp, w, h, rad);
-                Filters.BoxMean(j22, j22, tmp, w, h, rad);
-                Filters.BoxMean(j13, j13, tmp, w, h, rad);
-                Filters.BoxMean(j23, j23, tmp, w, h, rad);
-                double tr = 0;
-                for (int i = 0; i < n; i++) tr += j11[i] + j22[i];
-                float a = (float)(4.0 * o.Alpha * (tr / n) + 1e-9);
-                // 3. Jacobi on (J + a) du = −b + a (ū − u0), with ū the 4-neighbour mean of the current total flow.
-                //    J and a are fixed during the iterations: store (J + a)⁻¹ in j11/j12/j22 and −b − a u0 in j13/j23.
-                Array.Copy(u, u0, n); Array.Copy(v, v0, n);
-                RowParallel.For(h, w * 12, (y0, y1) =>
-                {
-                    for (int i = y0 * w; i < y1 * w; i++)
-                    {
-                        float m11 = j11[i] + a, m22 = j22[i] + a, m12 = j12[i];
-                        float idet = 1f / (m11 * m22 - m12 * m12);
-                        j11[i] = m22 * idet; j22[i] = m11 * idet; j12[i] = -m12 * idet;
-                        j13[i] = -j13[i] - a * u0[i];
-                        j23[i] = -j23[i] - a * v0[i];
-                    }
-                });
-                float[] cu = u, cv = v, nu = ua, nv = va;
-                for (int k = 0; k < smoothIters; k++)
-                {
-                    float[] su = cu, sv = cv, du = nu, dvv = nv;
-                    RowParallel.For(h, w * 25, (y0, y1) => JacobiRows(y0, y1, w, h, a, su, sv, du, dvv, u0, v0, j11, j12, j22, j13, j23));
-                    (cu, nu) = (nu, cu);
-                    (cv, nv) = (nv, cv);
+                    int i = r + x;
+                    int xl = r + Math.Max(x - 1, 0), xr = r + Math.Min(x + 1, w - 1);
+                    float ix = 0.25f * (I0[xr] - I0[xl] + i1w[xr] - i1w[xl]);
+                    float iy = 0.25f * (I0[rd + x] - I0[ru + x] + i1w[rd + x] - i1w[ru + x]);
+                    float itv = i1w[i] - I0[i];
+                    float wt = W0[i] * ww[i];
+                    j11[i] = wt * ix * ix; j12[i] = wt * ix * iy; j22[i] = wt * iy * iy;
+                    j13[i] = wt * ix * itv; j23[i] = wt * iy * itv;
                 }
-                if (!ReferenceEquals(cu, u)) { Array.Copy(cu, u, n); Array.Copy(cv, v, n); }
-            }
-            if (o.Median)
-            {
-                Filters.Median3(u, tmp, w, h); Array.Copy(tmp, u, n);
-                Filters.Median3(v, tmp, w, h); Array.Copy(tmp, v, n);
             }
         }
-        finally
+    }
+
+    private readonly struct InvertSystemRows(int w, float a, LevelBuffers b) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
         {
-            Scratch.Return(j11); Scratch.Return(j12); Scratch.Return(j22); Scratch.Return(j13); Scratch.Return(j23);
-            Scratch.Return(tmp); Scratch.Return(u0); Scratch.Return(v0); Scratch.Return(ua); Scratch.Return(va); Scratch.Return(i1w);
+            float[] j11 = b.J11, j12 = b.J12, j22 = b.J22, j13 = b.J13, j23 = b.J23, u0 = b.U0, v0 = b.V0;
+            for (int i = y0 * w; i < y1 * w; i++)
+            {
+                float m11 = j11[i] + a, m22 = j22[i] + a, m12 = j12[i];
+                float idet = 1f / (m11 * m22 - m12 * m12);
+                j11[i] = m22 * idet; j22[i] = m11 * idet; j12[i] = -m12 * idet;
+                j13[i] = -j13[i] - a * u0[i];
+                j23[i] = -j23[i] - a * v0[i];
+            }
         }
+    }
+
+    private readonly struct JacobiSweep(int w, int h, float a, float[] su, float[] sv, float[] du, float[] dv, LevelBuffers b) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1) => JacobiRows(y0, y1, w, h, a, su, sv, du, dv, b.U0, b.V0, b.J11, b.J12, b.J22, b.J13, b.J23);
     }
 
     /// <summary>One Jacobi sweep over rows [y0, y1): i11, i12, i22 = (J + a)⁻¹, c1, c2 = −b − a·u0.</summary>
@@ -551,7 +594,13 @@ public static class OpticalFlow
     {
         int w = f.Width, h = f.Height;
         var c = Scratch.Rent(w * h);
-        RowParallel.For(h, w * 30, (y0, y1) =>
+        ParallelRange.ForRows(h, w * 30, new ConfidenceRows(f, b, c, w, h, tol0));
+        return c;
+    }
+
+    private readonly struct ConfidenceRows(LowResFlow f, LowResFlow b, float[] c, int w, int h, float tol0) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
         {
             for (int y = y0; y < y1; y++)
             {
@@ -567,7 +616,6 @@ public static class OpticalFlow
                     c[i] = MathF.Exp(-(eu * eu + ev * ev) / tol);
                 }
             }
-        });
-        return c;
+        }
     }
 }

@@ -34,7 +34,12 @@ public static class Warp
         int w = src.Width, h = src.Height, ch = src.Channels, n = w * h;
         float[] s = src.Data, f = flow.Data, d = dst.Data;
         float[]? m = inFrameMask?.Data;
-        RowParallel.For(h, w * (10 + 6 * ch), (y0, y1) =>
+        ParallelRange.ForRows(h, w * (10 + 6 * ch), new WarpRows(s, f, d, m, w, h, ch, n));
+    }
+
+    private readonly struct WarpRows(float[] s, float[] f, float[] d, float[]? m, int w, int h, int ch, int n) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
         {
             for (int y = y0; y < y1; y++)
             {
@@ -50,6 +55,6 @@ public static class Warp
                     if (m is not null) m[i] = inside ? 1f : 0f;
                 }
             }
-        });
+        }
     }
 }

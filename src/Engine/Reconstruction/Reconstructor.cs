@@ -31,7 +31,14 @@ public static class Reconstructor
     public static ReconstructResult Reconstruct(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, CancellationToken cancel = default)
     {
         Validate(frames, refIndex);
-        return Resolve(options.Method).Reconstruct(frames, refIndex, options, cancel);
+        var method = Resolve(options.Method);
+        var result = method.Reconstruct(frames, refIndex, options, cancel);
+        foreach (var f in frames)
+        {
+            if (f is null || !result.Shares(f.Linear)) continue;
+            throw new InvalidOperationException($"method '{method.Name}' returned an input frame's buffer in its result; a result must own its planes (IReconstructionMethod)");
+        }
+        return result;
     }
 
     public static void Validate(IReadOnlyList<FrameInput?> frames, int refIndex)

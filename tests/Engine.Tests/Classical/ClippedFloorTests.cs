@@ -15,7 +15,7 @@ public class ClippedFloorTests
     private const int W = 48, H = 24;
 
     [OneTimeSetUp]
-    public void Register() => BuiltInMethods.EnsureRegistered();
+    public void Register() => ClassicalMethods.Register();
     private const double LongEv = 1.5, ShortEv = -1.5;
 
     /// <summary>A dim background, a ring that clips only the long exposure, a sun that clips both.</summary>

@@ -10,7 +10,7 @@ public class MergeTests
     private const int W = 256, H = 192;
 
     [OneTimeSetUp]
-    public void Register() => BuiltInMethods.EnsureRegistered();
+    public void Register() => ClassicalMethods.Register();
 
     /// <summary>Camera pan plus an independently moving disc (occlusions), frames at times t = −r..r.</summary>
     private sealed class MovingScene

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using HdrOfx.Dev.Benchmarks;
+using HdrOfx.Dev.Nn;
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Autograd;

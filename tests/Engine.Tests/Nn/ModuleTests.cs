@@ -1,3 +1,4 @@
+using HdrOfx.Dev.Nn;
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
 using NUnit.Framework;

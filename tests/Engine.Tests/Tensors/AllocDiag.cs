@@ -26,9 +26,16 @@ public class AllocDiag
         TestContext.Out.WriteLine($"sgemm 512 2 threads: {Measure(() => HdrOfx.Engine.Tensors.Cpu.Sgemm.Run(512, 512, 512, A, 0, 512, 1, B, 0, 512, 1, C, 0, 512, false))} B");
         TestContext.Out.WriteLine($"parallel for empty: {Measure(() => System.Threading.Tasks.Parallel.For(0, 2, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => { }))} B");
         TestContext.Out.WriteLine($"threads: {System.Threading.ThreadPool.ThreadCount}");
-        HdrOfx.Engine.Tensors.Cpu.CpuParallel.MaxThreads = 1;
-        TestContext.Out.WriteLine($"conv fwd nograd 1 thread: {Measure(() => { using var _ = GradMode.NoGrad(); Tensor.Conv2d(x, w, b, 1, 1).Dispose(); })} B");
-        HdrOfx.Engine.Tensors.Cpu.CpuParallel.MaxThreads = Environment.ProcessorCount;
+        int threads = HdrOfx.Engine.Parallelism.ParallelRange.MaxThreads;
+        HdrOfx.Engine.Parallelism.ParallelRange.MaxThreads = 1;
+        try
+        {
+            TestContext.Out.WriteLine($"conv fwd nograd 1 thread: {Measure(() => { using var _ = GradMode.NoGrad(); Tensor.Conv2d(x, w, b, 1, 1).Dispose(); })} B");
+        }
+        finally
+        {
+            HdrOfx.Engine.Parallelism.ParallelRange.MaxThreads = threads;
+        }
         using var x1 = Tensor.Randn(rng, 1, 32, 128, 128);
         TestContext.Out.WriteLine($"conv fwd nograd N=1: {Measure(() => { using var _ = GradMode.NoGrad(); Tensor.Conv2d(x1, w, b, 1, 1).Dispose(); })} B");
         TestContext.Out.WriteLine($"conv fwd nograd: {Measure(() => { using var _ = GradMode.NoGrad(); Tensor.Conv2d(x, w, b, 1, 1).Dispose(); })} B");
@@ -41,6 +48,6 @@ public class AllocDiag
         var p = Conv2dParams.Create(1, 1);
         TestContext.Out.WriteLine($"conv dX kernel: {Measure(() => be.Conv2dBackwardInput(x, w, y, p))} B");
         TestContext.Out.WriteLine($"conv dW kernel: {Measure(() => be.Conv2dBackwardWeight(x, y, dw, p))} B");
-        TestContext.Out.WriteLine($"sgemm 256: {Measure(() => TensorBenchmarks.Gemm(64, 64, 64, 0))} B (includes arrays)");
+        TestContext.Out.WriteLine($"sgemm 256: {Measure(() => HdrOfx.Dev.Benchmarks.TensorBenchmarks.Gemm(64, 64, 64, 0))} B (includes arrays)");
     }
 }

@@ -1,3 +1,4 @@
+using HdrOfx.Dev.Benchmarks;
 using HdrOfx.Engine.Tensors;
 using NUnit.Framework;
 

@@ -18,7 +18,7 @@ internal static class StartupHook
         if (Environment.GetEnvironmentVariable("HDROFX_TENSOR_BENCH") == "1")
         {
             // the same startup-hook door runs the benchmarks without the test host: see docs/tensors.md §8
-            HdrOfx.Engine.Tensors.TensorBenchmarks.RunAll(Console.WriteLine);
+            HdrOfx.Dev.Benchmarks.TensorBenchmarks.RunAll(Console.WriteLine);
             Console.Out.Flush();
             Environment.Exit(0);
         }

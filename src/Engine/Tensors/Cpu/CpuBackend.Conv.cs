@@ -30,7 +30,7 @@ public sealed partial class CpuBackend
     /// </summary>
     private static bool SplitOuter(int tasks)
     {
-        int t = CpuParallel.MaxThreads;
+        int t = ParallelRange.MaxThreads;
         return t > 1 && tasks >= t && (tasks % t == 0 || tasks >= 4 * t);
     }
 
@@ -79,12 +79,12 @@ public sealed partial class CpuBackend
     private static void Col2ImParallel(in ConvGeom g, float[] col, int pc, int n, int grp, int p0, float[] dx, int dxOff, bool parallel)
     {
         if (!parallel || g.Cg < 2) { Col2Im(g, col, pc, n, grp, p0, dx, dxOff); return; }
-        CpuParallel.For(g.Cg, 1, new Col2ImBody(g, col, pc, n, grp, p0, dx, dxOff));
+        ParallelRange.For(g.Cg, 1, new Col2ImBody(g, col, pc, n, grp, p0, dx, dxOff));
     }
 
-    private readonly record struct Col2ImBody(ConvGeom G, float[] Col, int Pc, int N, int Grp, int P0, float[] Dx, int Dxo) : IRangeBody
+    private readonly record struct Col2ImBody(ConvGeom G, float[] Col, int Pc, int N, int Grp, int P0, float[] Dx, int Dxo) : IRangeOperation
     {
-        public void Run(int s, int e) => Col2Im(G, Col, Pc, N, Grp, P0, Dx, Dxo, s, e);
+        public void Invoke(int s, int e) => Col2Im(G, Col, Pc, N, Grp, P0, Dx, Dxo, s, e);
     }
 
     public void Conv2d(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dParams p) =>
@@ -95,13 +95,13 @@ public sealed partial class CpuBackend
         int tasks = g.N * g.G;
         bool outer = SplitOuter(tasks);
         var body = new ConvFwdBody(g, x, xo, w, wo, b, bo, y, yo, outer ? 1 : 0);
-        if (outer) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
+        if (outer) ParallelRange.For(tasks, 1, body); else body.Invoke(0, tasks);
     }
 
     /// <summary>One (image, group): y[Og, Pix] = W_g[Og, Kc] · col[Kc, Pix] with col packed straight from x.</summary>
-    private readonly record struct ConvFwdBody(ConvGeom G, float[] X, int Xo, float[] Wt, int Wo, float[]? B, int Bo, float[] Y, int Yo, int Threads) : IRangeBody
+    private readonly record struct ConvFwdBody(ConvGeom G, float[] X, int Xo, float[] Wt, int Wo, float[]? B, int Bo, float[] Y, int Yo, int Threads) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             var g = G;
             for (int t = s; t < e; t++)
@@ -257,12 +257,12 @@ public sealed partial class CpuBackend
         int tasks = g.N * g.G; // tiles of one image/group overlap in dx, so they stay on one thread
         bool outer = SplitOuter(tasks);
         var body = new ConvBwdInputBody(g, dy.CpuArray, dy.Offset, w.CpuArray, w.Offset, dx.CpuArray, dx.Offset, outer ? 1 : 0);
-        if (outer) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
+        if (outer) ParallelRange.For(tasks, 1, body); else body.Invoke(0, tasks);
     }
 
-    private readonly record struct ConvBwdInputBody(ConvGeom G, float[] Dy, int Dyo, float[] Wt, int Wo, float[] Dx, int Dxo, int Threads) : IRangeBody
+    private readonly record struct ConvBwdInputBody(ConvGeom G, float[] Dy, int Dyo, float[] Wt, int Wo, float[] Dx, int Dxo, int Threads) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             var g = G;
             for (int t = s; t < e; t++)
@@ -292,12 +292,12 @@ public sealed partial class CpuBackend
         var g = Geom(x, dw, dy, p);
         dw.Span.Clear();
         int tasks = g.N * g.G;
-        int threads = SplitOuter(tasks) ? Math.Min(CpuParallel.MaxThreads, tasks) : 1;
+        int threads = SplitOuter(tasks) ? Math.Min(ParallelRange.MaxThreads, tasks) : 1;
         float[] xa = x.CpuArray, dya = dy.CpuArray, dwa = dw.CpuArray;
         if (threads <= 1)
         {
             // one work item (or one thread): the GEMM itself is threaded, accumulating straight into dw
-            new ConvBwdWeightBody(g, xa, x.Offset, dya, dy.Offset, dwa, dw.Offset, 0).Run(0, tasks);
+            new ConvBwdWeightBody(g, xa, x.Offset, dya, dy.Offset, dwa, dw.Offset, 0).Invoke(0, tasks);
             return;
         }
         // each chunk of work items accumulates into its own buffer; the buffers are then added in chunk order,
@@ -307,12 +307,7 @@ public sealed partial class CpuBackend
         for (int c = 0; c < threads; c++) { parts[c] = TensorArena.RentFloat(len); Array.Clear(parts[c], 0, len); }
         try
         {
-            int xo = x.Offset, dyo = dy.Offset;
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, c =>
-            {
-                int s = (int)((long)tasks * c / threads), e = (int)((long)tasks * (c + 1) / threads);
-                new ConvBwdWeightBody(g, xa, xo, dya, dyo, parts[c], 0, 1).Run(s, e);
-            });
+            ParallelRange.For(threads, 1, new ConvBwdWeightParts(new ConvBwdWeightBody(g, xa, x.Offset, dya, dy.Offset, dwa, 0, 1), parts, tasks));
             var dst = dw.Span;
             for (int c = 0; c < threads; c++)
                 ElementwiseDriver.BinarySpan(new AddOp(), dst, parts[c].AsSpan(0, len), dst);
@@ -320,10 +315,21 @@ public sealed partial class CpuBackend
         finally { foreach (var b in parts) TensorArena.Return(b); }
     }
 
+    /// <summary>Chunks [s, e) of <c>Parts.Length</c>: chunk c runs its share of the work items into its own buffer.</summary>
+    private readonly record struct ConvBwdWeightParts(ConvBwdWeightBody Body, float[][] Parts, int Tasks) : IRangeOperation
+    {
+        public void Invoke(int s, int e)
+        {
+            int chunks = Parts.Length;
+            for (int c = s; c < e; c++)
+                (Body with { Acc = Parts[c] }).Invoke((int)((long)Tasks * c / chunks), (int)((long)Tasks * (c + 1) / chunks));
+        }
+    }
+
     /// <summary>dW_g[Og, Kc] += dy[Og, Pix] · colᵀ[Pix, Kc] for work items [s, e), colᵀ packed straight from x.</summary>
     private readonly record struct ConvBwdWeightBody(ConvGeom G, float[] X, int Xo, float[] Dy, int Dyo, float[] Acc, int AccOff, int Threads)
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             var g = G;
             for (int t = s; t < e; t++)

@@ -13,13 +13,13 @@ public sealed partial class CpuBackend
     public void Correlation(Tensor f1, Tensor f2, Tensor y, int radius)
     {
         int n = f1.Shape[0], d = 2 * radius + 1;
-        CpuParallel.For(n * d * d, 1, new CorrFwd(f1.CpuArray, f1.Offset, f2.CpuArray, f2.Offset, y.CpuArray, y.Offset,
+        ParallelRange.For(n * d * d, 1, new CorrFwd(f1.CpuArray, f1.Offset, f2.CpuArray, f2.Offset, y.CpuArray, y.Offset,
             f1.Shape[1], f1.Shape[2], f1.Shape[3], radius));
     }
 
-    private readonly record struct CorrFwd(float[] F1, int O1, float[] F2, int O2, float[] Y, int Yo, int C, int H, int W, int R) : IRangeBody
+    private readonly record struct CorrFwd(float[] F1, int O1, float[] F2, int O2, float[] Y, int Yo, int C, int H, int W, int R) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             int d = 2 * R + 1, plane = H * W;
             float inv = 1f / C;
@@ -57,14 +57,14 @@ public sealed partial class CpuBackend
     public void CorrelationBackward(Tensor f1, Tensor f2, Tensor dy, Tensor? df1, Tensor? df2, int radius)
     {
         int n = f1.Shape[0], c = f1.Shape[1];
-        CpuParallel.For(n * c, 1, new CorrBwd(f1.CpuArray, f1.Offset, f2.CpuArray, f2.Offset, dy.CpuArray, dy.Offset,
+        ParallelRange.For(n * c, 1, new CorrBwd(f1.CpuArray, f1.Offset, f2.CpuArray, f2.Offset, dy.CpuArray, dy.Offset,
             df1?.CpuArray, df1?.Offset ?? 0, df2?.CpuArray, df2?.Offset ?? 0, c, f1.Shape[2], f1.Shape[3], radius));
     }
 
     private readonly record struct CorrBwd(float[] F1, int O1, float[] F2, int O2, float[] G, int Go, float[]? D1, int Od1, float[]? D2, int Od2,
-        int C, int H, int W, int R) : IRangeBody
+        int C, int H, int W, int R) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             int d = 2 * R + 1, plane = H * W;
             float inv = 1f / C;

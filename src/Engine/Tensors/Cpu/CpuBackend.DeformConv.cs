@@ -178,7 +178,7 @@ public sealed partial class CpuBackend
     private static void DeformCol2ImParallel(in DcnGeom g, float[] dcol, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc,
         float[]? dx, int dxo, float[]? doff, int doo, float[]? dmsk, int dmo)
     {
-        int chunks = Math.Min(CpuParallel.MaxThreads, g.C);
+        int chunks = Math.Min(ParallelRange.MaxThreads, g.C);
         int gk = g.P.DeformGroups * g.K;
         if (chunks <= 1 || (long)g.Kc * pc < 32768)
         {
@@ -191,7 +191,7 @@ public sealed partial class CpuBackend
         try
         {
             Array.Clear(buf, 0, chunks * per);
-            CpuParallel.For(chunks, 1, new DcnCol2ImBody(g, dcol, x, xo, off, oo, msk, mo, n, p0, pc, dx, dxo, doff != null, dmsk != null, buf, per, chunks));
+            ParallelRange.For(chunks, 1, new DcnCol2ImBody(g, dcol, x, xo, off, oo, msk, mo, n, p0, pc, dx, dxo, doff != null, dmsk != null, buf, per, chunks));
             for (int ck = 0; ck < chunks; ck++)
             {
                 int b = ck * per;
@@ -213,9 +213,9 @@ public sealed partial class CpuBackend
     }
 
     private readonly record struct DcnCol2ImBody(DcnGeom G, float[] Dcol, float[] X, int Xo, float[] Off, int Oo, float[] M, int Mo, int N, int P0, int Pc,
-        float[]? Dx, int Dxo, bool WantOff, bool WantMask, float[] Buf, int Per, int Chunks) : IRangeBody
+        float[]? Dx, int Dxo, bool WantOff, bool WantMask, float[] Buf, int Per, int Chunks) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             int gk = G.P.DeformGroups * G.K;
             for (int ck = s; ck < e; ck++)
@@ -231,16 +231,16 @@ public sealed partial class CpuBackend
     {
         var g = DcnGeometry(x, w, y, p);
         int tasks = g.N * g.Tiles;
-        bool outer = tasks >= CpuParallel.MaxThreads;
+        bool outer = tasks >= ParallelRange.MaxThreads;
         var body = new DcnFwd(g, x.CpuArray, x.Offset, offset.CpuArray, offset.Offset, mask.CpuArray, mask.Offset, w.CpuArray, w.Offset,
             bias?.CpuArray, bias?.Offset ?? 0, y.CpuArray, y.Offset, outer ? 1 : 0);
-        if (outer) CpuParallel.For(tasks, 1, body); else body.Run(0, tasks);
+        if (outer) ParallelRange.For(tasks, 1, body); else body.Invoke(0, tasks);
     }
 
     private readonly record struct DcnFwd(DcnGeom G, float[] X, int Xo, float[] Off, int Oo, float[] M, int Mo, float[] Wt, int Wo,
-        float[]? B, int Bo, float[] Y, int Yo, int Threads) : IRangeBody
+        float[]? B, int Bo, float[] Y, int Yo, int Threads) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             var g = G;
             for (int t = s; t < e; t++)
@@ -262,8 +262,8 @@ public sealed partial class CpuBackend
     {
         var g = DcnGeometry(x, w, dy, p);
         dx?.Span.Clear(); doffset?.Span.Clear(); dmask?.Span.Clear();
-        bool outer = g.N >= CpuParallel.MaxThreads;
-        int chunks = outer ? Math.Min(CpuParallel.MaxThreads, g.N) : 1;
+        bool outer = g.N >= ParallelRange.MaxThreads;
+        int chunks = outer ? Math.Min(ParallelRange.MaxThreads, g.N) : 1;
         int wlen = g.O * g.Kc;
         var partial = dw == null ? null : new float[chunks][];
         var body = new DcnBwd(g, x.CpuArray, x.Offset, offset.CpuArray, offset.Offset, mask.CpuArray, mask.Offset, w.CpuArray, w.Offset,
@@ -271,7 +271,7 @@ public sealed partial class CpuBackend
             partial, wlen, chunks, outer ? 1 : 0);
         try
         {
-            if (outer) CpuParallel.For(chunks, 1, body); else body.Run(0, chunks);
+            if (outer) ParallelRange.For(chunks, 1, body); else body.Invoke(0, chunks);
             if (dw != null)
             {
                 // chunk partials added in chunk order: deterministic for a given thread count
@@ -287,9 +287,9 @@ public sealed partial class CpuBackend
     }
 
     private readonly record struct DcnBwd(DcnGeom G, float[] X, int Xo, float[] Off, int Oo, float[] M, int Mo, float[] Wt, int Wo,
-        float[] Dy, int Dyo, float[]? Dx, int Dxo, float[]? DOff, int DOo, float[]? DM, int DMo, float[][]? Partial, int WLen, int Chunks, int Threads) : IRangeBody
+        float[] Dy, int Dyo, float[]? Dx, int Dxo, float[]? DOff, int DOo, float[]? DM, int DMo, float[][]? Partial, int WLen, int Chunks, int Threads) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             var g = G;
             for (int ck = s; ck < e; ck++)

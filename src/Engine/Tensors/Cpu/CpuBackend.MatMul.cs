@@ -12,18 +12,18 @@ public sealed partial class CpuBackend
         float[] aa = a.CpuArray, ba = b.CpuArray, ca = c.CpuArray;
         var body = new MatMulBody(a, b, c, M, N, K, rsA, csA, rsB, csB, aa, ba, ca, accumulate);
         long flops = 2L * M * N * K;
-        if (batch >= CpuParallel.MaxThreads && flops < (1L << 24))
-            CpuParallel.For(batch, 1, body with { Threads = 1 });
+        if (batch >= ParallelRange.MaxThreads && flops < (1L << 24))
+            ParallelRange.For(batch, 1, body with { Threads = 1 });
         else
-            body.Run(0, batch);
+            body.Invoke(0, batch);
     }
 
     private readonly record struct MatMulBody(Tensor A, Tensor B, Tensor C, int M, int N, int K, int RsA, int CsA, int RsB, int CsB,
-        float[] Aa, float[] Ba, float[] Ca, bool Accumulate) : IRangeBody
+        float[] Aa, float[] Ba, float[] Ca, bool Accumulate) : IRangeOperation
     {
         public int Threads { get; init; }
 
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             int r = C.Rank;
             for (int bi = s; bi < e; bi++)

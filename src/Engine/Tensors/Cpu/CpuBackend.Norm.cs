@@ -19,38 +19,38 @@ public sealed partial class CpuBackend
     public void GroupNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor y, Tensor mean, Tensor rstd, int groups, float eps)
     {
         int n = x.Shape[0], c = x.Shape[1], s = x.Numel / Math.Max(1, n * c);
-        var body = new GroupNormFwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, beta?.CpuArray, beta?.Offset ?? 0,
-            y.CpuArray, y.Offset, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset, c, s, groups, eps);
-        CpuParallel.For(n * groups, Math.Max(1, 16384 / Math.Max(1, c / groups * s)), body);
+        var body = new GroupNormFwd(BufferView.Of(x), BufferView.OfOptional(gamma), BufferView.OfOptional(beta),
+            BufferView.Of(y), BufferView.Of(mean), BufferView.Of(rstd), c, s, groups, eps);
+        ParallelRange.For(n * groups, Math.Max(1, 16384 / Math.Max(1, c / groups * s)), body);
     }
 
-    private readonly record struct GroupNormFwd(float[] X, int Xo, float[]? G, int Go, float[]? B, int Bo, float[] Y, int Yo,
-        float[] M, int Mo, float[] R, int Ro, int C, int S, int Groups, float Eps) : IRangeBody
+    private readonly record struct GroupNormFwd(BufferView X, BufferView G, BufferView B, BufferView Y,
+        BufferView M, BufferView R, int C, int S, int Groups, float Eps) : IRangeOperation
     {
-        public void Run(int start, int end)
+        public void Invoke(int start, int end)
         {
             int cg = C / Groups, len = cg * S;
             for (int seg = start; seg < end; seg++)
             {
                 int o = seg * len, grp = seg % Groups;
-                double mu = SumRowDouble(X, Xo + o, 1, len) / len;
-                double v = SumSqDevDouble(X, Xo + o, len, mu) / len;
+                double mu = SumRowDouble(X.Array, X.Offset + o, 1, len) / len;
+                double v = SumSqDevDouble(X.Array, X.Offset + o, len, mu) / len;
                 float rs = (float)(1.0 / Math.Sqrt(v + Eps));
-                M[Mo + seg] = (float)mu; R[Ro + seg] = rs;
+                M[seg] = (float)mu; R[seg] = rs;
                 if (S == 1)
                 {
                     // channel-last layer norm: one row, γ/β indexed along it
                     int c0 = grp * cg;
-                    NormRowAffine(X.AsSpan(Xo + o, len), Y.AsSpan(Yo + o, len), (float)mu, rs,
-                        G != null ? G.AsSpan(Go + c0, cg) : default, B != null ? B.AsSpan(Bo + c0, cg) : default);
+                    NormRowAffine(X.Span(o, len), Y.Span(o, len), (float)mu, rs,
+                        G.Has ? G.Span(c0, cg) : default, B.Has ? B.Span(c0, cg) : default);
                     continue;
                 }
                 for (int ci = 0; ci < cg; ci++)
                 {
                     int ch = grp * cg + ci;
-                    float a = rs * (G != null ? G[Go + ch] : 1f);
-                    float b = (B != null ? B[Bo + ch] : 0f) - (float)mu * a;
-                    AxpbSpan(X.AsSpan(Xo + o + ci * S, S), Y.AsSpan(Yo + o + ci * S, S), a, b);
+                    float a = rs * (G.Has ? G[ch] : 1f);
+                    float b = (B.Has ? B[ch] : 0f) - (float)mu * a;
+                    AxpbSpan(X.Span(o + ci * S, S), Y.Span(o + ci * S, S), a, b);
                 }
             }
         }
@@ -60,14 +60,14 @@ public sealed partial class CpuBackend
     {
         int n = x.Shape[0], c = x.Shape[1], s = x.Numel / Math.Max(1, n * c);
         int segs = n * groups;
-        int chunks = Math.Max(1, Math.Min(CpuParallel.MaxThreads, segs));
+        int chunks = Math.Max(1, Math.Min(ParallelRange.MaxThreads, segs));
         var partial = ArrayPool<double>.Shared.Rent(chunks * 2 * c);
         try
         {
             Array.Clear(partial, 0, chunks * 2 * c);
-            var body = new GroupNormBwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset,
-                dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset, partial, c, s, groups, segs, chunks);
-            CpuParallel.For(chunks, 1, body);
+            var body = new GroupNormBwd(BufferView.Of(x), BufferView.OfOptional(gamma), BufferView.Of(mean), BufferView.Of(rstd),
+                BufferView.Of(dy), BufferView.Of(dx), partial, c, s, groups, segs, chunks);
+            ParallelRange.For(chunks, 1, body);
             ReduceParamGrads(partial, chunks, c, dgamma, dbeta);
         }
         finally { ArrayPool<double>.Shared.Return(partial); }
@@ -85,10 +85,10 @@ public sealed partial class CpuBackend
         }
     }
 
-    private readonly record struct GroupNormBwd(float[] X, int Xo, float[]? G, int Go, float[] M, int Mo, float[] R, int Ro,
-        float[] Dy, int Dyo, float[] Dx, int Dxo, double[] Partial, int C, int S, int Groups, int Segs, int Chunks) : IRangeBody
+    private readonly record struct GroupNormBwd(BufferView X, BufferView G, BufferView M, BufferView R,
+        BufferView Dy, BufferView Dx, double[] Partial, int C, int S, int Groups, int Segs, int Chunks) : IRangeOperation
     {
-        public void Run(int start, int end)
+        public void Invoke(int start, int end)
         {
             int cg = C / Groups, len = cg * S;
             Span<double> sdy = cg <= 256 ? stackalloc double[cg] : new double[cg];
@@ -100,7 +100,7 @@ public sealed partial class CpuBackend
                 for (int seg = s0; seg < s1; seg++)
                 {
                     int o = seg * len, grp = seg % Groups;
-                    double mu = M[Mo + seg], rs = R[Ro + seg];
+                    double mu = M[seg], rs = R[seg];
                     double sumG = 0, sumGx = 0; // Σ g and Σ g·x̂ over the group
                     if (S == 1)
                     {
@@ -110,9 +110,9 @@ public sealed partial class CpuBackend
                     for (int ci = 0; ci < cg; ci++)
                     {
                         int ch = grp * cg + ci;
-                        DotSums(Dy, Dyo + o + ci * S, X, Xo + o + ci * S, S, out double a, out double b);
+                        DotSums(Dy.Array, Dy.Offset + o + ci * S, X.Array, X.Offset + o + ci * S, S, out double a, out double b);
                         sdy[ci] = a; sdyx[ci] = b;
-                        double gm = G != null ? G[Go + ch] : 1.0;
+                        double gm = G.Has ? G[ch] : 1.0;
                         double xs = rs * (b - mu * a); // Σ dy·x̂
                         sumG += gm * a; sumGx += gm * xs;
                         Partial[pg + ch] += xs;
@@ -124,8 +124,8 @@ public sealed partial class CpuBackend
                     for (int ci = 0; ci < cg; ci++)
                     {
                         int ch = grp * cg + ci;
-                        float a = (float)(rs * (G != null ? G[Go + ch] : 1.0));
-                        Axpbypc(Dy.AsSpan(Dyo + o + ci * S, S), X.AsSpan(Xo + o + ci * S, S), Dx.AsSpan(Dxo + o + ci * S, S), a, bx, cst);
+                        float a = (float)(rs * (G.Has ? G[ch] : 1.0));
+                        Axpbypc(Dy.Span(o + ci * S, S), X.Span(o + ci * S, S), Dx.Span(o + ci * S, S), a, bx, cst);
                     }
                 }
             }
@@ -137,7 +137,7 @@ public sealed partial class CpuBackend
             double sumG = 0, sumGx = 0;
             for (int j = 0; j < len; j++)
             {
-                double d = Dy[Dyo + o + j], xh = (X[Xo + o + j] - mu) * rs, gm = G != null ? G[Go + c0 + j] : 1.0;
+                double d = Dy[o + j], xh = (X[o + j] - mu) * rs, gm = G.Has ? G[c0 + j] : 1.0;
                 sumG += gm * d; sumGx += gm * d * xh;
                 Partial[pg + c0 + j] += d * xh;
                 Partial[pg + C + c0 + j] += d;
@@ -145,8 +145,8 @@ public sealed partial class CpuBackend
             double m1 = sumG / len, m2 = sumGx / len;
             for (int j = 0; j < len; j++)
             {
-                double d = Dy[Dyo + o + j], xh = (X[Xo + o + j] - mu) * rs, gm = G != null ? G[Go + c0 + j] : 1.0;
-                Dx[Dxo + o + j] = (float)(rs * (gm * d - m1 - xh * m2));
+                double d = Dy[o + j], xh = (X[o + j] - mu) * rs, gm = G.Has ? G[c0 + j] : 1.0;
+                Dx[o + j] = (float)(rs * (gm * d - m1 - xh * m2));
             }
         }
     }
@@ -159,15 +159,15 @@ public sealed partial class CpuBackend
     {
         int n = x.Shape[0], c = x.Shape[1], s = x.Numel / Math.Max(1, n * c);
         int blocks = (s + ChannelNormBlock - 1) / ChannelNormBlock;
-        var body = new ChannelNormFwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, beta?.CpuArray, beta?.Offset ?? 0,
-            y.CpuArray, y.Offset, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset, c, s, blocks, eps);
-        CpuParallel.For(n * blocks, Math.Max(1, 64 / Math.Max(1, c)), body);
+        var body = new ChannelNormFwd(BufferView.Of(x), BufferView.OfOptional(gamma), BufferView.OfOptional(beta),
+            BufferView.Of(y), BufferView.Of(mean), BufferView.Of(rstd), c, s, blocks, eps);
+        ParallelRange.For(n * blocks, Math.Max(1, 64 / Math.Max(1, c)), body);
     }
 
-    private readonly record struct ChannelNormFwd(float[] X, int Xo, float[]? G, int Go, float[]? B, int Bo, float[] Y, int Yo,
-        float[] M, int Mo, float[] R, int Ro, int C, int S, int Blocks, float Eps) : IRangeBody
+    private readonly record struct ChannelNormFwd(BufferView X, BufferView G, BufferView B, BufferView Y,
+        BufferView M, BufferView R, int C, int S, int Blocks, float Eps) : IRangeOperation
     {
-        public void Run(int start, int end)
+        public void Invoke(int start, int end)
         {
             Span<double> acc = stackalloc double[ChannelNormBlock];
             Span<double> v = stackalloc double[ChannelNormBlock];
@@ -180,20 +180,20 @@ public sealed partial class CpuBackend
                 int bx = n * C * S + p0;
                 var a = acc[..pc]; var vv = v[..pc];
                 a.Clear(); vv.Clear();
-                for (int ch = 0; ch < C; ch++) AccumulateWiden(X.AsSpan(Xo + bx + ch * S, pc), a);
+                for (int ch = 0; ch < C; ch++) AccumulateWiden(X.Span(bx + ch * S, pc), a);
                 for (int p = 0; p < pc; p++) a[p] /= C;
-                for (int ch = 0; ch < C; ch++) AccumulateSqDev(X.AsSpan(Xo + bx + ch * S, pc), a, vv);
+                for (int ch = 0; ch < C; ch++) AccumulateSqDev(X.Span(bx + ch * S, pc), a, vv);
                 for (int p = 0; p < pc; p++)
                 {
                     // μ as a float pair hi + lo: (x − hi) − lo keeps float64 accuracy where x ≈ μ
                     muHi[p] = (float)a[p]; muLo[p] = (float)(a[p] - muHi[p]);
                     rsv[p] = (float)(1.0 / Math.Sqrt(vv[p] / C + Eps));
-                    M[Mo + n * S + p0 + p] = muHi[p]; R[Ro + n * S + p0 + p] = rsv[p];
+                    M[n * S + p0 + p] = muHi[p]; R[n * S + p0 + p] = rsv[p];
                 }
                 for (int ch = 0; ch < C; ch++)
                 {
-                    float gm = G != null ? G[Go + ch] : 1f, bt = B != null ? B[Bo + ch] : 0f;
-                    NormColumns(X.AsSpan(Xo + bx + ch * S, pc), muHi[..pc], muLo[..pc], rsv[..pc], Y.AsSpan(Yo + bx + ch * S, pc), gm, bt);
+                    float gm = G.Has ? G[ch] : 1f, bt = B.Has ? B[ch] : 0f;
+                    NormColumns(X.Span(bx + ch * S, pc), muHi[..pc], muLo[..pc], rsv[..pc], Y.Span(bx + ch * S, pc), gm, bt);
                 }
             }
         }
@@ -246,23 +246,23 @@ public sealed partial class CpuBackend
         int n = x.Shape[0], c = x.Shape[1], s = x.Numel / Math.Max(1, n * c);
         int blocks = (s + ChannelNormBlock - 1) / ChannelNormBlock;
         int tasks = n * blocks;
-        int chunks = Math.Max(1, Math.Min(CpuParallel.MaxThreads, tasks));
+        int chunks = Math.Max(1, Math.Min(ParallelRange.MaxThreads, tasks));
         var partial = ArrayPool<double>.Shared.Rent(chunks * 2 * c);
         try
         {
             Array.Clear(partial, 0, chunks * 2 * c);
-            var body = new ChannelNormBwd(x.CpuArray, x.Offset, gamma?.CpuArray, gamma?.Offset ?? 0, mean.CpuArray, mean.Offset, rstd.CpuArray, rstd.Offset,
-                dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset, partial, c, s, blocks, tasks, chunks);
-            CpuParallel.For(chunks, 1, body);
+            var body = new ChannelNormBwd(BufferView.Of(x), BufferView.OfOptional(gamma), BufferView.Of(mean), BufferView.Of(rstd),
+                BufferView.Of(dy), BufferView.Of(dx), partial, c, s, blocks, tasks, chunks);
+            ParallelRange.For(chunks, 1, body);
             ReduceParamGrads(partial, chunks, c, dgamma, dbeta);
         }
         finally { ArrayPool<double>.Shared.Return(partial); }
     }
 
-    private readonly record struct ChannelNormBwd(float[] X, int Xo, float[]? G, int Go, float[] M, int Mo, float[] R, int Ro,
-        float[] Dy, int Dyo, float[] Dx, int Dxo, double[] Partial, int C, int S, int Blocks, int Tasks, int Chunks) : IRangeBody
+    private readonly record struct ChannelNormBwd(BufferView X, BufferView G, BufferView M, BufferView R,
+        BufferView Dy, BufferView Dx, double[] Partial, int C, int S, int Blocks, int Tasks, int Chunks) : IRangeOperation
     {
-        public void Run(int start, int end)
+        public void Invoke(int start, int end)
         {
             Span<double> m1 = stackalloc double[ChannelNormBlock];
             Span<double> m2 = stackalloc double[ChannelNormBlock];
@@ -280,19 +280,19 @@ public sealed partial class CpuBackend
                     int bx = n * C * S + p0, bs = n * S + p0;
                     var vm1 = m1[..pc]; var vm2 = m2[..pc]; var vmu = mu[..pc]; var vrs = rs[..pc];
                     vm1.Clear(); vm2.Clear();
-                    for (int p = 0; p < pc; p++) { vmu[p] = M[Mo + bs + p]; vrs[p] = R[Ro + bs + p]; }
+                    for (int p = 0; p < pc; p++) { vmu[p] = M[bs + p]; vrs[p] = R[bs + p]; }
                     for (int ch = 0; ch < C; ch++)
                     {
-                        double gm = G != null ? G[Go + ch] : 1.0;
-                        ChannelNormBwdSums(Dy.AsSpan(Dyo + bx + ch * S, pc), X.AsSpan(Xo + bx + ch * S, pc), vmu, vrs, vm1, vm2, gm, out double sx, out double sd);
+                        double gm = G.Has ? G[ch] : 1.0;
+                        ChannelNormBwdSums(Dy.Span(bx + ch * S, pc), X.Span(bx + ch * S, pc), vmu, vrs, vm1, vm2, gm, out double sx, out double sd);
                         Partial[pg + ch] += sx; Partial[pg + C + ch] += sd;
                     }
                     for (int p = 0; p < pc; p++) { a1[p] = (float)(vm1[p] / C); a2[p] = (float)(vm2[p] / C); }
                     for (int ch = 0; ch < C; ch++)
                     {
-                        float gm = G != null ? G[Go + ch] : 1f;
-                        var d = Dy.AsSpan(Dyo + bx + ch * S, pc); var xs = X.AsSpan(Xo + bx + ch * S, pc); var o = Dx.AsSpan(Dxo + bx + ch * S, pc);
-                        var mf = M.AsSpan(Mo + bs, pc); var rf = R.AsSpan(Ro + bs, pc);
+                        float gm = G.Has ? G[ch] : 1f;
+                        var d = Dy.Span(bx + ch * S, pc); var xs = X.Span(bx + ch * S, pc); var o = Dx.Span(bx + ch * S, pc);
+                        var mf = M.Span(bs, pc); var rf = R.Span(bs, pc);
                         int p = 0;
                         if (Vector256.IsHardwareAccelerated)
                         {

@@ -11,28 +11,28 @@ public sealed partial class CpuBackend
     // ------------------------------------------------------------------ pooling
 
     public void AvgPool2d(Tensor x, Tensor y, Pool2dParams p) =>
-        CpuParallel.For(Planes(x), 1, new PoolBody(x.CpuArray, x.Offset, y.CpuArray, y.Offset, null, 0,
+        ParallelRange.For(Planes(x), 1, new PoolBody(x.CpuArray, x.Offset, y.CpuArray, y.Offset, null, 0,
             x.Shape[2], x.Shape[3], y.Shape[2], y.Shape[3], p, PoolKind.AvgForward));
 
     public void AvgPool2dBackward(Tensor dy, Tensor dx, Pool2dParams p) =>
-        CpuParallel.For(Planes(dx), 1, new PoolBody(null, 0, dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset,
+        ParallelRange.For(Planes(dx), 1, new PoolBody(null, 0, dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset,
             dx.Shape[2], dx.Shape[3], dy.Shape[2], dy.Shape[3], p, PoolKind.AvgBackward));
 
     public void MaxPool2d(Tensor x, Tensor y, Pool2dParams p) =>
-        CpuParallel.For(Planes(x), 1, new PoolBody(x.CpuArray, x.Offset, y.CpuArray, y.Offset, null, 0,
+        ParallelRange.For(Planes(x), 1, new PoolBody(x.CpuArray, x.Offset, y.CpuArray, y.Offset, null, 0,
             x.Shape[2], x.Shape[3], y.Shape[2], y.Shape[3], p, PoolKind.MaxForward));
 
     public void MaxPool2dBackward(Tensor x, Tensor dy, Tensor dx, Pool2dParams p) =>
-        CpuParallel.For(Planes(dx), 1, new PoolBody(x.CpuArray, x.Offset, dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset,
+        ParallelRange.For(Planes(dx), 1, new PoolBody(x.CpuArray, x.Offset, dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset,
             dx.Shape[2], dx.Shape[3], dy.Shape[2], dy.Shape[3], p, PoolKind.MaxBackward));
 
     private enum PoolKind : byte { AvgForward, AvgBackward, MaxForward, MaxBackward }
 
     /// <summary>X is the input (null for the average backward), Y the output or its gradient, D the input gradient.</summary>
     private readonly record struct PoolBody(float[]? X, int Xo, float[] Y, int Yo, float[]? D, int Do,
-        int H, int W, int Ho, int Wo, Pool2dParams P, PoolKind Kind) : IRangeBody
+        int H, int W, int Ho, int Wo, Pool2dParams P, PoolKind Kind) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             float inv = 1f / (P.KernelH * P.KernelW); // count_include_pad=True: windows always span kh·kw cells
             for (int pl = s; pl < e; pl++)
@@ -126,13 +126,13 @@ public sealed partial class CpuBackend
         var iw0 = new int[wo]; var iw1 = new int[wo]; var lw = new float[wo];
         ResizeTaps(h, ho, mode, ac, ih0, ih1, lh);
         ResizeTaps(w, wo, mode, ac, iw0, iw1, lw);
-        CpuParallel.For(planes, 1, new ResizeBody(x, xo, y, yo, h, w, ho, wo, ih0, ih1, lh, iw0, iw1, lw, backward));
+        ParallelRange.For(planes, 1, new ResizeBody(x, xo, y, yo, h, w, ho, wo, ih0, ih1, lh, iw0, iw1, lw, backward));
     }
 
     private readonly record struct ResizeBody(float[] X, int Xo, float[] Y, int Yo, int H, int W, int Ho, int Wo,
-        int[] Ih0, int[] Ih1, float[] Lh, int[] Iw0, int[] Iw1, float[] Lw, bool Backward) : IRangeBody
+        int[] Ih0, int[] Ih1, float[] Lh, int[] Iw0, int[] Iw1, float[] Lw, bool Backward) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             for (int pl = s; pl < e; pl++)
             {
@@ -196,13 +196,13 @@ public sealed partial class CpuBackend
         for (int d = 0; d < x.Rank - 2; d++) planes *= x.Shape[d];
         var rows = PadMap(p.Top, h, p.Bottom, p.Mode);
         var cols = PadMap(p.Left, w, p.Right, p.Mode);
-        CpuParallel.For(planes, Math.Max(1, 4096 / Math.Max(1, rows.Length * cols.Length)),
+        ParallelRange.For(planes, Math.Max(1, 4096 / Math.Max(1, rows.Length * cols.Length)),
             new PadBody(x.CpuArray, x.Offset, y.CpuArray, y.Offset, h, w, rows, cols, backward));
     }
 
-    private readonly record struct PadBody(float[] X, int Xo, float[] Y, int Yo, int H, int W, int[] Rows, int[] Cols, bool Backward) : IRangeBody
+    private readonly record struct PadBody(float[] X, int Xo, float[] Y, int Yo, int H, int W, int[] Rows, int[] Cols, bool Backward) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             int ho = Rows.Length, wo = Cols.Length;
             for (int pl = s; pl < e; pl++)

@@ -58,13 +58,13 @@ public sealed partial class CpuBackend
     public void Sample2d(Tensor x, Tensor coords, Tensor y, SampleParams p)
     {
         var g = SampleGeometry(x, coords, y, p);
-        CpuParallel.For(g.N * g.Ho, Math.Max(1, 2048 / Math.Max(1, g.Wo * g.C)),
+        ParallelRange.For(g.N * g.Ho, Math.Max(1, 2048 / Math.Max(1, g.Wo * g.C)),
             new SampleFwd(g, x.CpuArray, x.Offset, coords.CpuArray, y.CpuArray, y.Offset));
     }
 
-    private readonly record struct SampleFwd(SampleGeom G, float[] X, int Xo, float[] Cd, float[] Y, int Yo) : IRangeBody
+    private readonly record struct SampleFwd(SampleGeom G, float[] X, int Xo, float[] Cd, float[] Y, int Yo) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             var g = G;
             int plane = g.H * g.W, oplane = g.Ho * g.Wo;
@@ -99,8 +99,8 @@ public sealed partial class CpuBackend
         if (dx != null)
         {
             // (image, channel block) tasks: each owns its planes of dx; taps are computed once per block, not per channel
-            int blocks = Math.Min(g.C, Math.Max(1, (CpuParallel.MaxThreads + g.N - 1) / g.N));
-            CpuParallel.For(g.N * blocks, 1, new SampleBwdInput(g, coords.CpuArray, dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset, blocks));
+            int blocks = Math.Min(g.C, Math.Max(1, (ParallelRange.MaxThreads + g.N - 1) / g.N));
+            ParallelRange.For(g.N * blocks, 1, new SampleBwdInput(g, coords.CpuArray, dy.CpuArray, dy.Offset, dx.CpuArray, dx.Offset, blocks));
         }
         if (dcoords != null)
         {
@@ -108,14 +108,14 @@ public sealed partial class CpuBackend
             var gd = p.Flow
                 ? g with { SN = 2 * g.Ho * g.Wo, SC = g.Ho * g.Wo, SH = g.Wo, SW = 1, Co = dcoords.Offset }
                 : g with { SN = g.Ho * g.Wo * 2, SH = g.Wo * 2, SW = 2, SC = 1, Co = dcoords.Offset };
-            CpuParallel.For(g.N * g.Ho, Math.Max(1, 2048 / Math.Max(1, g.Wo * g.C)),
+            ParallelRange.For(g.N * g.Ho, Math.Max(1, 2048 / Math.Max(1, g.Wo * g.C)),
                 new SampleBwdCoords(g, gd, x.CpuArray, x.Offset, coords.CpuArray, dy.CpuArray, dy.Offset, dcoords.CpuArray));
         }
     }
 
-    private readonly record struct SampleBwdInput(SampleGeom G, float[] Cd, float[] Dy, int Dyo, float[] Dx, int Dxo, int Blocks) : IRangeBody
+    private readonly record struct SampleBwdInput(SampleGeom G, float[] Cd, float[] Dy, int Dyo, float[] Dx, int Dxo, int Blocks) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             var g = G;
             int plane = g.H * g.W, oplane = g.Ho * g.Wo;
@@ -149,9 +149,9 @@ public sealed partial class CpuBackend
         }
     }
 
-    private readonly record struct SampleBwdCoords(SampleGeom G, SampleGeom Gd, float[] X, int Xo, float[] Cd, float[] Dy, int Dyo, float[] Dc) : IRangeBody
+    private readonly record struct SampleBwdCoords(SampleGeom G, SampleGeom Gd, float[] X, int Xo, float[] Cd, float[] Dy, int Dyo, float[] Dc) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             var g = G;
             int plane = g.H * g.W, oplane = g.Ho * g.Wo;

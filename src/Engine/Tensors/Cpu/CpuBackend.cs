@@ -232,12 +232,12 @@ public sealed partial class CpuBackend : IBackend
         SoftmaxGeometry(x, dim, out int outer, out int d, out int inner);
         float[] xa = x.CpuArray, ya = y.CpuArray;
         int xo = x.Offset, yo = y.Offset;
-        CpuParallel.For(outer * inner, Math.Max(1, 4096 / Math.Max(d, 1)), new SoftmaxBody(xa, xo, ya, yo, d, inner));
+        ParallelRange.For(outer * inner, Math.Max(1, 4096 / Math.Max(d, 1)), new SoftmaxBody(xa, xo, ya, yo, d, inner));
     }
 
-    private readonly struct SoftmaxBody(float[] x, int xo, float[] y, int yo, int d, int inner) : IRangeBody
+    private readonly struct SoftmaxBody(float[] x, int xo, float[] y, int yo, int d, int inner) : IRangeOperation
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             for (int r = s; r < e; r++)
             {

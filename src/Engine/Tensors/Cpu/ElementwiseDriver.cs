@@ -16,11 +16,11 @@ internal static class ElementwiseDriver
     // ------------------------------------------------------------------ unary y = f(x), contiguous
 
     public static void Unary<T>(T op, float[] x, int xo, float[] y, int yo, int n) where T : struct, IUnaryKernel =>
-        CpuParallel.For(n, Grain, new UnaryBody<T>(op, x, xo, y, yo));
+        ParallelRange.For(n, Grain, new UnaryBody<T>(op, x, xo, y, yo));
 
-    private readonly struct UnaryBody<T>(T op, float[] x, int xo, float[] y, int yo) : IRangeBody where T : struct, IUnaryKernel
+    private readonly struct UnaryBody<T>(T op, float[] x, int xo, float[] y, int yo) : IRangeOperation where T : struct, IUnaryKernel
     {
-        public void Run(int s, int e) => UnarySpan(op, x.AsSpan(xo + s, e - s), y.AsSpan(yo + s, e - s));
+        public void Invoke(int s, int e) => UnarySpan(op, x.AsSpan(xo + s, e - s), y.AsSpan(yo + s, e - s));
     }
 
     public static void UnarySpan<T>(T op, ReadOnlySpan<float> x, Span<float> y) where T : struct, IUnaryKernel
@@ -51,12 +51,12 @@ internal static class ElementwiseDriver
 
     public static void UnaryGrad<T>(T op, float[] x, int xo, float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int n)
         where T : struct, IUnaryGradKernel =>
-        CpuParallel.For(n, Grain, new UnaryGradBody<T>(op, x, xo, y, yo, dy, dyo, dx, dxo));
+        ParallelRange.For(n, Grain, new UnaryGradBody<T>(op, x, xo, y, yo, dy, dyo, dx, dxo));
 
-    private readonly struct UnaryGradBody<T>(T op, float[] x, int xo, float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo) : IRangeBody
+    private readonly struct UnaryGradBody<T>(T op, float[] x, int xo, float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo) : IRangeOperation
         where T : struct, IUnaryGradKernel
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             int n = e - s, i = 0;
             ref float px = ref x[xo + s];
@@ -80,12 +80,12 @@ internal static class ElementwiseDriver
         var L = new StridedLayout(y.Shape, (a.Strides, a.Offset), (b.Strides, b.Offset), (y.Strides, y.Offset));
         if (L.Rows == 0) return;
         int grainRows = Math.Max(1, Grain / Math.Max(L.Inner, 1));
-        CpuParallel.For(L.Rows, grainRows, new BinaryBody<T>(op, L, a.CpuArray, b.CpuArray, y.CpuArray));
+        ParallelRange.For(L.Rows, grainRows, new BinaryBody<T>(op, L, a.CpuArray, b.CpuArray, y.CpuArray));
     }
 
-    private readonly struct BinaryBody<T>(T op, StridedLayout L, float[] a, float[] b, float[] y) : IRangeBody where T : struct, IBinaryKernel
+    private readonly struct BinaryBody<T>(T op, StridedLayout L, float[] a, float[] b, float[] y) : IRangeOperation where T : struct, IBinaryKernel
     {
-        public void Run(int s, int e)
+        public void Invoke(int s, int e)
         {
             int n = L.Inner, sa = L.InnerStride(0), sb = L.InnerStride(1), sy = L.InnerStride(2);
             for (int r = s; r < e; r++)

@@ -38,7 +38,7 @@ public static unsafe class Sgemm
     /// <summary>
     /// C[i,j] = (accumulate ? C[i,j] : 0) + Σ_k A[i,k]·B[k,j], with A[i,k] = a[aOff + i·rsA + k·csA],
     /// B[k,j] = b[bOff + k·rsB + j·csB], C[i,j] = c[cOff + i·ldc + j]. <paramref name="threads"/> ≤ 0 means
-    /// <see cref="CpuParallel.MaxThreads"/>.
+    /// <see cref="ParallelRange.MaxThreads"/>.
     /// </summary>
     public static void Run(int M, int N, int K,
         float[] a, int aOff, int rsA, int csA,
@@ -67,7 +67,7 @@ public static unsafe class Sgemm
             if (!accumulate) for (int i = 0; i < M; i++) c.AsSpan(cOff + i * ldc, N).Clear();
             return;
         }
-        if (threads <= 0) threads = CpuParallel.MaxThreads;
+        if (threads <= 0) threads = ParallelRange.MaxThreads;
         long flops = 2L * M * N * K;
         threads = (int)Math.Min(threads, Math.Max(1, flops / (1L << 21))); // ≥ ~2 MFLOP per thread
         if (threads <= 1)
@@ -80,13 +80,19 @@ public static unsafe class Sgemm
         int units = splitN ? (N + NR - 1) / NR : (M + MR - 1) / MR;
         threads = Math.Min(threads, units);
         var job = new Job<TB>(M, N, K, a, aOff, rsA, csA, packB, c, cOff, ldc, accumulate, splitN, units, threads);
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.Run);
+        ParallelRange.For(threads, 1, job);
     }
 
-    private sealed class Job<TB>(int M, int N, int K, float[] a, int aOff, int rsA, int csA, TB packB,
-        float[] c, int cOff, int ldc, bool accumulate, bool splitN, int units, int threads) where TB : struct, IPackB
+    /// <summary>Thread parts [s, e) of <c>threads</c>: each a contiguous run of NR columns or MR rows.</summary>
+    private readonly struct Job<TB>(int M, int N, int K, float[] a, int aOff, int rsA, int csA, TB packB,
+        float[] c, int cOff, int ldc, bool accumulate, bool splitN, int units, int threads) : IRangeOperation where TB : struct, IPackB
     {
-        public void Run(int t)
+        public void Invoke(int s, int e)
+        {
+            for (int t = s; t < e; t++) Part(t);
+        }
+
+        private void Part(int t)
         {
             int u0 = (int)((long)units * t / threads), u1 = (int)((long)units * (t + 1) / threads);
             fixed (float* pa = a, pc = c)

@@ -1,3 +1,4 @@
+using HdrOfx.Dev.Cuda;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Cuda;
 using HdrOfx.Engine.Tests.Tensors.Cuda.Emulator;
@@ -78,12 +79,12 @@ public class EmulatedBackendTests
     public void The_part_1_UNet_trains_on_the_emulated_device_as_on_the_CPU()
     {
         var gpu = Backend();
-        var cpu = HdrOfx.Engine.Nn.DeviceTraining.Run(Device.Cpu, steps: 3, size: 16, batch: 1, baseChannels: 4);
+        var cpu = HdrOfx.Dev.Nn.DeviceTraining.Run(Device.Cpu, steps: 3, size: 16, batch: 1, baseChannels: 4);
         var copies = new List<int>();
-        var dev = HdrOfx.Engine.Nn.DeviceTraining.Run(gpu.Device, steps: 3, size: 16, batch: 1, baseChannels: 4,
+        var dev = HdrOfx.Dev.Nn.DeviceTraining.Run(gpu.Device, steps: 3, size: 16, batch: 1, baseChannels: 4,
             synchronize: () => copies.Add(_api!.DeviceToHostCopies));
         Assert.That(copies[2] - copies[0], Is.Zero, "no device-to-host copy inside a training step (forward, backward, AdamW)");
-        var (loss, weights) = HdrOfx.Engine.Nn.DeviceTraining.Compare(cpu, dev);
+        var (loss, weights) = HdrOfx.Dev.Nn.DeviceTraining.Compare(cpu, dev);
         Assert.That(loss, Is.LessThanOrEqualTo(1e-4), "per-step losses");
         Assert.That(weights, Is.LessThanOrEqualTo(1e-4), "weights after three AdamW steps");
         Assert.That(cpu.Losses[2], Is.LessThan(cpu.Losses[0]), "it learns");
@@ -119,7 +120,7 @@ public class EmulatedBackendTests
         (double Norm, float[][] Grads, float[][] Shadow) Run(Device device)
         {
             var rng = new Rng(5);
-            using var net = new HdrOfx.Engine.Nn.SmallUNet(3, 3, 4, rng);
+            using var net = new HdrOfx.Dev.Nn.SmallUNet(3, 3, 4, rng);
             net.To(device);
             using var ema = new HdrOfx.Engine.Nn.Ema(net, decay: 0.9);
             using (var scope = new TensorScope())

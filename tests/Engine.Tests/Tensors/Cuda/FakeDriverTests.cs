@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using HdrOfx.Dev.Cuda;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Cuda;
 using HdrOfx.Engine.Tests.Tensors.Cuda.FakeDriver;

@@ -1,3 +1,4 @@
+using HdrOfx.Dev.Cuda;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Cuda;
 using NUnit.Framework;
@@ -45,13 +46,13 @@ public class GpuBackendTests
     public void Gpu_training_matches_the_CPU_and_memory_does_not_grow()
     {
         var gpu = Gpu();
-        var cpu = HdrOfx.Engine.Nn.DeviceTraining.Run(Device.Cpu, steps: 5);
-        var dev = HdrOfx.Engine.Nn.DeviceTraining.Run(gpu.Device, steps: 5, synchronize: gpu.Synchronize);
-        var (loss, weights) = HdrOfx.Engine.Nn.DeviceTraining.Compare(cpu, dev);
+        var cpu = HdrOfx.Dev.Nn.DeviceTraining.Run(Device.Cpu, steps: 5);
+        var dev = HdrOfx.Dev.Nn.DeviceTraining.Run(gpu.Device, steps: 5, synchronize: gpu.Synchronize);
+        var (loss, weights) = HdrOfx.Dev.Nn.DeviceTraining.Compare(cpu, dev);
         Assert.That(loss, Is.LessThanOrEqualTo(1e-3));
         Assert.That(weights, Is.LessThanOrEqualTo(1e-3));
         long allocs = gpu.Pool.DeviceAllocations;
-        HdrOfx.Engine.Nn.DeviceTraining.Run(gpu.Device, steps: 5, synchronize: gpu.Synchronize);
+        HdrOfx.Dev.Nn.DeviceTraining.Run(gpu.Device, steps: 5, synchronize: gpu.Synchronize);
         Assert.That(gpu.Pool.DeviceAllocations, Is.EqualTo(allocs), "the second run allocates nothing new");
     }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Tensors;
-using HdrOfx.Engine.Tensors.Cpu;
 using NUnit.Framework;
 using static HdrOfx.Engine.Tests.Tensors.Ops2.Ops2Check;
 
@@ -33,7 +33,7 @@ public class VisionOpsTimings
     [Test]
     public void Run()
     {
-        TestContext.Out.WriteLine($"threads {CpuParallel.MaxThreads}");
+        TestContext.Out.WriteLine($"threads {ParallelRange.MaxThreads}");
         var x = Randn(1, 1, 64, 128, 128).RequireGrad();
         var g = Tensor.Ones(64).RequireGrad(); var b = Tensor.Zeros(64).RequireGrad();
         Time("GroupNorm 1x64x128x128 G=8", () => Tensor.GroupNorm(x, 8, g, b));

@@ -1,5 +1,5 @@
+using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Tensors;
-using HdrOfx.Engine.Tensors.Cpu;
 using NUnit.Framework;
 using static HdrOfx.Engine.Tests.Tensors.Ops2.Ops2Check;
 
@@ -34,14 +34,14 @@ public class VisionThreadingTests
     [Test]
     public void ThreadCountsAgree_AndRepeatsAreBitIdentical()
     {
-        int saved = CpuParallel.MaxThreads;
+        int saved = ParallelRange.MaxThreads;
         try
         {
-            CpuParallel.MaxThreads = 1;
+            ParallelRange.MaxThreads = 1;
             var one = RunAll();
             foreach (int t in new[] { 2, 3 })
             {
-                CpuParallel.MaxThreads = t;
+                ParallelRange.MaxThreads = t;
                 var a = RunAll();
                 var b = RunAll();
                 for (int i = 0; i < a.Length; i++)
@@ -51,6 +51,6 @@ public class VisionThreadingTests
                 }
             }
         }
-        finally { CpuParallel.MaxThreads = saved; }
+        finally { ParallelRange.MaxThreads = saved; }
     }
 }

@@ -1,8 +1,9 @@
 using System.Diagnostics;
-using HdrOfx.Engine.Tensors;
+using HdrOfx.Dev.Nn;
+using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors.Cpu;
 
-namespace HdrOfx.Engine.Nn;
+namespace HdrOfx.Dev.Benchmarks;
 
 /// <summary>Result of <see cref="NnBenchmarks.UNetTrainStep"/>.</summary>
 public sealed record TrainStepBenchmark(
@@ -73,7 +74,7 @@ public static class NnBenchmarks
         long managed = GC.GetTotalAllocatedBytes(true) - managed0;
         long arena = TensorArena.BytesAllocated - arena0;
         var sorted = times.OrderBy(t => t).ToArray();
-        return new TrainStepBenchmark(size, batch, baseChannels, net.ParameterCount(), steps, CpuParallel.MaxThreads,
+        return new TrainStepBenchmark(size, batch, baseChannels, net.ParameterCount(), steps, ParallelRange.MaxThreads,
             sorted[steps / 2], sorted[0], times.Average(), Median(fwd), Median(bwd), Median(upd), managed / steps, arena / steps, first, last);
     }
 

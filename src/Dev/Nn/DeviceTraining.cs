@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Nn;
 
-namespace HdrOfx.Engine.Nn;
+namespace HdrOfx.Dev.Nn;
 
 /// <summary>What <see cref="DeviceTraining.Run"/> measured: the loss of every step, the final parameters, and timings.</summary>
 public sealed record DeviceTrainingRun(Device Device, float[] Losses, float[] Parameters, double MedianStepMs, double MinStepMs);

@@ -4,9 +4,10 @@ using HdrOfx.Engine.Reconstruction;
 namespace HdrOfx.Plugin.Testing;
 
 /// <summary>
-/// Deterministic reconstruction methods for the in-repo test host, registered only when the
-/// environment variable HDROFX_TEST_METHODS=1 is set when the plug-in loads (never in a normal
-/// host). The same file is compiled into tests/Plugin.Tests so plug-in and test compute alike.
+/// Deterministic reconstruction methods for the in-repo test host. Compiled into the plug-in only in the tests' flavour
+/// (packaging/build-bundle.sh --test-methods, -p:HdrOfxTestMethods=true), where they register when the environment
+/// variable HDROFX_TEST_METHODS=1 is set as the plug-in loads; the shipped bundle holds none of this. The tests compile
+/// the same file, so plug-in and test compute alike.
 /// </summary>
 public static class TestMethods
 {

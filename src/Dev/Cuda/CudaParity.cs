@@ -1,4 +1,6 @@
-namespace HdrOfx.Engine.Tensors.Cuda;
+using HdrOfx.Engine.Tensors.Cuda;
+
+namespace HdrOfx.Dev.Cuda;
 
 /// <summary>One parity check: a computation through the public tensor API, run on the CPU and on a CUDA backend.</summary>
 public sealed record ParityCase(string Name, bool UsesGemm, Func<Tensor[], Tensor> Op, int[][] Shapes, float Lo = -2f, float Hi = 2f, bool Backward = true);

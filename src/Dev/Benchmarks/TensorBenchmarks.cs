@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 using HdrOfx.Engine.Tensors.Autograd;
 using HdrOfx.Engine.Tensors.Cpu;
 
-namespace HdrOfx.Engine.Tensors;
+namespace HdrOfx.Dev.Benchmarks;
 
 /// <summary>
 /// Stopwatch benchmarks of the CPU engine, called by <c>hdrofx bench</c>. Each runs a warm-up, then repeats
@@ -58,7 +58,7 @@ public static class TensorBenchmarks
         catch (UnauthorizedAccessException) { }
         // avx2-fma: 2 FMA pipes × 8 lanes; v128: a mul and an add pipe ≈ one FMA × 4 lanes; scalar: 1 × 1
         var (units, lanes) = Sgemm.KernelName switch { "avx2-fma" => (2, 8), "v128" => (1, 4), _ => (1, 1) };
-        return new Peak(CpuParallel.MaxThreads, units, lanes, mhz / 1000.0, cpu);
+        return new Peak(ParallelRange.MaxThreads, units, lanes, mhz / 1000.0, cpu);
     }
 
     private static (double best, int reps) Time(Action a, double minSeconds)
@@ -103,7 +103,7 @@ public static class TensorBenchmarks
         rng.FillUniform(a, -1, 1); rng.FillUniform(b, -1, 1);
         var (t, reps, cpu) = TimeCpu(() => Sgemm.Run(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, false), minSeconds);
         double flops = 2.0 * m * n * k;
-        return new Result($"sgemm {m}x{n}x{k}", t, flops / t / 1e9, $"best of {reps}, {CpuParallel.MaxThreads} threads, kernel={Sgemm.KernelName}", flops / cpu / 1e9);
+        return new Result($"sgemm {m}x{n}x{k}", t, flops / t / 1e9, $"best of {reps}, {ParallelRange.MaxThreads} threads, kernel={Sgemm.KernelName}", flops / cpu / 1e9);
     }
 
     /// <summary>conv2d forward, and forward+backward (input, weight and bias gradients), 3×3 pad 1.</summary>

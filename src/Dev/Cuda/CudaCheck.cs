@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using HdrOfx.Dev.Benchmarks;
+using HdrOfx.Dev.Nn;
 using HdrOfx.Engine.Nn;
+using HdrOfx.Engine.Tensors.Cuda;
 
-namespace HdrOfx.Engine.Tensors.Cuda;
+namespace HdrOfx.Dev.Cuda;
 
 /// <summary>Options of <see cref="CudaCheck.Run"/>: which parts to run and how big the benchmarks are.</summary>
 public sealed record CudaCheckOptions(bool Parity = true, bool Benchmarks = true, int GemmSize = 4096, double MinSeconds = 1.0,

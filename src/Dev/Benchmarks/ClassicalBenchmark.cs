@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.Reconstruction;
 
-namespace HdrOfx.Engine.Classical;
+namespace HdrOfx.Dev.Benchmarks;
 
 public sealed record BenchResult
 {
@@ -57,7 +58,7 @@ public static class ClassicalBenchmark
             var sw = Stopwatch.StartNew();
             var result = method.Reconstruct(window, r, opts, CancellationToken.None);
             double ms = sw.Elapsed.TotalMilliseconds;
-            result.Recycle(); // as a video render does once a frame is written
+            result.Dispose(); // as a video render does once a frame is written
             if (t == r) continue; // warm-up: JIT and scratch pool
             sum += ms; best = Math.Min(best, ms);
             fe += timings.FeaturesMs; fl += timings.FlowMs; tr += timings.TrustMs; me += timings.MergeMs;
@@ -80,22 +81,7 @@ public static class ClassicalBenchmark
         int bw = width + pad, bh = height + pad;
         var tex = new float[3][];
         for (int c = 0; c < 3; c++) tex[c] = new float[bw * bh];
-        RowParallel.For(bh, bw * 30, (y0, y1) =>
-        {
-            for (int y = y0; y < y1; y++)
-            {
-                for (int x = 0; x < bw; x++)
-                {
-                    float a = MathF.Sin(x * 0.071f) * MathF.Cos(y * 0.053f) + 0.5f * MathF.Sin((x + 2 * y) * 0.13f) + 0.25f * MathF.Cos((x - y) * 0.31f);
-                    float v = 0.15f * MathF.Exp(1.6f * a);
-                    int cx = x % 97 - 48, cy = y % 83 - 41;
-                    if (cx * cx + cy * cy < 64) v += 6f;
-                    tex[0][y * bw + x] = v * (0.9f + 0.1f * MathF.Sin(y * 0.02f));
-                    tex[1][y * bw + x] = v;
-                    tex[2][y * bw + x] = v * (0.8f + 0.2f * MathF.Cos(x * 0.017f));
-                }
-            }
-        });
+        ParallelRange.ForRows(bh, bw * 30, new TextureRows(tex, bw));
         var frames = new FrameInput[count];
         for (int t = 0; t < count; t++)
         {
@@ -123,5 +109,25 @@ public static class ClassicalBenchmark
             frames[t] = new FrameInput(img, ev);
         }
         return frames;
+    }
+
+    private readonly struct TextureRows(float[][] tex, int bw) : IRangeOperation
+    {
+        public void Invoke(int y0, int y1)
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                for (int x = 0; x < bw; x++)
+                {
+                    float a = MathF.Sin(x * 0.071f) * MathF.Cos(y * 0.053f) + 0.5f * MathF.Sin((x + 2 * y) * 0.13f) + 0.25f * MathF.Cos((x - y) * 0.31f);
+                    float v = 0.15f * MathF.Exp(1.6f * a);
+                    int cx = x % 97 - 48, cy = y % 83 - 41;
+                    if (cx * cx + cy * cy < 64) v += 6f;
+                    tex[0][y * bw + x] = v * (0.9f + 0.1f * MathF.Sin(y * 0.02f));
+                    tex[1][y * bw + x] = v;
+                    tex[2][y * bw + x] = v * (0.8f + 0.2f * MathF.Cos(x * 0.017f));
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
-using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Nn;
 
-namespace HdrOfx.Engine.Nn;
+namespace HdrOfx.Dev.Nn;
 
 /// <summary>
 /// A small U-Net used by the learning tests and the training-step benchmark (not a production model):
