@@ -49,7 +49,7 @@ public class ReconstructSafetyTests
     [TestCase("--exposure", "200")]
     [TestCase("--exposure", "-Infinity")]
     [TestCase("--radius", "-1")]
-    [TestCase("--radius", "9")]
+    [TestCase("--radius", "5")]
     [TestCase("--phase", "5")]
     [TestCase("--phase", "-1")]
     public void An_option_out_of_range_fails_in_plain_words(string option, string value)

@@ -13,7 +13,7 @@ namespace HdrOfx.Cli.Commands;
 
 public static class ReconstructCommand
 {
-    public const int MaxRadius = 8;
+    public const int MaxRadius = FrameWindow.MaxRadius;
     public const double MaxExposureStops = 20;
 
     public static Command Create()
@@ -26,7 +26,7 @@ public static class ReconstructCommand
         var method = new Option<string>("--method") { Description = "Reconstruction method: classical, single, noalign.", DefaultValueFactory = _ => "classical" };
         var output = new Option<string>("--output", "-o") { Description = "Output EXR sequence pattern (e.g. out/hdr.%04d.exr) or a video (.mov = ProRes 4444, .mp4/.mkv = HEVC 10-bit).", Required = true };
         var frames = new Option<string?>("--frames") { Description = "Frames to reconstruct, A-B (default: all). Neighbours outside the range are still read." };
-        var radius = new Option<int?>("--radius") { Description = $"Temporal radius r, 0 to {MaxRadius}: frames t-r..t+r are merged (default 1 for 2 exposures, 2 for 3)." };
+        var radius = new Option<int?>("--radius") { Description = $"Temporal radius r, 1 to {MaxRadius}: frames t-r..t+r are merged; 0 or absent = the default (1 for 2 exposures, 2 for 3), as in the plug-in." };
         var exposure = new Option<double>("--exposure") { Description = $"Output exposure shift in stops, -{MaxExposureStops} to {MaxExposureStops} (0 keeps EV 0 at 1.0).", DefaultValueFactory = _ => 0.0 };
         var encoding = new Option<string>("--output-encoding") { Description = "Video output encoding: pq or hlg (EXR output is always scene-linear).", DefaultValueFactory = _ => "pq" };
         encoding.AcceptOnlyFromAmong("pq", "hlg");

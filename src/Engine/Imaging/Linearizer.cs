@@ -6,6 +6,8 @@ namespace HdrOfx.Engine.Imaging;
 
 /// <summary>
 /// The one LDR → linear rule of the plug-in and the CLI (DESIGN §3): linear = f⁻¹(clamp(v, 0, 1)), NaN → 0, +∞ → 1.
+/// Linear input is already scene-linear (an EXR, a float host image): it keeps values above 1, clamped to
+/// [0, <see cref="LinearMax"/>] (the largest half float) with NaN → 0.
 /// Everything goes through <see cref="TransferCurve"/> (its scalar and 8-wide forms agree to the bit, within 4e-7 of the
 /// exact curve); integer codes (byte, short) through tables of it (<see cref="CodeTable"/>), so that a code c gives exactly
 /// what the float c / max gives: the plug-in on 8- or 16-bit host images and the CLI on the same values agree to the bit.
@@ -20,11 +22,20 @@ public static class Linearizer
     public static Vector256<float> Clamp01(Vector256<float> v) =>
         Avx.Min(Avx.CompareGreaterThanOrEqual(v, Vector256<float>.Zero) & v, Vector256.Create(1f));
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Apply(in TransferCurve curve, float v) => curve.IsIdentity ? Clamp01(v) : curve.Apply(Clamp01(v));
+    public const float LinearMax = 65504f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Apply(in TransferCurve curve, Vector256<float> v) => curve.IsIdentity ? Clamp01(v) : curve.Apply(Clamp01(v));
+    public static float ClampLinear(float v) => v >= 0f ? Math.Min(v, LinearMax) : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ClampLinear(Vector256<float> v) =>
+        Avx.Min(Avx.CompareGreaterThanOrEqual(v, Vector256<float>.Zero) & v, Vector256.Create(LinearMax));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply(in TransferCurve curve, float v) => curve.IsIdentity ? ClampLinear(v) : curve.Apply(Clamp01(v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(in TransferCurve curve, Vector256<float> v) => curve.IsIdentity ? ClampLinear(v) : curve.Apply(Clamp01(v));
 
     /// <summary>Whether <see cref="Apply(in TransferCurve, Vector256{float})"/> runs here (else callers use the scalar twin).</summary>
     public static bool VectorSupported => Avx2.IsSupported && Fma.IsSupported;

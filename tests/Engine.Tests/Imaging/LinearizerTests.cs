@@ -11,13 +11,25 @@ public class LinearizerTests
     private static readonly TransferFunction[] All = [TransferFunction.Srgb, TransferFunction.Rec709, TransferFunction.Gamma22, TransferFunction.Linear];
 
     [Test]
-    public void Clamps_to_the_unit_range_with_NaN_as_zero()
+    public void Encoded_input_clamps_to_the_unit_range_with_NaN_as_zero()
+    {
+        var curve = TransferCurve.For(TransferFunction.Srgb);
+        Assert.That(Linearizer.Apply(curve, float.NaN), Is.EqualTo(0f));
+        Assert.That(Linearizer.Apply(curve, float.PositiveInfinity), Is.EqualTo(1f).Within(4e-7));
+        Assert.That(Linearizer.Apply(curve, float.NegativeInfinity), Is.EqualTo(0f));
+        Assert.That(Linearizer.Apply(curve, 1.7f), Is.EqualTo(1f).Within(4e-7), "1 is the encoding's clip");
+        Assert.That(Linearizer.Apply(curve, -0.3f), Is.EqualTo(0f));
+    }
+
+    [Test]
+    public void Linear_input_keeps_values_above_one_up_to_the_half_range()
     {
         var curve = TransferCurve.For(TransferFunction.Linear);
         Assert.That(Linearizer.Apply(curve, float.NaN), Is.EqualTo(0f));
-        Assert.That(Linearizer.Apply(curve, float.PositiveInfinity), Is.EqualTo(1f));
+        Assert.That(Linearizer.Apply(curve, float.PositiveInfinity), Is.EqualTo(65504f));
         Assert.That(Linearizer.Apply(curve, float.NegativeInfinity), Is.EqualTo(0f));
-        Assert.That(Linearizer.Apply(curve, 1.7f), Is.EqualTo(1f), "1 is sensor clip, whatever the transfer");
+        Assert.That(Linearizer.Apply(curve, 1.7f), Is.EqualTo(1.7f), "scene-linear input (EXR) is not display-referred");
+        Assert.That(Linearizer.Apply(curve, 1e6f), Is.EqualTo(65504f));
         Assert.That(Linearizer.Apply(curve, -0.3f), Is.EqualTo(0f));
         Assert.That(Linearizer.Apply(curve, 0.25f), Is.EqualTo(0.25f));
     }
@@ -37,7 +49,7 @@ public class LinearizerTests
             {
                 float s = Linearizer.Apply(curve, v[i + k]);
                 Assert.That(BitConverter.SingleToInt32Bits(vec[k]), Is.EqualTo(BitConverter.SingleToInt32Bits(s)), $"{tf} at {v[i + k]}");
-                double x = float.IsNaN(v[i + k]) ? 0 : Math.Clamp(v[i + k], 0, 1);
+                double x = float.IsNaN(v[i + k]) ? 0 : Math.Clamp(v[i + k], 0, tf == TransferFunction.Linear ? 65504 : 1);
                 Assert.That(s, Is.EqualTo(TransferFunctions.ToLinear(tf, (float)x)).Within(4e-7), $"{tf} at {v[i + k]}");
             }
         }
