@@ -42,11 +42,12 @@ public class ReconstructInputEquivalenceTests
     {
         string dir = NewDir();
         string png = PngSequence(dir, Frames, t => Frame(t), bits: 16);
-        // The EXR frames hold what the PNG run linearizes: sRGB⁻¹ of the decoded codes; values above 1 stay as they are.
+        // The EXR frames hold what the PNG run linearizes: the engine's one sRGB⁻¹ (Linearizer) of the decoded codes.
+        var srgb = TransferCurve.For(TransferFunction.Srgb);
         ExrSequence(dir, Frames, t =>
         {
             var img = PngReader.Read(Path.Combine(dir, "in", $"frame.{t:0000}.png"));
-            for (int i = 0; i < img.Data.Length; i++) img.Data[i] = TransferFunctions.ToLinear(TransferFunction.Srgb, Math.Clamp(img.Data[i], 0f, 1f));
+            for (int i = 0; i < img.Data.Length; i++) img.Data[i] = Linearizer.Apply(srgb, img.Data[i]);
             return img;
         }, sub: "exr");
         string fromPng = Reconstruct(dir, png, "png");
