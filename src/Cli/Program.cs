@@ -12,5 +12,6 @@ var root = new RootCommand("hdrofx: rebuild scene-linear HDR video from alternat
     EvalCommand.Create(),
     BenchCommand.Create(),
     GpuCheckCommand.Create(),
+    TrainCommand.Create(),
 };
 return root.Parse(args).Invoke();

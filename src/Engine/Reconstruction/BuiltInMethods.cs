@@ -10,5 +10,6 @@ public static class BuiltInMethods
         if (Interlocked.Exchange(ref _done, 1) == 1) return;
         // Classical methods register here (src/Engine/Classical).
         Classical.ClassicalMethods.Register();
+        Models.TcamMethods.Register();
     }
 }
