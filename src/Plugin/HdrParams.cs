@@ -46,9 +46,10 @@ public static class HdrParams
 
     public const string Method = "method";
     public const string MethodLabel = "Method";
-    public const string MethodHint = "Reconstruction method. Classical: exposure-invariant optical flow and a ghost-aware merge.";
-    public static readonly string[] MethodOptions = ["Classical"];
-    public static readonly string[] MethodNames = ["classical"];
+    public const string MethodHint = "Reconstruction method. Classical: exposure-invariant optical flow and a ghost-aware merge. " +
+        "TCAM (neural): a learned residual over the classical merge (needs Resources/models/tcam.safetensors in the bundle).";
+    public static readonly string[] MethodOptions = ["Classical", "TCAM (neural)"];
+    public static readonly string[] MethodNames = ["classical", "tcam"];
 
     /// <summary>Hidden: a registered method name that overrides <see cref="Method"/> (tests, experiments).</summary>
     public const string MethodOverride = "methodOverride";

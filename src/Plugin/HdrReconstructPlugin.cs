@@ -34,6 +34,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
     {
         var p = effect.Properties;
         BundlePath = p.GetStringOr(OfxProps.PluginFilePath, "");
+        if (BundlePath.Length > 0) Engine.Models.TcamWeights.Directory = Path.Combine(BundlePath, "Contents", "Resources", "models");
         effect.Labels(Label, "HDR Recon", Label);
         p.SetString(OfxImageEffectProps.PluginGrouping, Grouping);
         p.TrySetString(OfxProps.PluginDescription,

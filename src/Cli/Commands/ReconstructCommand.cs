@@ -1,3 +1,4 @@
+using HdrOfx.Engine.Models;
 using System.CommandLine;
 using HdrOfx.Cli.Infrastructure;
 using HdrOfx.Engine.Imaging;
@@ -18,19 +19,20 @@ public static class ReconstructCommand
         var phase = new Option<int>("--phase") { Description = "Timeline frame n holds slot (n + phase) mod length.", DefaultValueFactory = _ => 0 };
         var transfer = new Option<string>("--transfer") { Description = "Input transfer: srgb, rec709, gamma2.2 or linear.", DefaultValueFactory = _ => "srgb" };
         transfer.AcceptOnlyFromAmong("srgb", "rec709", "gamma2.2", "linear");
-        var method = new Option<string>("--method") { Description = "Reconstruction method: classical, single, noalign.", DefaultValueFactory = _ => "classical" };
+        var method = new Option<string>("--method") { Description = "Reconstruction method: classical, single, noalign, tcam (neural; weights from --models).", DefaultValueFactory = _ => "classical" };
         var output = new Option<string>("--output", "-o") { Description = "Output EXR sequence pattern (e.g. out/hdr.%04d.exr) or a video (.mov = ProRes 4444, .mp4/.mkv = HEVC 10-bit).", Required = true };
         var frames = new Option<string?>("--frames") { Description = "Frames to reconstruct, A-B (default: all). Neighbours outside the range are still read." };
         var radius = new Option<int?>("--radius") { Description = "Temporal radius r: frames t-r..t+r are merged (default 1 for 2 exposures, 2 for 3)." };
         var exposure = new Option<double>("--exposure") { Description = "Output exposure shift in stops (0 keeps EV 0 at 1.0).", DefaultValueFactory = _ => 0.0 };
         var encoding = new Option<string>("--output-encoding") { Description = "Video output encoding: pq or hlg (EXR output is always scene-linear).", DefaultValueFactory = _ => "pq" };
         encoding.AcceptOnlyFromAmong("pq", "hlg");
+        var models = new Option<string?>("--models") { Description = "Folder holding the neural weights (tcam.safetensors); default: models/ beside the executable." };
         var exrType = new Option<string>("--exr-type") { Description = "EXR sample type: half or float.", DefaultValueFactory = _ => "half" };
         exrType.AcceptOnlyFromAmong("half", "float");
 
         var cmd = new Command("reconstruct", "Rebuild scene-linear HDR frames from alternating-exposure LDR footage.")
         {
-            input, ev, phase, transfer, method, output, frames, radius, exposure, encoding, exrType,
+            input, ev, phase, transfer, method, output, frames, radius, exposure, encoding, exrType, models,
         };
         cmd.SetAction(r => CliRunner.Run("reconstruct", (logs, cancel) =>
         {
@@ -38,7 +40,9 @@ public static class ReconstructCommand
             var pattern = ExposurePattern.Parse(r.GetValue(ev)!, r.GetValue(phase));
             var tf = TransferFunctions.Parse(r.GetValue(transfer)!);
             var options = new ReconstructOptions { Method = r.GetValue(method)! };
+            TcamWeights.Directory = r.GetValue(models) ?? Path.Combine(AppContext.BaseDirectory, "models");
             Reconstructor.Resolve(options.Method);
+            if (options.Method.Equals("tcam", StringComparison.OrdinalIgnoreCase)) TcamWeights.Shared();
             if (options.Method.Equals("oracle", StringComparison.OrdinalIgnoreCase))
                 throw new CliError("the oracle method needs ground-truth flow and is only available in 'hdrofx eval --benchmark'");
             var seq = new SequenceReconstructor(pattern, tf, options, r.GetValue(radius) ?? -1);
