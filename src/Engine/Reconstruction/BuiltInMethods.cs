@@ -11,5 +11,6 @@ public static class BuiltInMethods
         // Classical methods register here (src/Engine/Classical).
         Classical.ClassicalMethods.Register();
         Models.TcamMethods.Register();
+        Models.Ldm.LdmMethods.Register();
     }
 }

@@ -205,7 +205,7 @@ public sealed class TcamTrainer : IDisposable
     }
 
     /// <summary>Drops loss rows after the resumed step (they belong to the interrupted run's lost steps).</summary>
-    private static void TrimLog(string path, long step)
+    internal static void TrimLog(string path, long step)
     {
         if (!File.Exists(path)) return;
         var lines = File.ReadAllLines(path);
