@@ -75,13 +75,14 @@ public class LdmTrainingTests
         {
             var o = new LdmTrainOptions { Stage = LdmStage.Autoencoder, Output = dir, Config = LdmConfig.Tiny, Steps = 20, Batch = 2, Crop = 32, WarmupSteps = 2 };
             double lossAfter;
-            float[] weightsAfter;
+            float[] weightsAfter, emaAfter;
             using (var t = new LdmTrainer(o, Sampler(), null, NullLogger.Instance))
             {
                 t.TrainStep(); t.TrainStep();
                 t.SaveCheckpoint();
                 lossAfter = t.TrainStep().Loss;
                 weightsAfter = t.Trained.Parameters().SelectMany(p => p.ToArray()).ToArray();
+                emaAfter = t.Ema.StateDict().Values.SelectMany(p => p.ToArray()).ToArray();
             }
             Assert.Throws<IOException>(() => new LdmTrainer(o, Sampler(), null, NullLogger.Instance), "an existing checkpoint needs --resume");
             using (var t = new LdmTrainer(o with { Resume = true }, Sampler(), null, NullLogger.Instance))
@@ -89,6 +90,7 @@ public class LdmTrainingTests
                 Assert.That(t.Step, Is.EqualTo(2));
                 Assert.That(t.TrainStep().Loss, Is.EqualTo(lossAfter));
                 Assert.That(t.Trained.Parameters().SelectMany(p => p.ToArray()).ToArray(), Is.EqualTo(weightsAfter));
+                Assert.That(t.Ema.StateDict().Values.SelectMany(p => p.ToArray()).ToArray(), Is.EqualTo(emaAfter), "the EMA continues its warm-up");
             }
             Assert.Throws<IOException>(() => new LdmTrainer(o with { Resume = true, Seed = 99 }, Sampler(), null, NullLogger.Instance));
             // Stage 2 on the exported autoencoder: one step runs and its loss is finite.
