@@ -21,7 +21,7 @@ public static class TestMethods
 
     public static void Register()
     {
-        Reconstructor.Register(Merge, static () => new MergeMethod());
+        Reconstructor.Register(Merge, static () => new MergeMethod(), ExposureInput.Any);
         Reconstructor.Register(Throw, static () => new ThrowMethod());
     }
 
