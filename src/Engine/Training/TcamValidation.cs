@@ -60,7 +60,8 @@ public sealed class TcamValidation
         return frames;
     }
 
-    private ClipScore Score(SyntheticClip clip, List<ImageF> frames)
+    /// <summary>The clip's scores for its first frames.Count frames, with the ground-truth flows for the warping error.</summary>
+    internal static ClipScore Score(SyntheticClip clip, IReadOnlyList<ImageF> frames)
     {
         var flows = new ImageF?[frames.Count];
         var valid = new ImageF?[frames.Count];
