@@ -6,7 +6,8 @@ namespace HdrOfx.Engine.Models.Ldm;
 /// <summary>
 /// The `hdr-ldm` method, for single-exposure footage: each frame's HDR estimate from itself alone. HDR-LDM samples
 /// an estimate Y (<see cref="HdrLdm.Sample"/>) and the measured radiance v/2^EV is kept where it is not clipped,
-/// blended by the soft over-exposure mask (vitm-tc Eq. 1): Ĥ = (1 − kα)·v/2^EV + kα·Y, with k the highlight-recovery
+/// blended by the soft over-exposure mask (vitm-tc Eq. 1): Ĥ = (1 − kα)·v/2^EV + kα·max(Y, v/2^EV) — a clipped pixel's
+/// radiance is at least what it recorded, so the estimate never darkens one — with k the highlight-recovery
 /// strength (<see cref="ReconstructOptions.HighlightRecovery"/>; 0 gives the `single` result). Diagnostics: the
 /// saturation plane is kα.
 /// </summary>
@@ -50,7 +51,7 @@ public sealed class HdrLdmReconstruction : IReconstructionMethod
             {
                 int i = c * n + p;
                 float measured = lin.Data[i] * inv;
-                hdr.Data[i] = y is null || alpha[p] == 0f ? measured : (1f - alpha[p]) * measured + alpha[p] * y[i];
+                hdr.Data[i] = y is null || alpha[p] == 0f ? measured : (1f - alpha[p]) * measured + alpha[p] * MathF.Max(y[i], measured);
             }
         return new ReconstructResult(hdr, options.Diagnostics ? new ImageF(lin.Width, lin.Height, 1, alpha) : null);
     }
