@@ -22,7 +22,7 @@ public static class Reconstructor
         }
     }
 
-    /// <summary>Refuses a method that cannot take footage with <paramref name="exposures"/> distinct exposure slots.</summary>
+    /// <summary>Refuses a method that cannot take footage whose exposure pattern has <paramref name="exposures"/> slots.</summary>
     public static void CheckInput(string method, int exposures)
     {
         ExposureInput input;
