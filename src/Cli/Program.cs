@@ -4,6 +4,8 @@ using HdrOfx.Engine.Classical;
 
 // The methods this tool offers, registered explicitly (NativeAOT: no discovery by reflection).
 ClassicalMethods.Register();
+HdrOfx.Engine.Models.TcamMethods.Register();
+HdrOfx.Engine.Models.Ldm.LdmMethods.Register();
 
 var root = new RootCommand("hdrofx: rebuild scene-linear HDR video from alternating-exposure LDR footage.")
 {
@@ -13,5 +15,6 @@ var root = new RootCommand("hdrofx: rebuild scene-linear HDR video from alternat
     EvalCommand.Create(),
     BenchCommand.Create(),
     GpuCheckCommand.Create(),
+    TrainCommand.Create(),
 };
 return root.Parse(args).Invoke();

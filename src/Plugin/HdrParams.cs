@@ -17,8 +17,9 @@ public static class HdrParams
     public const string InputMode = "inputMode";
     public const string InputModeLabel = "Input Mode";
     public const string InputModeHint = "Alternating exposures: the footage cycles through 2 or 3 exposures, one per frame. " +
-        "Single exposure: ordinary footage (not available yet).";
-    public static readonly string[] InputModeOptions = ["Alternating exposures", "Single exposure (not available yet)"];
+        "Single exposure: ordinary footage at the exposure of Slot 0 EV, reconstructed by HDR-LDM (neural; needs " +
+        "Resources/models/hdr-ldm.safetensors in the bundle), which recovers clipped highlights.";
+    public static readonly string[] InputModeOptions = ["Alternating exposures", "Single exposure"];
     public const int InputModeAlternating = 0;
     public const int InputModeSingle = 1;
 
@@ -47,12 +48,21 @@ public static class HdrParams
 
     public const string Method = "method";
     public const string MethodLabel = "Method";
-    public const string MethodHint = "Reconstruction method. Classical: exposure-invariant optical flow and a ghost-aware merge.";
-    public static readonly string[] MethodOptions = ["Classical"];
-    public static readonly string[] MethodNames = ["classical"];
+    public const string MethodHint = "Reconstruction method. Classical: exposure-invariant optical flow and a ghost-aware merge. " +
+        "TCAM (neural): a learned residual over the classical merge (needs Resources/models/tcam.safetensors in the bundle).";
+    public static readonly string[] MethodOptions = ["Classical", "TCAM (neural)"];
+    public static readonly string[] MethodNames = ["classical", "tcam"];
 
     /// <summary>Hidden: a registered method name that overrides <see cref="Method"/> (tests, experiments).</summary>
     public const string MethodOverride = "methodOverride";
+
+    public const string LdmSteps = "ldmSteps";
+    public const string LdmStepsLabel = "Diffusion Steps";
+    public const string LdmStepsHint = "Single exposure: DDIM steps of HDR-LDM (1 to 50); fewer is faster, 10 is the paper's setting.";
+
+    public const string HighlightRecovery = "highlightRecovery";
+    public const string HighlightRecoveryLabel = "Highlight Recovery";
+    public const string HighlightRecoveryHint = "Single exposure: how much of HDR-LDM's estimate replaces clipped pixels (0 = the footage as recorded, 1 = full).";
 
     public const string Radius = "temporalRadius";
     public const string RadiusLabel = "Temporal Radius";

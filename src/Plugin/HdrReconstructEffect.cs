@@ -18,7 +18,8 @@ public sealed class HdrReconstructEffect : ImageEffect
     private Clip _source = null!;
     private Clip _output = null!;
     private IntParam _inputMode = null!, _pattern = null!, _phase = null!, _transfer = null!, _method = null!, _radius = null!, _encoding = null!, _diagnostic = null!,
-        _reuse = null!;
+        _reuse = null!, _ldmSteps = null!;
+    private DoubleParam _highlight = null!;
     private StringParam _methodOverride = null!;
     private DoubleParam[] _ev = null!;
     private DoubleParam _outputExposure = null!;
@@ -35,18 +36,22 @@ public sealed class HdrReconstructEffect : ImageEffect
         _method = Params.GetChoice(P.Method);
         _methodOverride = Params.GetString(P.MethodOverride);
         _radius = Params.GetInt(P.Radius);
+        _ldmSteps = Params.GetInt(P.LdmSteps);
+        _highlight = Params.GetDouble(P.HighlightRecovery);
         _reuse = Params.GetBoolean(P.ReuseFrames);
         _outputExposure = Params.GetDouble(P.OutputExposure);
         _encoding = Params.GetChoice(P.OutputEncoding);
         _diagnostic = Params.GetChoice(P.Diagnostic);
     }
 
-    private int PatternLength(double time) => _pattern.GetValueAtTime(time) == 1 ? 3 : 2;
+    /// <summary>Exposure slots: 1 in single-exposure mode (its EV is slot 0's), else 2 or 3.</summary>
+    private int PatternLength(double time) =>
+        _inputMode.GetValueAtTime(time) == P.InputModeSingle ? 1 : _pattern.GetValueAtTime(time) == 1 ? 3 : 2;
 
     public override int GetFramesNeeded(double time, FramesNeeded frames)
     {
         // An out-of-range radius fails the render with a message; here the host only needs a bounded window.
-        int r = FrameWindow.ResolveRadius(Math.Clamp(_radius.GetValueAtTime(time), 0, FrameWindow.MaxRadius), PatternLength(time));
+        int r = WindowRadius(Math.Clamp(_radius.GetValueAtTime(time), 0, FrameWindow.MaxRadius), PatternLength(time));
         frames.Set(OfxValues.SimpleSourceClipName, new OfxRangeD(time - r, time + r));
         return OfxStatus.OK;
     }
@@ -114,8 +119,6 @@ public sealed class HdrReconstructEffect : ImageEffect
     {
         _converted.Clear(); // a parameter or a clip changed: what was converted may be stale
         if (args.Type != OfxProps.TypeParameter) return OfxStatus.ReplyDefault;
-        if (args.Name == P.InputMode && _inputMode.GetValueAtTime(args.Time) == P.InputModeSingle)
-            OfxMessages.Post(Handle.Value, OfxMessageTypes.Warning, $"{HdrReconstructPlugin.Label}: single-exposure mode is not available yet; renders will fail until Input Mode is set back to alternating exposures.");
         if (args.Name == P.Pattern)
         {
             var (_, props) = Params.GetHandle(P.Ev[2]);
@@ -126,25 +129,36 @@ public sealed class HdrReconstructEffect : ImageEffect
 
     /// <summary>Everything a render reads from the parameters at time t, checked (a host need not clamp).</summary>
     private readonly record struct Settings(int PatternLength, int Phase, TransferFunction Transfer, string Method, int Radius,
-        float Gain, OutputEncodingKind Encoding, int Diagnostic, bool Reuse);
+        float Gain, OutputEncodingKind Encoding, int Diagnostic, bool Reuse, int LdmSteps, float HighlightRecovery);
 
     private Settings ReadSettings(double t)
     {
-        if (Choice(_inputMode, P.InputModeLabel, t, P.InputModeOptions.Length) == P.InputModeSingle)
-            throw new OfxUserException("single-exposure mode is not available yet; set Input Mode to \"Alternating exposures\".");
-        int n = Choice(_pattern, P.PatternLabel, t, P.PatternOptions.Length) == 1 ? 3 : 2;
+        bool single = Choice(_inputMode, P.InputModeLabel, t, P.InputModeOptions.Length) == P.InputModeSingle;
+        int n = single ? 1 : Choice(_pattern, P.PatternLabel, t, P.PatternOptions.Length) == 1 ? 3 : 2;
         int phase = Whole(_phase, P.PhaseLabel, t, 0, P.PhaseMax);
         var tf = (TransferFunction)Choice(_transfer, P.InputTransferLabel, t, P.InputTransferOptions.Length);
         string method = _methodOverride.GetValueAtTime(t).Trim();
-        if (method.Length == 0) method = P.MethodNames[Choice(_method, P.MethodLabel, t, P.MethodNames.Length)];
+        if (method.Length == 0)
+        {
+            int m = Choice(_method, P.MethodLabel, t, P.MethodNames.Length);
+            method = single ? Engine.Models.Ldm.HdrLdmReconstruction.MethodName : P.MethodNames[m];
+        }
         if (!Reconstructor.Methods.Contains(method, StringComparer.OrdinalIgnoreCase))
             throw new OfxUserException($"reconstruction method '{method}' is not available in this build (available: {string.Join(", ", Reconstructor.Methods)}).");
-        int radius = FrameWindow.ResolveRadius(Whole(_radius, P.RadiusLabel, t, 0, FrameWindow.MaxRadius), n);
+        try { Reconstructor.CheckInput(method, n); }
+        catch (ArgumentException e) { throw new OfxUserException(e.Message); }
+        int radius = WindowRadius(Whole(_radius, P.RadiusLabel, t, 0, FrameWindow.MaxRadius), n);
         double stops = Finite(_outputExposure, P.OutputExposureLabel, t, P.OutputExposureMin, P.OutputExposureMax);
         return new Settings(n, phase, tf, method, radius, (float)Math.Pow(2.0, stops),
             (OutputEncodingKind)Choice(_encoding, P.OutputEncodingLabel, t, P.OutputEncodingOptions.Length),
-            Choice(_diagnostic, P.DiagnosticLabel, t, P.DiagnosticOptions.Length), _reuse.GetValueAtTime(t) != 0);
+            Choice(_diagnostic, P.DiagnosticLabel, t, P.DiagnosticOptions.Length), _reuse.GetValueAtTime(t) != 0,
+            Whole(_ldmSteps, P.LdmStepsLabel, t, Engine.Models.Ldm.DdimSampler.MinSteps, Engine.Models.Ldm.DdimSampler.MaxSteps),
+            (float)Finite(_highlight, P.HighlightRecoveryLabel, t, 0, 1));
     }
+
+    /// <summary>Single-exposure footage is rebuilt from its own frame (radius 0); otherwise the engine's rule.</summary>
+    private static int WindowRadius(int requested, int patternLength) =>
+        patternLength == 1 ? 0 : FrameWindow.ResolveRadius(requested, patternLength);
 
     private static int Choice(IntParam p, string label, double t, int count)
     {
@@ -297,7 +311,10 @@ public sealed class HdrReconstructEffect : ImageEffect
         ReconstructResult result;
         try
         {
-            result = Reconstructor.Reconstruct(f.Frames, f.Window.RefIndex, new ReconstructOptions { Method = s.Method, Diagnostics = s.Diagnostic != 0 });
+            result = Reconstructor.Reconstruct(f.Frames, f.Window.RefIndex, new ReconstructOptions
+            {
+                Method = s.Method, Diagnostics = s.Diagnostic != 0, DiffusionSteps = s.LdmSteps, HighlightRecovery = s.HighlightRecovery,
+            });
         }
         catch (ArgumentException e)
         {

@@ -24,6 +24,8 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
     {
         // The methods this plug-in offers, registered explicitly (NativeAOT: no discovery by reflection).
         ClassicalMethods.Register();
+        Engine.Models.TcamMethods.Register();
+        Engine.Models.Ldm.LdmMethods.Register();
 #if HDROFX_TEST_METHODS
         Testing.TestMethods.RegisterIfRequested();
 #endif
@@ -40,6 +42,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
 #endif
         var p = effect.Properties;
         BundlePath = p.GetStringOr(OfxProps.PluginFilePath, "");
+        if (BundlePath.Length > 0) Engine.Models.TcamWeights.Directory = Path.Combine(BundlePath, "Contents", "Resources", "models");
         effect.Labels(Label, "HDR Recon", Label);
         p.SetString(OfxImageEffectProps.PluginGrouping, Grouping);
         p.TrySetString(OfxProps.PluginDescription,
@@ -86,6 +89,9 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         ps.DefineChoice(P.Method, P.MethodLabel, P.MethodHint, P.MethodOptions, 0).Parent(P.GroupReconstruction);
         ps.DefineString(P.MethodOverride, "Method Override", "Advanced: name of a registered reconstruction method; empty uses Method.", "")
             .Secret().Parent(P.GroupReconstruction);
+        ps.DefineInt(P.LdmSteps, P.LdmStepsLabel, P.LdmStepsHint, Engine.Models.Ldm.DdimSampler.DefaultSteps, Engine.Models.Ldm.DdimSampler.MinSteps,
+            Engine.Models.Ldm.DdimSampler.MaxSteps, Engine.Models.Ldm.DdimSampler.MinSteps, Engine.Models.Ldm.DdimSampler.MaxSteps).Parent(P.GroupReconstruction);
+        ps.DefineDouble(P.HighlightRecovery, P.HighlightRecoveryLabel, P.HighlightRecoveryHint, 1, 0, 1, 0, 1).Increment(0.05).Digits(2).Parent(P.GroupReconstruction);
         ps.DefineInt(P.Radius, P.RadiusLabel, P.RadiusHint, 0, 0, P.RadiusMax, 0, P.RadiusMax).Parent(P.GroupReconstruction);
         ps.DefineBoolean(P.ReuseFrames, P.ReuseFramesLabel, P.ReuseFramesHint, true).Parent(P.GroupReconstruction);
 
@@ -96,7 +102,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         ps.DefineChoice(P.Diagnostic, P.DiagnosticLabel, P.DiagnosticHint, P.DiagnosticOptions, 0).Parent(P.GroupOutput);
 
         ps.DefinePage(P.PageExposure, "Exposure", [P.InputMode, P.Pattern, P.Ev[0], P.Ev[1], P.Ev[2], P.Phase, P.InputTransfer]);
-        ps.DefinePage(P.PageReconstruction, "Reconstruction", [P.Method, P.Radius, P.ReuseFrames]);
+        ps.DefinePage(P.PageReconstruction, "Reconstruction", [P.Method, P.LdmSteps, P.HighlightRecovery, P.Radius, P.ReuseFrames]);
         ps.DefinePage(P.PageOutput, "Output", [P.OutputExposure, P.OutputEncoding, P.Diagnostic]);
     }
 

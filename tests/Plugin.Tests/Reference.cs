@@ -18,7 +18,8 @@ public sealed record RefSettings
     public int Diagnostic { get; init; }
     /// <summary>EV of a slot at a time (keyframes); defaults to the parameter defaults.</summary>
     public Func<int, double, double> EvAt { get; init; } = (slot, t) => new[] { -2.0, 0.0, 2.0 }[slot];
-    public int EffectiveRadius => Radius > 0 ? Radius : (PatternLength >= 3 ? 2 : 1);
+    /// <summary>PatternLength 1 is the single-exposure input mode: always radius 0.</summary>
+    public int EffectiveRadius => PatternLength == 1 ? 0 : Radius > 0 ? Radius : (PatternLength >= 3 ? 2 : 1);
 }
 
 /// <summary>

@@ -17,6 +17,8 @@ public static class TestSupport
     {
         ClassicalMethods.Register();
         TestMethods.Register();
+        HdrOfx.Engine.Models.TcamMethods.Register();
+        HdrOfx.Engine.Models.Ldm.LdmMethods.Register();
     }
 
     public static LoadedPlugin Hdr => BundleFixture.Hdr;
@@ -31,6 +33,7 @@ public static class TestSupport
 
     public static void Apply(HostInstance inst, RefSettings s)
     {
+        inst.Param(HdrParams.InputMode).SetValue(s.PatternLength == 1 ? HdrParams.InputModeSingle : HdrParams.InputModeAlternating);
         inst.Param(HdrParams.Pattern).SetValue(s.PatternLength == 3 ? 1 : 0);
         inst.Param(HdrParams.Phase).SetValue(s.Phase);
         inst.Param(HdrParams.Radius).SetValue(s.Radius);

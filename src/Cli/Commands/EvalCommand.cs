@@ -5,6 +5,7 @@ using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.IO;
 using HdrOfx.Engine.IO.Sequences;
 using HdrOfx.Engine.Metrics;
+using HdrOfx.Engine.Models.Ldm;
 using Microsoft.Extensions.Logging;
 
 namespace HdrOfx.Cli.Commands;
@@ -19,14 +20,21 @@ public static class EvalCommand
         var benchmark = new Option<bool>("--benchmark") { Description = "Run the fixed, seeded synthetic benchmark (all methods) instead of comparing two sequences." };
         var outDir = new Option<string>("--output", "-o") { Description = "With --benchmark: folder for the table, per-clip contact sheets and CSV.", DefaultValueFactory = _ => "out/benchmark" };
         var clips = new Option<int>("--clips") { Description = "With --benchmark: run only the first N clips (0 = all).", DefaultValueFactory = _ => 0 };
+        var single = new Option<bool>("--single-exposure") { Description = "hdr-ldm against single on the validation clips, each frame alone at its own EV (needs --ldm-weights)." };
+        var ldmWeights = new Option<string?>("--ldm-weights") { Description = "With --single-exposure: an HDR-LDM weights file (hdr-ldm.safetensors or a training export)." };
+        var ldmSteps = new Option<int>("--ldm-steps") { Description = "With --single-exposure: DDIM steps (1 to 50).", DefaultValueFactory = _ => DdimSampler.DefaultSteps };
+        var frames = new Option<int>("--frames") { Description = "With --single-exposure: frames per clip (0 = all 12).", DefaultValueFactory = _ => 0 };
 
         var cmd = new Command("eval", "Score HDR results against ground truth (PSNR-μ, SSIM-μ, PSNR-L, PU21-PSNR, flicker), or run the synthetic benchmark.")
         {
-            result, truth, table, benchmark, outDir, clips,
+            result, truth, table, benchmark, outDir, clips, single, ldmWeights, ldmSteps, frames,
         };
         cmd.SetAction(r => CliRunner.Run("eval", (logs, cancel) =>
         {
             if (r.GetValue(benchmark)) return BenchmarkEval.Run(r.GetValue(outDir)!, r.GetValue(clips), logs, cancel);
+            if (r.GetValue(single))
+                return SingleExposureEval.Run(r.GetValue(ldmWeights) ?? throw new CliError("--single-exposure needs --ldm-weights FILE"),
+                    r.GetValue(ldmSteps), r.GetValue(frames), r.GetValue(table), logs, cancel);
             string res = r.GetValue(result) ?? throw new CliError("--result is required (or use --benchmark)");
             string tru = r.GetValue(truth) ?? throw new CliError("--truth is required (or use --benchmark)");
             var md = CompareSequences(res, tru, logs.CreateLogger("eval"));

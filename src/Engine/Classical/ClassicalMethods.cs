@@ -293,6 +293,6 @@ public static class ClassicalMethods
         Reconstructor.Register("classical", () => new ClassicalReconstruction("classical", AlignmentMode.OpticalFlow));
         Reconstructor.Register("noalign", () => new ClassicalReconstruction("noalign", AlignmentMode.None));
         Reconstructor.Register("oracle", () => new ClassicalReconstruction("oracle", AlignmentMode.Given));
-        Reconstructor.Register("single", () => new SingleExposureReconstruction());
+        Reconstructor.Register("single", () => new SingleExposureReconstruction(), ExposureInput.Any);
     }
 }

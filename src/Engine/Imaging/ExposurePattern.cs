@@ -27,10 +27,10 @@ public sealed class ExposurePattern
 
     public double EvOf(int frame) => Evs[SlotOf(frame)];
 
-    /// <summary>Default temporal radius: 1 for two exposures, 2 for three (DESIGN §2).</summary>
+    /// <summary>Default temporal radius: 1 for two exposures, 2 for three (DESIGN §2), 0 for single-exposure footage.</summary>
     public int DefaultRadius => Reconstruction.FrameWindow.DefaultRadius(Length);
 
-    /// <summary>Parses "EV0,EV1[,EV2]" as written on the command line.</summary>
+    /// <summary>Parses "EV0[,EV1[,EV2]]" as written on the command line (one EV: single-exposure footage).</summary>
     public static ExposurePattern Parse(string evList, int phase)
     {
         var parts = evList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -38,7 +38,7 @@ public sealed class ExposurePattern
         for (int i = 0; i < parts.Length; i++)
             if (!double.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out evs[i]))
                 throw new ArgumentException($"EV '{parts[i]}' is not a number");
-        if (evs.Length is < 2 or > 3) throw new ArgumentException($"unknown pattern '{evList}': give 2 or 3 EVs, e.g. -1.5,1.5 or -2,0,2");
+        if (evs.Length is < 1 or > 3) throw new ArgumentException($"unknown pattern '{evList}': give 2 or 3 EVs, e.g. -1.5,1.5 or -2,0,2, or one EV for single-exposure footage");
         return new ExposurePattern(evs, phase);
     }
 }

@@ -16,8 +16,8 @@ public readonly record struct FrameWindow(int Center, int Radius)
     /// <summary>Timeline frame of window index <paramref name="k"/>.</summary>
     public int FrameAt(int k) => Center + k - Radius;
 
-    /// <summary>Default radius: 1 for two exposures, 2 for three.</summary>
-    public static int DefaultRadius(int patternLength) => patternLength >= 3 ? 2 : 1;
+    /// <summary>Default radius: 1 for two exposures, 2 for three, 0 for single-exposure footage (one EV).</summary>
+    public static int DefaultRadius(int patternLength) => patternLength >= 3 ? 2 : patternLength - 1;
 
     /// <summary>The radius for a requested one: 0 (or negative) = the default; above <see cref="MaxRadius"/> throws.</summary>
     public static int ResolveRadius(int requested, int patternLength)

@@ -13,4 +13,10 @@ public sealed class ReconstructOptions
     /// such that frame i sampled at p + flow(p) lines up with the reference at p (backward warping).
     /// </summary>
     public IReadOnlyList<Imaging.ImageF?>? GivenFlows { get; init; }
+
+    /// <summary>DDIM steps of the diffusion methods (`hdr-ldm`), 1 to 50.</summary>
+    public int DiffusionSteps { get; init; } = Models.Ldm.DdimSampler.DefaultSteps;
+
+    /// <summary>Highlight-recovery strength of `hdr-ldm`, 0 to 1: how much of its estimate replaces clipped pixels.</summary>
+    public float HighlightRecovery { get; init; } = 1f;
 }

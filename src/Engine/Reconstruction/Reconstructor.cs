@@ -1,5 +1,8 @@
 namespace HdrOfx.Engine.Reconstruction;
 
+/// <summary>Which footage a method takes: alternating exposures (2 or 3 EVs), single-exposure footage (one EV), or both.</summary>
+public enum ExposureInput { Alternating, Single, Any }
+
 /// <summary>
 /// The one entry point that the CLI and the plugin share. Methods are registered explicitly
 /// (no reflection: the plugin and CLI are NativeAOT).
@@ -7,12 +10,30 @@ namespace HdrOfx.Engine.Reconstruction;
 public static class Reconstructor
 {
     private static readonly Dictionary<string, Func<IReconstructionMethod>> Registry = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly Dictionary<string, ExposureInput> Inputs = new(StringComparer.OrdinalIgnoreCase);
     private static readonly object Gate = new();
 
-    public static void Register(string name, Func<IReconstructionMethod> factory)
+    public static void Register(string name, Func<IReconstructionMethod> factory, ExposureInput input = ExposureInput.Alternating)
     {
-        lock (Gate) Registry[name] = factory;
+        lock (Gate)
+        {
+            Registry[name] = factory;
+            Inputs[name] = input;
+        }
     }
+
+    /// <summary>Refuses a method that cannot take footage whose exposure pattern has <paramref name="exposures"/> slots.</summary>
+    public static void CheckInput(string method, int exposures)
+    {
+        ExposureInput input;
+        lock (Gate) input = Inputs.GetValueOrDefault(method, ExposureInput.Any);
+        if (input == ExposureInput.Alternating && exposures < 2)
+            throw new ArgumentException($"method '{method}' needs alternating exposures (2 or 3 EVs); single-exposure footage (one EV) needs method 'hdr-ldm'");
+        if (input == ExposureInput.Single && exposures > 1) throw new ArgumentException(SingleOnlyMessage(method));
+    }
+
+    public static string SingleOnlyMessage(string method) =>
+        $"method '{method}' reconstructs single-exposure footage (one EV); alternating exposures (2 or 3 EVs) need classical or tcam";
 
     public static IReadOnlyList<string> Methods
     {

@@ -29,7 +29,7 @@ public static class TestMethods
 
     public static void Register()
     {
-        Reconstructor.Register(Merge, static () => new MergeMethod());
+        Reconstructor.Register(Merge, static () => new MergeMethod(), ExposureInput.Any);
         Reconstructor.Register(Throw, static () => new ThrowMethod());
         Reconstructor.Register(NonFinite, static () => new NonFiniteMethod());
     }

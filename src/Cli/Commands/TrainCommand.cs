@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using HdrOfx.Cli.Infrastructure;
+using HdrOfx.Engine.Models;
+using HdrOfx.Engine.Training;
+using HdrOfx.Engine.Training.Ldm;
+using Microsoft.Extensions.Logging;
+
+namespace HdrOfx.Cli.Commands;
+
+/// <summary>
+/// `hdrofx train --stage tcam|ae|ldm`: trains the TCAM network on synthetic windows, or HDR-LDM's autoencoder (ae) and
+/// denoiser (ldm) on crops, from the training panoramas (docs/models.md).
+/// </summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var stage = new Option<string>("--stage") { Description = "Training stage: tcam, ae (HDR-LDM's autoencoder) or ldm (HDR-LDM's denoiser; needs --autoencoder).", Required = true };
+        var config = new Option<string>("--config") { Description = "Model size: compact (shipped), tiny (tests), or for tcam an ablation: compact-noattn, compact-nodcn, compact-nomatch, compact-noflow.", DefaultValueFactory = _ => "compact" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --output (same data, bit for bit)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Folder for checkpoint/, loss.csv, validation.csv and the exported EMA weights (default training/STAGE)." };
+        var steps = new Option<int?>("--steps") { Description = "Length of the cosine schedule in steps (default 10000 for tcam, 8000 for ae and ldm)." };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of the weights and of the data (default 13 for tcam, 14 for ae and ldm)." };
+        var maxMinutes = new Option<double>("--max-minutes") { Description = "Stop with a checkpoint after this many minutes (0 = until the schedule ends).", DefaultValueFactory = _ => 0.0 };
+        var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 5.0 };
+        var validateMinutes = new Option<double>("--validate-minutes") { Description = "Minutes between validation passes (each also exports the EMA weights).", DefaultValueFactory = _ => 30.0 };
+        var valFrames = new Option<int>("--validation-frames") { Description = "Frames per validation clip (0 = all 12).", DefaultValueFactory = _ => 0 };
+        var noValidation = new Option<bool>("--no-validation") { Description = "Skip the validation passes." };
+        var crop = new Option<int?>("--crop") { Description = "Training crop size (tcam: multiple of 4, default 128; ae: multiple of 16, ldm: of 64, default 64)." };
+        var batch = new Option<int>("--batch") { Description = "ae and ldm: crops per step.", DefaultValueFactory = _ => 8 };
+        var autoencoder = new Option<string>("--autoencoder") { Description = "ldm: the autoencoder exported by the ae stage.", DefaultValueFactory = _ => "training/ae/ae-ema.safetensors" };
+        var clips = new Option<int>("--clips") { Description = "Clips per step (each gives two consecutive reference windows).", DefaultValueFactory = _ => 2 };
+        var cmd = new Command("train", "Train a neural stage on synthetic data from the training panoramas; checkpoints every few minutes and resumes with --resume.")
+        {
+            stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips, batch, autoencoder,
+        };
+        cmd.SetAction(r => CliRunner.Run("train", (logs, cancel) =>
+        {
+            string stageName = r.GetValue(stage)!;
+            var log = logs.CreateLogger("train");
+            string outputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("training", stageName));
+            if (stageName is "ae" or "ldm")
+                return LdmTraining.Run(new LdmTrainOptions
+                {
+                    Stage = LdmTraining.ParseStage(stageName),
+                    Output = outputDir,
+                    Config = LdmTraining.ParseConfig(r.GetValue(config)!),
+                    Seed = r.GetValue(seed) ?? 14UL,
+                    Steps = r.GetValue(steps) ?? 8000,
+                    Batch = r.GetValue(batch),
+                    Crop = r.GetValue(crop) ?? 64,
+                    MaxMinutes = r.GetValue(maxMinutes),
+                    CheckpointMinutes = r.GetValue(checkpointMinutes),
+                    ValidateMinutes = r.GetValue(validateMinutes),
+                    AutoencoderPath = Path.GetFullPath(r.GetValue(autoencoder)!),
+                    Resume = r.GetValue(resume),
+                }, !r.GetValue(noValidation), log, cancel);
+            if (stageName != "tcam") throw new CliError($"unknown stage '{stageName}'; available: tcam, ae, ldm");
+            var o = new TcamTrainOptions
+            {
+                Output = outputDir,
+                Config = TcamConfig.Parse(r.GetValue(config)!),
+                Seed = r.GetValue(seed) ?? 13UL,
+                Steps = r.GetValue(steps) ?? 10000,
+                MaxMinutes = r.GetValue(maxMinutes),
+                CheckpointMinutes = r.GetValue(checkpointMinutes),
+                ValidateMinutes = r.GetValue(validateMinutes),
+                ValidationFrames = r.GetValue(valFrames),
+                Crop = r.GetValue(crop) ?? 128,
+                ClipsPerStep = r.GetValue(clips),
+                Resume = r.GetValue(resume),
+            };
+            if (o.Steps < 1 || o.ClipsPerStep < 1) throw new CliError("--steps and --clips must be positive");
+            var (names, images) = Panoramas.LoadAll(log);
+            var training = names.Select((n, i) => (n, i)).Where(p => !PanoramaSplit.IsValidation(p.n)).Select(p => images[p.i]).ToArray();
+            var sampler = new TcamWindowSampler(training, o.Crop, o.Seed);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+            using var trainer = new TcamTrainer(o, sampler, r.GetValue(noValidation) ? null : () => new TcamValidation(images, o.ValidationFrames), log);
+            trainer.Run(cts.Token);
+            return CliRunner.Ok;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,56 @@
+namespace HdrOfx.Engine.Models.Ldm;
+
+/// <summary>
+/// Deterministic DDIM sampling (Song et al. 2021, arXiv 2010.02502) with η = 0, as HDR-V-Diff samples HDR-LDM
+/// (§3.1: 10 steps). Timesteps are spaced "trailing" (Lin et al. 2024): t_i = round(T − i·T/S) − 1 for
+/// i = 0 … S − 1, so even one step starts from pure noise at t = T − 1; the chain ends at ᾱ = 1.
+/// </summary>
+public sealed class DdimSampler
+{
+    public const int MinSteps = 1, MaxSteps = 50, DefaultSteps = 10;
+    private readonly NoiseSchedule _schedule;
+
+    public DdimSampler(NoiseSchedule schedule) => _schedule = schedule;
+
+    public NoiseSchedule Schedule => _schedule;
+
+    /// <summary>The S timesteps visited, from noisiest to cleanest.</summary>
+    public int[] Timesteps(int steps)
+    {
+        if (steps is < MinSteps or > MaxSteps) throw new ArgumentOutOfRangeException(nameof(steps), $"DDIM steps must be {MinSteps} to {MaxSteps}, got {steps}");
+        int T = _schedule.Timesteps;
+        var ts = new int[steps];
+        for (int i = 0; i < steps; i++) ts[i] = (int)Math.Round(T - i * (double)T / steps) - 1;
+        return ts;
+    }
+
+    /// <summary>
+    /// One step from t to <paramref name="prev"/> (−1 = the clean end), formula (12) of arXiv 2010.02502 with σ_t = 0:
+    /// x_prev = √ᾱ_prev · (x_t − √(1 − ᾱ_t)·ε)/√ᾱ_t + √(1 − ᾱ_prev)·ε.
+    /// </summary>
+    public void Step(ReadOnlySpan<float> xt, ReadOnlySpan<float> eps, int t, int prev, Span<float> dst)
+    {
+        double a = _schedule.AlphaBar(t), ap = _schedule.AlphaBar(prev);
+        double sa = Math.Sqrt(a), sn = Math.Sqrt(1 - a), sap = Math.Sqrt(ap), snp = Math.Sqrt(1 - ap);
+        for (int i = 0; i < dst.Length; i++)
+        {
+            double x0 = (xt[i] - sn * eps[i]) / sa;
+            dst[i] = (float)(sap * x0 + snp * eps[i]);
+        }
+    }
+
+    /// <summary>
+    /// Runs the chain from x_T = <paramref name="noise"/> (overwritten with the result, x_0) in <paramref name="steps"/>
+    /// steps; <paramref name="predict"/>(x_t, t) returns ε.
+    /// </summary>
+    public void Sample(float[] noise, int steps, Func<float[], int, float[]> predict)
+    {
+        var ts = Timesteps(steps);
+        for (int i = 0; i < ts.Length; i++)
+        {
+            var eps = predict(noise, ts[i]);
+            if (eps.Length != noise.Length) throw new ArgumentException($"the ε-predictor returned {eps.Length} values for {noise.Length}");
+            Step(noise, eps, ts[i], i + 1 < ts.Length ? ts[i + 1] : -1, noise);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace HdrOfx.Engine.Models.Ldm;
+
+/// <summary>
+/// Size of HDR-LDM (DESIGN §5): the autoencoder's channels at 1, 1/2 and 1/4 resolution (×4 down, 4 latent
+/// channels), the denoiser's channels at latent resolution, 1/2 and 1/4 of it (MaxViT blocks at the last two),
+/// the embedding width, and the noise schedule (T steps, β from <see cref="BetaStart"/> to <see cref="BetaEnd"/>).
+/// </summary>
+public sealed record LdmConfig
+{
+    public const int LatentChannels = 4;
+    /// <summary>Autoencoder downsampling factor (two stride-2 convolutions).</summary>
+    public const int Down = 4;
+
+    public string Name { get; init; } = "compact";
+    public int Ae1 { get; init; } = 16;
+    public int Ae2 { get; init; } = 32;
+    public int Ae3 { get; init; } = 64;
+    public int Den1 { get; init; } = 32;
+    public int Den2 { get; init; } = 64;
+    public int Den3 { get; init; } = 64;
+    public int Heads { get; init; } = 2;
+    /// <summary>MaxViT block/grid partition P (P×P windows and a P×P grid).</summary>
+    public int Partition { get; init; } = 4;
+    public int EmbeddingDim { get; init; } = 64;
+    public int Timesteps { get; init; } = 1000;
+    public double BetaStart { get; init; } = 0.00085;
+    public double BetaEnd { get; init; } = 0.012;
+
+    public static LdmConfig Compact { get; } = new();
+
+    /// <summary>For tests only.</summary>
+    public static LdmConfig Tiny { get; } = new() { Name = "tiny", Ae1 = 4, Ae2 = 8, Ae3 = 8, Den1 = 8, Den2 = 8, Den3 = 8, Heads = 1, Partition = 2, EmbeddingDim = 8 };
+
+    /// <summary>Image sides must be multiples of this: ×4 autoencoder, then two ×2 levels whose sides the partition divides.</summary>
+    public int SizeMultiple => Down * 4 * Partition;
+
+    public static LdmConfig Parse(string name) => name switch
+    {
+        "compact" => Compact,
+        "tiny" => Tiny,
+        _ => throw new ArgumentException($"unknown HDR-LDM config '{name}'; known: compact, tiny"),
+    };
+
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"name={Name} ae={Ae1}/{Ae2}/{Ae3} latent={LatentChannels}x{Down} denoiser={Den1}/{Den2}/{Den3} heads={Heads} partition={Partition} emb={EmbeddingDim} T={Timesteps} beta={BetaStart}..{BetaEnd}");
+}

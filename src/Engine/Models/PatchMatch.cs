@@ -1,0 +1,33 @@
+using HdrOfx.Engine.Tensors;
+
+namespace HdrOfx.Engine.Models;
+
+/// <summary>
+/// TCAM's finest-scale patch-correlation matching (hdr-v-diff §3.2, after Yang et al. 2020 and Chung &amp; Cho 2023):
+/// for each pixel p the correlation c_d(p) = mean_c q(p)·k(p + d) over the (2R+1)² displacements d, a softmax over d
+/// with temperature τ, and the matched feature out(p) = Σ_d softmax_d(τ·c(p))·v(p + d) (zero outside the image).
+/// Composed of differentiable ops (Correlation, Softmax, Pad2d, Narrow), so its gradient is theirs.
+/// </summary>
+public static class PatchMatch
+{
+    public static Tensor Apply(Tensor query, Tensor key, Tensor value, int radius, Tensor temperature)
+    {
+        if (query.Rank != 4 || !query.Shape.AsSpan().SequenceEqual(key.Shape) || value.Rank != 4 || value.Shape[0] != query.Shape[0]
+            || value.Shape[2] != query.Shape[2] || value.Shape[3] != query.Shape[3])
+            throw new ArgumentException($"PatchMatch: query {Tensor.ShapeString(query.Shape)}, key {Tensor.ShapeString(key.Shape)}, value {Tensor.ShapeString(value.Shape)} do not match");
+        int h = query.Shape[2], w = query.Shape[3], side = 2 * radius + 1;
+        var weights = (Tensor.Correlation(query, key, radius) * temperature).Softmax(1);
+        var padded = value.Pad2d(radius, radius, radius, radius);
+        Tensor? sum = null;
+        for (int dy = 0; dy < side; dy++)
+        {
+            for (int dx = 0; dx < side; dx++)
+            {
+                var shifted = padded.Narrow(2, dy, h).Narrow(3, dx, w);
+                var term = shifted * weights.Narrow(1, dy * side + dx, 1);
+                sum = sum is null ? term : sum + term;
+            }
+        }
+        return sum!;
+    }
+}

@@ -1,0 +1,92 @@
+using HdrOfx.Engine.Classical;
+using HdrOfx.Engine.Imaging;
+using HdrOfx.Engine.Reconstruction;
+using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Autograd;
+
+namespace HdrOfx.Engine.Models;
+
+/// <summary>
+/// The `tcam` method: the classical merge, each neighbour's classical flow (computed again with the merge's flow
+/// options: the merge does not hand its flows out), then <see cref="TcamNet"/>'s μ-law residual:
+/// H = c + T⁻¹(T(c) + r) − T⁻¹(T(c)), so r = 0 gives the classical merge c bit for bit.
+/// </summary>
+public sealed class TcamReconstruction : IReconstructionMethod
+{
+    private readonly Func<TcamNet> _net;
+    private static readonly object ForwardGate = new();
+
+    public TcamReconstruction(Func<TcamNet> net) => _net = net;
+
+    public TcamReconstruction(TcamNet net) : this(() => net) { }
+
+    public string Name => "tcam";
+
+    public ReconstructResult Reconstruct(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, CancellationToken cancel)
+    {
+        Reconstructor.Validate(frames, refIndex);
+        var net = _net();
+        var classical = new ClassicalReconstruction("classical", AlignmentMode.OpticalFlow).Reconstruct(frames, refIndex, options, cancel);
+        var reference = frames[refIndex]!;
+        var flows = new FlowField?[frames.Count];
+        int present = 0;
+        for (int i = 0; i < frames.Count; i++)
+        {
+            if (i == refIndex || frames[i] is null) continue;
+            cancel.ThrowIfCancellationRequested();
+            flows[i] = OpticalFlow.Compute(reference.Linear, reference.Ev, frames[i]!.Linear, frames[i]!.Ev, ClassicalReconstruction.MergeFlowDefaults);
+            present++;
+        }
+        if (present == 0) return classical;
+        cancel.ThrowIfCancellationRequested();
+        var sample = TcamSample.Build(frames, refIndex, classical.Hdr, flows);
+        var residual = Infer(net, sample);
+        return classical with { Hdr = ApplyResidual(sample, residual) };
+    }
+
+    /// <summary>The residual planes (3·W·H) for one sample; pads to a multiple of 4 by replication and crops back.</summary>
+    public static float[] Infer(TcamNet net, TcamSample sample)
+    {
+        int w = sample.Width, h = sample.Height;
+        int pw = (4 - w % 4) % 4, ph = (4 - h % 4) % 4;
+        lock (ForwardGate)
+        {
+            using var scope = new TensorScope();
+            using var noGrad = GradMode.NoGrad();
+            var b = TcamSample.Stack(new[] { sample });
+            if (pw != 0 || ph != 0)
+                b = b with
+                {
+                    Reference = b.Reference.Pad2d(0, pw, 0, ph, PadMode.Replicate),
+                    Neighbours = b.Neighbours.Pad2d(0, pw, 0, ph, PadMode.Replicate),
+                    Flows = b.Flows.Pad2d(0, pw, 0, ph, PadMode.Replicate),
+                    Classical = b.Classical.Pad2d(0, pw, 0, ph, PadMode.Replicate),
+                };
+            var r = net.Residual(b).Narrow(2, 0, h).Narrow(3, 0, w).Contiguous();
+            return r.ToArray();
+        }
+    }
+
+    /// <summary>H = c + T⁻¹(T(c) + r) − T⁻¹(T(c)) per value (r = 0 leaves c unchanged, bit for bit).</summary>
+    public static ImageF ApplyResidual(TcamSample sample, float[] residual)
+    {
+        var c = sample.ClassicalHdr;
+        var hdr = new ImageF(c.Width, c.Height, 3);
+        int n3 = 3 * c.PlaneSize;
+        float s = sample.Scale;
+        for (int p = 0; p < n3; p++)
+        {
+            float r = residual[p];
+            if (r == 0f) { hdr.Data[p] = c.Data[p]; continue; }
+            float mu = sample.Classical[p];
+            hdr.Data[p] = MathF.Max(c.Data[p] + MuLawDomain.Inverse(mu + r, s) - MuLawDomain.Inverse(mu, s), 0f);
+        }
+        return hdr;
+    }
+}
+
+/// <summary>Registration of `tcam` (by the CLI's and the plug-in's start-up code); weights come from <see cref="TcamWeights.Shared"/>.</summary>
+public static class TcamMethods
+{
+    public static void Register() => Reconstructor.Register("tcam", () => new TcamReconstruction(TcamWeights.Shared));
+}

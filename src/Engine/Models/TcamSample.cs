@@ -1,0 +1,117 @@
+using HdrOfx.Engine.Classical;
+using HdrOfx.Engine.Imaging;
+using HdrOfx.Engine.Reconstruction;
+using HdrOfx.Engine.Tensors;
+
+namespace HdrOfx.Engine.Models;
+
+/// <summary>
+/// The network's input for one reference frame, as planar arrays: per frame the 6 channels of hdr-v-diff Eq. 1,
+/// [L, T(f⁻¹(L)/2^EV)] — with L re-encoded as f⁻¹(L)^(1/2.2), since a method sees only linearized frames — and
+/// what the classical path computed: each neighbour's flow to the reference and its confidence, and the merge.
+/// </summary>
+public sealed class TcamSample
+{
+    public required int Width { get; init; }
+    public required int Height { get; init; }
+    /// <summary>s = 2^EV_min of the window (see <see cref="MuLawDomain"/>).</summary>
+    public required float Scale { get; init; }
+    public required float[] Reference { get; init; }
+    public required IReadOnlyList<float[]> Neighbours { get; init; }
+    public required IReadOnlyList<float[]> Flows { get; init; }
+    /// <summary>4 planes: T(classical merge) and the mean flow confidence.</summary>
+    public required float[] Classical { get; init; }
+    /// <summary>The classical merge in radiance (3 planes), the base the residual is added to.</summary>
+    public required ImageF ClassicalHdr { get; init; }
+
+    public int NeighbourCount => Neighbours.Count;
+
+    /// <summary>Builds a sample; <paramref name="flows"/>[i] is the classical flow of frames[i] (null for the reference and missing frames).</summary>
+    public static TcamSample Build(IReadOnlyList<FrameInput?> frames, int refIndex, ImageF classicalHdr, IReadOnlyList<FlowField?> flows)
+    {
+        var reference = frames[refIndex]!;
+        int w = reference.Linear.Width, h = reference.Linear.Height, n = w * h;
+        double evMin = frames.Where(f => f is not null).Min(f => f!.Ev);
+        float s = (float)Math.Pow(2.0, evMin);
+        var nbs = new List<float[]>();
+        var fls = new List<float[]>();
+        var conf = new float[n];
+        for (int i = 0; i < frames.Count; i++)
+        {
+            if (i == refIndex || frames[i] is null) continue;
+            var flow = flows[i] ?? throw new ArgumentException($"frame {i} has no classical flow");
+            nbs.Add(FrameChannels(frames[i]!, s));
+            var fl = new float[2 * n];
+            Array.Copy(flow.Flow.Data, fl, 2 * n);
+            fls.Add(fl);
+            var c = flow.Confidence?.Data;
+            for (int p = 0; p < n; p++) conf[p] += c is null ? 1f : c[p];
+        }
+        var classical = new float[4 * n];
+        for (int p = 0; p < 3 * n; p++) classical[p] = MuLawDomain.Forward(classicalHdr.Data[p], s);
+        float inv = nbs.Count == 0 ? 0f : 1f / nbs.Count;
+        for (int p = 0; p < n; p++) classical[3 * n + p] = conf[p] * inv;
+        return new TcamSample
+        {
+            Width = w, Height = h, Scale = s, Reference = FrameChannels(reference, s), Neighbours = nbs, Flows = fls,
+            Classical = classical, ClassicalHdr = classicalHdr,
+        };
+    }
+
+    private static float[] FrameChannels(FrameInput f, float s)
+    {
+        var lin = f.Linear;
+        int n = lin.PlaneSize;
+        var x = new float[6 * n];
+        float toRef = (float)(1.0 / f.Exposure);
+        for (int c = 0; c < 3; c++)
+        {
+            var src = lin.Plane(c);
+            for (int p = 0; p < n; p++)
+            {
+                float v = Math.Clamp(src[p], 0f, 1f);
+                x[c * n + p] = MathF.Pow(v, 1f / 2.2f);
+                x[(3 + c) * n + p] = MuLawDomain.Forward(v * toRef, s);
+            }
+        }
+        return x;
+    }
+
+    /// <summary>Stacks samples with the same size and neighbour count into one batch.</summary>
+    public static TcamBatch Stack(IReadOnlyList<TcamSample> samples)
+    {
+        var first = samples[0];
+        int b = samples.Count, k = first.NeighbourCount, w = first.Width, h = first.Height, n = w * h;
+        foreach (var s in samples)
+            if (s.Width != w || s.Height != h || s.NeighbourCount != k)
+                throw new ArgumentException($"a batch needs equal sizes and neighbour counts: {s.Width}x{s.Height}/{s.NeighbourCount} vs {w}x{h}/{k}");
+        var reference = new float[b * 6 * n];
+        var nbs = new float[k * b * 6 * n];
+        var flows = new float[k * b * 2 * n];
+        var classical = new float[b * 4 * n];
+        for (int i = 0; i < b; i++)
+        {
+            var s = samples[i];
+            s.Reference.CopyTo(reference, i * 6 * n);
+            s.Classical.CopyTo(classical, i * 4 * n);
+            for (int j = 0; j < k; j++)
+            {
+                s.Neighbours[j].CopyTo(nbs, (j * b + i) * 6 * n);
+                s.Flows[j].CopyTo(flows, (j * b + i) * 2 * n);
+            }
+        }
+        return new TcamBatch(
+            Tensor.FromArray(reference, b, 6, h, w), Tensor.FromArray(nbs, k * b, 6, h, w),
+            Tensor.FromArray(flows, k * b, 2, h, w), Tensor.FromArray(classical, b, 4, h, w), k);
+    }
+}
+
+/// <summary>
+/// A batch of B reference windows with K neighbours each: neighbour j of window i sits at batch index j·B + i of
+/// <see cref="Neighbours"/> and <see cref="Flows"/>, so one TCAM call aligns every pair with shared weights.
+/// </summary>
+public sealed record TcamBatch(Tensor Reference, Tensor Neighbours, Tensor Flows, Tensor Classical, int NeighbourCount)
+{
+    public int BatchSize => Reference.Shape[0];
+    public Tensor ClassicalMu => Classical.Narrow(1, 0, 3);
+}

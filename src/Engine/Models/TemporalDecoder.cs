@@ -1,0 +1,44 @@
+using HdrOfx.Engine.Nn;
+using HdrOfx.Engine.Tensors;
+
+namespace HdrOfx.Engine.Models;
+
+/// <summary>
+/// The multi-scale temporal decoder (hdr-v-diff §3.2, Fig. 2 c): at 1/4 and 1/2 the reference features, the mean of
+/// the aligned neighbours (the mean keeps 2- and 3-exposure windows on the same weights) and the coarser result are
+/// merged by a 1×1 conv and Restormer blocks (MDTA + GDFN); at full resolution two 3×3 convs also see the classical
+/// merge in the μ-law domain and the flows' mean confidence. The last layer is a zero-initialized 1×1 conv
+/// (ZiCA's Eq. 6 principle applied to the whole network): it outputs the μ-law residual over the classical merge,
+/// exactly 0 before training.
+/// </summary>
+public sealed class TemporalDecoder : Module
+{
+    private readonly Conv2d _inQuarter, _inHalf, _full1, _full2;
+    private readonly Sequential _quarter, _half;
+    private readonly ZeroConv _head;
+
+    public const int ClassicalChannels = 4;
+
+    public TemporalDecoder(TcamConfig cfg, Rng rng)
+    {
+        _inQuarter = RegisterModule("in_quarter", new Conv2d(2 * cfg.C3, cfg.C3, 1, rng));
+        _quarter = RegisterModule("quarter", new Sequential(Enumerable.Range(0, cfg.BlocksQuarter).Select(_ => (Module)new RestormerBlock(cfg.C3, cfg.HeadsQuarter, rng)).ToArray()));
+        _inHalf = RegisterModule("in_half", new Conv2d(2 * cfg.C2 + cfg.C3, cfg.C2, 1, rng));
+        _half = RegisterModule("half", new Sequential(Enumerable.Range(0, cfg.BlocksHalf).Select(_ => (Module)new RestormerBlock(cfg.C2, cfg.HeadsHalf, rng)).ToArray()));
+        _full1 = RegisterModule("full1", new Conv2d(2 * cfg.C1 + cfg.C2 + ClassicalChannels, cfg.C1, 3, rng, padding: 1));
+        _full2 = RegisterModule("full2", new Conv2d(cfg.C1, cfg.C1, 3, rng, padding: 1));
+        _head = RegisterModule("head", new ZeroConv(cfg.C1, 3, rng));
+    }
+
+    /// <param name="classical">[B, 4, H, W]: the classical merge in the μ-law domain and the mean flow confidence.</param>
+    /// <returns>The residual [B, 3, H, W] in the μ-law domain.</returns>
+    public Tensor Forward(FeaturePyramid reference, FeaturePyramid alignedMean, Tensor classical)
+    {
+        var d3 = _quarter.Forward(_inQuarter.Forward(Tensor.Concat(new[] { reference.Quarter, alignedMean.Quarter }, 1)));
+        var d2 = _inHalf.Forward(Tensor.Concat(new[] { reference.Half, alignedMean.Half, TcamAlignment.Up(d3, reference.Half) }, 1));
+        d2 = _half.Forward(d2);
+        var d1 = _full1.Forward(Tensor.Concat(new[] { reference.Full, alignedMean.Full, TcamAlignment.Up(d2, reference.Full), classical }, 1)).LeakyRelu(0.1f);
+        d1 = _full2.Forward(d1).LeakyRelu(0.1f);
+        return _head.Forward(d1);
+    }
+}
