@@ -12,5 +12,6 @@ public static class BuiltInMethods
         Classical.ClassicalMethods.Register();
         Models.TcamMethods.Register();
         Models.Ldm.LdmMethods.Register();
+        Models.Zica.HdrVDiffMethods.Register();
     }
 }
