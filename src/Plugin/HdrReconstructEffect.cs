@@ -20,7 +20,8 @@ public sealed class HdrReconstructEffect : ImageEffect
         _reuse = null!;
     private StringParam _methodOverride = null!;
     private DoubleParam[] _ev = null!;
-    private DoubleParam _outputExposure = null!;
+    private DoubleParam _outputExposure = null!, _priorStrength = null!;
+    private IntParam _diffusionSteps = null!;
 
     public override void OnCreate()
     {
@@ -35,6 +36,8 @@ public sealed class HdrReconstructEffect : ImageEffect
         _methodOverride = Params.GetString(P.MethodOverride);
         _radius = Params.GetInt(P.Radius);
         _reuse = Params.GetBoolean(P.ReuseFrames);
+        _priorStrength = Params.GetDouble(P.PriorStrength);
+        _diffusionSteps = Params.GetInt(P.DiffusionSteps);
         _outputExposure = Params.GetDouble(P.OutputExposure);
         _encoding = Params.GetChoice(P.OutputEncoding);
         _diagnostic = Params.GetChoice(P.Diagnostic);
@@ -130,7 +133,7 @@ public sealed class HdrReconstructEffect : ImageEffect
 
     /// <summary>Everything a render reads from the parameters at time t.</summary>
     private readonly record struct Settings(int PatternLength, int Phase, TransferFunction Transfer, string Method, int Radius,
-        float Gain, OutputEncodingKind Encoding, int Diagnostic, bool Reuse);
+        float Gain, OutputEncodingKind Encoding, int Diagnostic, bool Reuse, float PriorStrength, int DiffusionSteps);
 
     private Settings ReadSettings(double t)
     {
@@ -153,7 +156,8 @@ public sealed class HdrReconstructEffect : ImageEffect
         int diag = _diagnostic.GetValueAtTime(t);
         return new Settings(n, phase, (TransferFunction)tf, method, Radius(t, n),
             (float)Math.Pow(2.0, _outputExposure.GetValueAtTime(t)), (OutputEncodingKind)Math.Clamp(enc, 0, 2), Math.Clamp(diag, 0, 2),
-            _reuse.GetValueAtTime(t) != 0);
+            _reuse.GetValueAtTime(t) != 0, (float)Math.Clamp(_priorStrength.GetValueAtTime(t), 0, 1),
+            Math.Clamp(_diffusionSteps.GetValueAtTime(t), 1, P.DiffusionStepsMax));
     }
 
     /// <summary>HDROFX_TIMINGS=1 at load: each render posts a log message with its stage timings (benchmarks).</summary>
@@ -247,7 +251,10 @@ public sealed class HdrReconstructEffect : ImageEffect
 
             t1 = System.Diagnostics.Stopwatch.GetTimestamp();
             // 2. Reconstruct.
-            result = Reconstructor.Reconstruct(frames, refIndex, new ReconstructOptions { Method = s.Method, Diagnostics = s.Diagnostic != 0 });
+            result = Reconstructor.Reconstruct(frames, refIndex, new ReconstructOptions
+            {
+                Method = s.Method, Diagnostics = s.Diagnostic != 0, PriorStrength = s.PriorStrength, DiffusionSteps = s.DiffusionSteps,
+            });
             ThrowIfAborted();
             if (result.Hdr.Width != region.Width || result.Hdr.Height != region.Height || result.Hdr.Channels < 3)
                 throw new OfxException(OfxStatus.Failed, $"method '{s.Method}' returned {result.Hdr} for a {region.Width}x{region.Height} frame");

@@ -83,6 +83,8 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
             .Secret().Parent(P.GroupReconstruction);
         ps.DefineInt(P.Radius, P.RadiusLabel, P.RadiusHint, 0, 0, P.RadiusMax, 0, P.RadiusMax).Parent(P.GroupReconstruction);
         ps.DefineBoolean(P.ReuseFrames, P.ReuseFramesLabel, P.ReuseFramesHint, true).Parent(P.GroupReconstruction);
+        ps.DefineDouble(P.PriorStrength, P.PriorStrengthLabel, P.PriorStrengthHint, 1, 0, 1, 0, 1).Increment(0.05).Digits(2).Parent(P.GroupReconstruction);
+        ps.DefineInt(P.DiffusionSteps, P.DiffusionStepsLabel, P.DiffusionStepsHint, 10, 1, P.DiffusionStepsMax, 1, P.DiffusionStepsMax).Parent(P.GroupReconstruction);
 
         ps.DefineDouble(P.OutputExposure, P.OutputExposureLabel, P.OutputExposureHint, 0, -20, 20, -4, 4)
             .Increment(0.1).Digits(2).Parent(P.GroupOutput);
@@ -90,7 +92,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         ps.DefineChoice(P.Diagnostic, P.DiagnosticLabel, P.DiagnosticHint, P.DiagnosticOptions, 0).Parent(P.GroupOutput);
 
         ps.DefinePage(P.PageExposure, "Exposure", [P.InputMode, P.Pattern, P.Ev[0], P.Ev[1], P.Ev[2], P.Phase, P.InputTransfer]);
-        ps.DefinePage(P.PageReconstruction, "Reconstruction", [P.Method, P.Radius, P.ReuseFrames]);
+        ps.DefinePage(P.PageReconstruction, "Reconstruction", [P.Method, P.Radius, P.ReuseFrames, P.PriorStrength, P.DiffusionSteps]);
         ps.DefinePage(P.PageOutput, "Output", [P.OutputExposure, P.OutputEncoding, P.Diagnostic]);
     }
 
