@@ -17,8 +17,9 @@ public static class HdrParams
     public const string InputMode = "inputMode";
     public const string InputModeLabel = "Input Mode";
     public const string InputModeHint = "Alternating exposures: the footage cycles through 2 or 3 exposures, one per frame. " +
-        "Single exposure: ordinary footage (not available yet).";
-    public static readonly string[] InputModeOptions = ["Alternating exposures", "Single exposure (not available yet)"];
+        "Single exposure: ordinary footage at the exposure of Slot 0 EV, reconstructed by HDR-LDM (neural; needs " +
+        "Resources/models/hdr-ldm.safetensors in the bundle), which recovers clipped highlights.";
+    public static readonly string[] InputModeOptions = ["Alternating exposures", "Single exposure"];
     public const int InputModeAlternating = 0;
     public const int InputModeSingle = 1;
 
@@ -57,14 +58,17 @@ public static class HdrParams
     public const string PriorStrengthHint = "HDR-V-Diff: how much of the diffusion prior ZiCA adds (λ of Eq. 6). 0 gives the TCAM result " +
         "(and skips the diffusion model), 1 is what it was trained with. Keyframable.";
 
-    public const string DiffusionSteps = "diffusionSteps";
-    public const string DiffusionStepsLabel = "Diffusion Steps";
-    public const string DiffusionStepsHint = "HDR-V-Diff: DDIM steps of the diffusion prior, 1 to 10 (fewer is faster). The noise is fixed by pixel " +
-        "position, so a still scene renders identically frame after frame.";
-    public const int DiffusionStepsMax = 10;
-
     /// <summary>Hidden: a registered method name that overrides <see cref="Method"/> (tests, experiments).</summary>
     public const string MethodOverride = "methodOverride";
+
+    public const string LdmSteps = "ldmSteps";
+    public const string LdmStepsLabel = "Diffusion Steps";
+    public const string LdmStepsHint = "Single exposure and HDR-V-Diff: DDIM steps of HDR-LDM (1 to 50); fewer is faster, 10 is the paper's setting. " +
+        "The noise is fixed by pixel position, so a still scene renders identically frame after frame.";
+
+    public const string HighlightRecovery = "highlightRecovery";
+    public const string HighlightRecoveryLabel = "Highlight Recovery";
+    public const string HighlightRecoveryHint = "Single exposure: how much of HDR-LDM's estimate replaces clipped pixels (0 = the footage as recorded, 1 = full).";
 
     public const string Radius = "temporalRadius";
     public const string RadiusLabel = "Temporal Radius";

@@ -17,11 +17,11 @@ public sealed class HdrReconstructEffect : ImageEffect
     private Clip _source = null!;
     private Clip _output = null!;
     private IntParam _inputMode = null!, _pattern = null!, _phase = null!, _transfer = null!, _method = null!, _radius = null!, _encoding = null!, _diagnostic = null!,
-        _reuse = null!;
+        _reuse = null!, _ldmSteps = null!;
+    private DoubleParam _highlight = null!;
     private StringParam _methodOverride = null!;
     private DoubleParam[] _ev = null!;
     private DoubleParam _outputExposure = null!, _priorStrength = null!;
-    private IntParam _diffusionSteps = null!;
 
     public override void OnCreate()
     {
@@ -35,18 +35,22 @@ public sealed class HdrReconstructEffect : ImageEffect
         _method = Params.GetChoice(P.Method);
         _methodOverride = Params.GetString(P.MethodOverride);
         _radius = Params.GetInt(P.Radius);
+        _ldmSteps = Params.GetInt(P.LdmSteps);
+        _highlight = Params.GetDouble(P.HighlightRecovery);
         _reuse = Params.GetBoolean(P.ReuseFrames);
         _priorStrength = Params.GetDouble(P.PriorStrength);
-        _diffusionSteps = Params.GetInt(P.DiffusionSteps);
         _outputExposure = Params.GetDouble(P.OutputExposure);
         _encoding = Params.GetChoice(P.OutputEncoding);
         _diagnostic = Params.GetChoice(P.Diagnostic);
     }
 
-    private int PatternLength(double time) => _pattern.GetValueAtTime(time) == 1 ? 3 : 2;
+    /// <summary>Exposure slots: 1 in single-exposure mode (its EV is slot 0's), else 2 or 3.</summary>
+    private int PatternLength(double time) =>
+        _inputMode.GetValueAtTime(time) == P.InputModeSingle ? 1 : _pattern.GetValueAtTime(time) == 1 ? 3 : 2;
 
     private int Radius(double time, int patternLength)
     {
+        if (patternLength == 1) return 0;
         int r = _radius.GetValueAtTime(time);
         return r > 0 ? Math.Min(r, P.RadiusMax) : (patternLength >= 3 ? 2 : 1);
     }
@@ -121,8 +125,6 @@ public sealed class HdrReconstructEffect : ImageEffect
     {
         _converted.Clear(); // a parameter or a clip changed: what was converted may be stale
         if (args.Type != OfxProps.TypeParameter) return OfxStatus.ReplyDefault;
-        if (args.Name == P.InputMode && _inputMode.GetValueAtTime(args.Time) == P.InputModeSingle)
-            OfxMessages.Post(Handle.Value, OfxMessageTypes.Warning, $"{HdrReconstructPlugin.Label}: single-exposure mode is not available yet; renders will fail until Input Mode is set back to alternating exposures.");
         if (args.Name == P.Pattern)
         {
             var (_, props) = Params.GetHandle(P.Ev[2]);
@@ -133,12 +135,10 @@ public sealed class HdrReconstructEffect : ImageEffect
 
     /// <summary>Everything a render reads from the parameters at time t.</summary>
     private readonly record struct Settings(int PatternLength, int Phase, TransferFunction Transfer, string Method, int Radius,
-        float Gain, OutputEncodingKind Encoding, int Diagnostic, bool Reuse, float PriorStrength, int DiffusionSteps);
+        float Gain, OutputEncodingKind Encoding, int Diagnostic, bool Reuse, int LdmSteps, float HighlightRecovery, float PriorStrength);
 
     private Settings ReadSettings(double t)
     {
-        if (_inputMode.GetValueAtTime(t) == P.InputModeSingle)
-            throw new OfxUserException("single-exposure mode is not available yet; set Input Mode to \"Alternating exposures\".");
         int n = PatternLength(t);
         int phase = _phase.GetValueAtTime(t);
         int tf = _transfer.GetValueAtTime(t);
@@ -148,16 +148,18 @@ public sealed class HdrReconstructEffect : ImageEffect
         {
             int m = _method.GetValueAtTime(t);
             if ((uint)m >= (uint)P.MethodNames.Length) throw new OfxUserException($"unknown method index {m}");
-            method = P.MethodNames[m];
+            method = n == 1 ? Engine.Models.Ldm.HdrLdmReconstruction.MethodName : P.MethodNames[m];
         }
         if (!Reconstructor.Methods.Contains(method, StringComparer.OrdinalIgnoreCase))
             throw new OfxUserException($"reconstruction method '{method}' is not available in this build (available: {string.Join(", ", Reconstructor.Methods)}).");
+        try { Reconstructor.CheckInput(method, n); }
+        catch (ArgumentException e) { throw new OfxUserException(e.Message); }
         int enc = _encoding.GetValueAtTime(t);
         int diag = _diagnostic.GetValueAtTime(t);
         return new Settings(n, phase, (TransferFunction)tf, method, Radius(t, n),
             (float)Math.Pow(2.0, _outputExposure.GetValueAtTime(t)), (OutputEncodingKind)Math.Clamp(enc, 0, 2), Math.Clamp(diag, 0, 2),
-            _reuse.GetValueAtTime(t) != 0, (float)Math.Clamp(_priorStrength.GetValueAtTime(t), 0, 1),
-            Math.Clamp(_diffusionSteps.GetValueAtTime(t), 1, P.DiffusionStepsMax));
+            _reuse.GetValueAtTime(t) != 0, Math.Clamp(_ldmSteps.GetValueAtTime(t), 1, 50), (float)Math.Clamp(_highlight.GetValueAtTime(t), 0, 1),
+            (float)Math.Clamp(_priorStrength.GetValueAtTime(t), 0, 1));
     }
 
     /// <summary>HDROFX_TIMINGS=1 at load: each render posts a log message with its stage timings (benchmarks).</summary>
@@ -253,7 +255,8 @@ public sealed class HdrReconstructEffect : ImageEffect
             // 2. Reconstruct.
             result = Reconstructor.Reconstruct(frames, refIndex, new ReconstructOptions
             {
-                Method = s.Method, Diagnostics = s.Diagnostic != 0, PriorStrength = s.PriorStrength, DiffusionSteps = s.DiffusionSteps,
+                Method = s.Method, Diagnostics = s.Diagnostic != 0, DiffusionSteps = s.LdmSteps, HighlightRecovery = s.HighlightRecovery,
+                PriorStrength = s.PriorStrength,
             });
             ThrowIfAborted();
             if (result.Hdr.Width != region.Width || result.Hdr.Height != region.Height || result.Hdr.Channels < 3)

@@ -81,10 +81,12 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         ps.DefineChoice(P.Method, P.MethodLabel, P.MethodHint, P.MethodOptions, 0).Parent(P.GroupReconstruction);
         ps.DefineString(P.MethodOverride, "Method Override", "Advanced: name of a registered reconstruction method; empty uses Method.", "")
             .Secret().Parent(P.GroupReconstruction);
+        ps.DefineInt(P.LdmSteps, P.LdmStepsLabel, P.LdmStepsHint, Engine.Models.Ldm.DdimSampler.DefaultSteps, Engine.Models.Ldm.DdimSampler.MinSteps,
+            Engine.Models.Ldm.DdimSampler.MaxSteps, Engine.Models.Ldm.DdimSampler.MinSteps, Engine.Models.Ldm.DdimSampler.MaxSteps).Parent(P.GroupReconstruction);
+        ps.DefineDouble(P.HighlightRecovery, P.HighlightRecoveryLabel, P.HighlightRecoveryHint, 1, 0, 1, 0, 1).Increment(0.05).Digits(2).Parent(P.GroupReconstruction);
         ps.DefineInt(P.Radius, P.RadiusLabel, P.RadiusHint, 0, 0, P.RadiusMax, 0, P.RadiusMax).Parent(P.GroupReconstruction);
         ps.DefineBoolean(P.ReuseFrames, P.ReuseFramesLabel, P.ReuseFramesHint, true).Parent(P.GroupReconstruction);
         ps.DefineDouble(P.PriorStrength, P.PriorStrengthLabel, P.PriorStrengthHint, 1, 0, 1, 0, 1).Increment(0.05).Digits(2).Parent(P.GroupReconstruction);
-        ps.DefineInt(P.DiffusionSteps, P.DiffusionStepsLabel, P.DiffusionStepsHint, 10, 1, P.DiffusionStepsMax, 1, P.DiffusionStepsMax).Parent(P.GroupReconstruction);
 
         ps.DefineDouble(P.OutputExposure, P.OutputExposureLabel, P.OutputExposureHint, 0, -20, 20, -4, 4)
             .Increment(0.1).Digits(2).Parent(P.GroupOutput);
@@ -92,7 +94,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         ps.DefineChoice(P.Diagnostic, P.DiagnosticLabel, P.DiagnosticHint, P.DiagnosticOptions, 0).Parent(P.GroupOutput);
 
         ps.DefinePage(P.PageExposure, "Exposure", [P.InputMode, P.Pattern, P.Ev[0], P.Ev[1], P.Ev[2], P.Phase, P.InputTransfer]);
-        ps.DefinePage(P.PageReconstruction, "Reconstruction", [P.Method, P.Radius, P.ReuseFrames, P.PriorStrength, P.DiffusionSteps]);
+        ps.DefinePage(P.PageReconstruction, "Reconstruction", [P.Method, P.LdmSteps, P.HighlightRecovery, P.PriorStrength, P.Radius, P.ReuseFrames]);
         ps.DefinePage(P.PageOutput, "Output", [P.OutputExposure, P.OutputEncoding, P.Diagnostic]);
     }
 

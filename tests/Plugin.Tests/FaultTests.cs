@@ -88,8 +88,8 @@ public class FaultTests
         Do(() => _inst.Param(HdrParams.MethodOverride).SetString("no-such-method"), Ofx.Failed, "not available in this build");
 
     [Test]
-    public void Single_exposure_mode_is_not_available_yet() =>
-        Do(() => _inst.Param(HdrParams.InputMode).SetValue(1), Ofx.Failed, "not available yet");
+    public void Single_exposure_mode_without_weights_names_the_file() =>
+        Do(() => _inst.Param(HdrParams.InputMode).SetValue(1), Ofx.Failed, "hdr-ldm.safetensors");
 
     [Test]
     public void Errors_reach_the_user_without_persistent_messages_as_in_Resolve()

@@ -28,12 +28,12 @@ public static class Reconstructor
         ExposureInput input;
         lock (Gate) input = Inputs.GetValueOrDefault(method, ExposureInput.Any);
         if (input == ExposureInput.Alternating && exposures < 2)
-            throw new ArgumentException($"method '{method}' needs alternating exposures (2 or 3 EVs, e.g. --ev -2,2); for single-exposure footage (one EV) use method 'hdr-ldm'");
+            throw new ArgumentException($"method '{method}' needs alternating exposures (2 or 3 EVs); single-exposure footage (one EV) needs method 'hdr-ldm'");
         if (input == ExposureInput.Single && exposures > 1) throw new ArgumentException(SingleOnlyMessage(method));
     }
 
     public static string SingleOnlyMessage(string method) =>
-        $"method '{method}' reconstructs single-exposure footage: give one EV (e.g. --ev 0); for alternating exposures use classical or tcam";
+        $"method '{method}' reconstructs single-exposure footage (one EV); alternating exposures (2 or 3 EVs) need classical or tcam";
 
     public static IReadOnlyList<string> Methods
     {

@@ -30,6 +30,7 @@ public sealed class HdrLdmReconstruction : IReconstructionMethod
         foreach (var f in frames)
             if (f is not null && f.Ev != r.Ev)
                 throw new ArgumentException(Reconstructor.SingleOnlyMessage(MethodName));
+        var model = _model(); // loaded even when nothing is clipped: missing weights are an error on every frame, not on some
         float k = Math.Clamp(options.HighlightRecovery, 0f, 1f);
         var lin = r.Linear;
         int n = lin.PlaneSize;
@@ -41,7 +42,7 @@ public sealed class HdrLdmReconstruction : IReconstructionMethod
             any |= alpha[p] > 0f;
         }
         cancel.ThrowIfCancellationRequested();
-        var y = any ? _model().Sample(lin, r.Ev, options.DiffusionSteps, NoiseSeed) : null;
+        var y = any ? model.Sample(lin, r.Ev, options.DiffusionSteps, NoiseSeed) : null;
         var hdr = new ImageF(lin.Width, lin.Height, 3);
         float inv = (float)(1.0 / r.Exposure);
         for (int c = 0; c < 3; c++)

@@ -47,9 +47,15 @@ public sealed class LatentDenoiser : Module
         _out = RegisterModule("out", new Conv2d(c.Den1, LdmConfig.LatentChannels, 3, rng, padding: 1));
     }
 
+    /// <summary>
+    /// The exposure embedding (Eq. 4) [B, E] of the condition's exposure values: sinusoidal, computed like the time
+    /// embedding (Rombach et al. 2022), E(e)_i = cos(e·10000^(−i/h)), E(e)_{h+i} = sin(e·10000^(−i/h)), h = E/2.
+    /// </summary>
+    public Tensor ExposureEmbedding(ReadOnlySpan<float> ev) => _sin.Embed(ev);
+
     /// <summary>The summed time and exposure embedding [B, E] for timesteps <paramref name="t"/> and exposure values <paramref name="ev"/>.</summary>
     public Tensor Embedding(ReadOnlySpan<float> t, ReadOnlySpan<float> ev) =>
-        _timeMlp.Forward(_sin.Embed(t)) + _expMlp.Forward(_sin.Embed(ev));
+        _timeMlp.Forward(_sin.Embed(t)) + _expMlp.Forward(ExposureEmbedding(ev));
 
     /// <summary>ε_θ(z_t ‖ c, t, e): <paramref name="zt"/> and <paramref name="cond"/> [B, 4, h, w].</summary>
     public Tensor Forward(Tensor zt, Tensor cond, ReadOnlySpan<float> t, ReadOnlySpan<float> ev)

@@ -16,7 +16,8 @@ public sealed class Ema : IDisposable
 
     public double Decay { get; }
     public bool Warmup { get; }
-    public long Updates { get; private set; }
+    /// <summary>Updates so far (settable, so a resumed run continues the warm-up where it stopped).</summary>
+    public long Updates { get; set; }
 
     public Ema(Module module, double decay = 0.999, bool warmup = false)
     {

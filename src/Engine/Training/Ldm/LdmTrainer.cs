@@ -12,7 +12,7 @@ namespace HdrOfx.Engine.Training.Ldm;
 
 /// <summary>
 /// Stages 1 and 2 of DESIGN §5 (`hdrofx train --stage ae` / `--stage ldm`): AdamW with warm-up + cosine, gradient
-/// clipping, an EMA of the trained part, a checkpoint every few minutes that `--resume` continues, loss.csv, and a
+/// clipping, an EMA of the trained part (with warm-up), a checkpoint every few minutes that `--resume` continues, loss.csv, and a
 /// validation pass of the EMA weights on crops of the validation panoramas (validation.csv) that also exports them
 /// as fp16 (ae: the autoencoder alone, ae-ema.safetensors; ldm: the whole model, hdr-ldm-ema.safetensors).
 /// Stage 1 fits the autoencoder with L1 in its domain, on HDR targets and on LDR conditions alike (both go
@@ -52,7 +52,7 @@ public sealed class LdmTrainer : IDisposable
         }
         Trained = o.Stage == LdmStage.Autoencoder ? Model.Autoencoder : Model.Denoiser;
         Optimizer = new AdamW(Trained.NamedParameters(), o.LearningRate, weightDecay: o.WeightDecay, noDecay: AdamW.NoDecayForBiasAndNorm);
-        Ema = new Ema(Trained, o.EmaDecay);
+        Ema = new Ema(Trained, o.EmaDecay, warmup: true);
         _schedule = new CosineSchedule(o.LearningRate, Math.Min(o.WarmupSteps, o.Steps / 10), o.Steps, o.MinLearningRate);
         if (o.Resume) LoadCheckpoint();
         else if (Directory.Exists(CheckpointDir))
@@ -191,6 +191,7 @@ public sealed class LdmTrainer : IDisposable
         {
             ["step"] = Step.ToString(CultureInfo.InvariantCulture),
             ["elapsed_s"] = StageCheckpoint.Invariant(ElapsedSeconds),
+            ["ema_updates"] = Ema.Updates.ToString(CultureInfo.InvariantCulture),
             ["stage"] = _o.StageName,
             ["config"] = _o.Config.Name,
             ["seed"] = _o.Seed.ToString(CultureInfo.InvariantCulture),
@@ -205,6 +206,8 @@ public sealed class LdmTrainer : IDisposable
             if (state.GetValueOrDefault(key) != want) throw new IOException($"--resume: the checkpoint in '{CheckpointDir}' has {key} '{state.GetValueOrDefault(key)}', not '{want}'");
         Step = long.Parse(state["step"], CultureInfo.InvariantCulture);
         ElapsedSeconds = double.Parse(state["elapsed_s"], CultureInfo.InvariantCulture);
+        // A checkpoint from before the EMA warm-up existed has no count: the warm-up then starts again.
+        Ema.Updates = state.TryGetValue("ema_updates", out var u) ? long.Parse(u, CultureInfo.InvariantCulture) : 0;
         TcamTrainer.TrimLog(Path.Combine(_o.Output, "loss.csv"), Step);
         _log.LogInformation("resumed from '{Dir}' at step {Step} ({Min:F1} min trained)", CheckpointDir, Step, ElapsedSeconds / 60);
     }

@@ -1,0 +1,159 @@
+using HdrOfx.Engine.Imaging;
+using HdrOfx.Engine.Models;
+using HdrOfx.Engine.Models.Ldm;
+using HdrOfx.Engine.Reconstruction;
+using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Autograd;
+using NUnit.Framework;
+
+namespace HdrOfx.Engine.Tests.Models.Ldm;
+
+public class HdrLdmModelTests
+{
+    /// <summary>A 48×40 frame with a clipped bright patch and a smooth rest.</summary>
+    internal static ImageF Frame()
+    {
+        var img = new ImageF(48, 40, 3);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 40; y++)
+                for (int x = 0; x < 48; x++)
+                    img[c, y, x] = x is > 10 and < 20 && y is > 8 and < 18 ? 1f : 0.05f + 0.5f * x / 48f + 0.1f * c;
+        return img;
+    }
+
+    [Test]
+    public void ExposureEmbeddingIsEquationFour()
+    {
+        using var den = new LatentDenoiser(LdmConfig.Compact, new Rng(1));
+        float[] evs = [-2f, 0f, 0.5f, 3f];
+        var e = den.ExposureEmbedding(evs).ToArray();
+        int d = LdmConfig.Compact.EmbeddingDim, h = d / 2;
+        for (int b = 0; b < evs.Length; b++)
+            for (int i = 0; i < h; i++)
+            {
+                double w = Math.Pow(10000, -(double)i / h);
+                Assert.That(e[b * d + i], Is.EqualTo(Math.Cos(evs[b] * w)).Within(1e-6), $"cos {b},{i}");
+                Assert.That(e[b * d + h + i], Is.EqualTo(Math.Sin(evs[b] * w)).Within(1e-6), $"sin {b},{i}");
+            }
+    }
+
+    [Test]
+    public void ShapesAndDecoderFeatures()
+    {
+        var cfg = LdmConfig.Tiny;
+        using var m = new HdrLdm(cfg, new Rng(2));
+        using var scope = new TensorScope();
+        var x = Tensor.Rand(new Rng(3), 2, 3, 32, 64);
+        var z = m.Autoencoder.Encode(x);
+        Assert.That(z.Shape, Is.EqualTo(new[] { 2, 4, 8, 16 }));
+        Assert.That(z.ToArray(), Has.All.InRange(-1f, 1f));
+        var d = m.Autoencoder.Decode(z);
+        Assert.That(d.Image.Shape, Is.EqualTo(new[] { 2, 3, 32, 64 }));
+        Assert.That((d.Quarter.Shape[2], d.Half.Shape[2], d.Full.Shape[2]), Is.EqualTo((8, 16, 32)));
+        var eps = m.Denoiser.Forward(z, z, new float[] { 10, 500 }, new float[] { 0, 1 });
+        Assert.That(eps.Shape, Is.EqualTo(z.Shape));
+        Assert.Throws<ArgumentException>(() => m.Denoiser.Forward(z.Narrow(3, 0, 12), z.Narrow(3, 0, 12), new float[] { 1, 1 }, new float[] { 0, 0 }));
+    }
+
+    [Test]
+    public void PositionalNoiseDependsOnPositionAndSeedOnly()
+    {
+        var whole = PositionalNoise.Window(7, 4, 0, 0, 40, 30);
+        var tile = PositionalNoise.Window(7, 4, 16, 8, 12, 10);
+        for (int c = 0; c < 4; c++)
+            for (int y = 0; y < 10; y++)
+                for (int x = 0; x < 12; x++)
+                    Assert.That(tile[(c * 10 + y) * 12 + x], Is.EqualTo(whole[(c * 30 + y + 8) * 40 + x + 16]));
+        Assert.That(PositionalNoise.Window(8, 4, 0, 0, 40, 30), Is.Not.EqualTo(whole));
+        var big = PositionalNoise.Window(1, 4, 0, 0, 128, 128);
+        double mean = big.Average(v => (double)v), var = big.Average(v => (v - mean) * (v - mean));
+        Assert.That(mean, Is.EqualTo(0).Within(0.02));
+        Assert.That(Math.Sqrt(var), Is.EqualTo(1).Within(0.02));
+    }
+
+    [Test]
+    public void SamplingIsBitIdenticalForEqualFramesAtAnyTime()
+    {
+        using var m = new HdrLdm(LdmConfig.Tiny, new Rng(4));
+        m.Eval();
+        var method = new HdrLdmReconstruction(m);
+        var options = new ReconstructOptions { Method = "hdr-ldm", DiffusionSteps = 3 };
+        var f = Frame();
+        var a = method.Reconstruct(new[] { new FrameInput(f, 0) }, 0, options, default).Hdr.Data;
+        var b = method.Reconstruct(new[] { new FrameInput(f.Clone(), 0) }, 0, options, default).Hdr.Data;
+        Assert.That(b, Is.EqualTo(a), "two identical frames");
+        // The same frame at timeline frames 0..3 of a single-exposure sequence.
+        BuiltInMethods.EnsureRegistered();
+        Reconstructor.Register("hdr-ldm-test", () => method, ExposureInput.Single);
+        var outs = new List<float[]>();
+        new SequenceReconstructor(new ExposurePattern([0.0], 0), TransferFunction.Linear, new ReconstructOptions { Method = "hdr-ldm-test", DiffusionSteps = 3 })
+            .Run(0, 3, 0, 3, _ => f.Clone(), (_, r) => outs.Add(r.Hdr.Data));
+        foreach (var o in outs) Assert.That(o, Is.EqualTo(a), "a frame and its copy at another time");
+    }
+
+    [Test]
+    public void BlendKeepsMeasuredPixelsAndStrengthZeroIsSingle()
+    {
+        using var m = new HdrLdm(LdmConfig.Tiny, new Rng(4));
+        var method = new HdrLdmReconstruction(m);
+        var f = Frame();
+        var single = new Engine.Classical.SingleExposureReconstruction().Reconstruct(new[] { new FrameInput(f, 1) }, 0, new ReconstructOptions(), default).Hdr.Data;
+        var off = method.Reconstruct(new[] { new FrameInput(f, 1) }, 0, new ReconstructOptions { HighlightRecovery = 0, DiffusionSteps = 2 }, default).Hdr.Data;
+        Assert.That(off, Is.EqualTo(single));
+        var on = method.Reconstruct(new[] { new FrameInput(f, 1) }, 0, new ReconstructOptions { DiffusionSteps = 2, Diagnostics = true }, default);
+        int n = f.PlaneSize;
+        for (int p = 0; p < n; p++)
+        {
+            bool clipped = f.Data[p] >= 1f;
+            Assert.That(on.SaturationMask!.Data[p], clipped ? Is.EqualTo(1f) : Is.EqualTo(0f), $"mask at {p}");
+            if (!clipped) for (int c = 0; c < 3; c++) Assert.That(on.Hdr.Data[c * n + p], Is.EqualTo(single[c * n + p]));
+        }
+        Assert.That(SoftClipMask.Alpha(0.95f, 0.2f, 0.2f), Is.EqualTo(Math.Max(0, Math.Pow(0.95, 1 / 2.2) - 0.95) / 0.05).Within(1e-5));
+    }
+
+    [Test]
+    public void SingleAndSeveralExposureRefusals()
+    {
+        BuiltInMethods.EnsureRegistered();
+        var e1 = Assert.Throws<ArgumentException>(() => Reconstructor.CheckInput("classical", 1))!;
+        Assert.That(e1.Message, Does.Contain("needs alternating exposures").And.Contain("hdr-ldm"));
+        Assert.Throws<ArgumentException>(() => Reconstructor.CheckInput("tcam", 1));
+        var e2 = Assert.Throws<ArgumentException>(() => Reconstructor.CheckInput("hdr-ldm", 2))!;
+        Assert.That(e2.Message, Does.Contain("reconstructs single-exposure footage (one EV)"));
+        Assert.DoesNotThrow(() => Reconstructor.CheckInput("single", 1));
+        Assert.DoesNotThrow(() => Reconstructor.CheckInput("single", 3));
+        Assert.DoesNotThrow(() => Reconstructor.CheckInput("hdr-ldm", 1));
+        using var m = new HdrLdm(LdmConfig.Tiny, new Rng(4));
+        var f = Frame();
+        var e3 = Assert.Throws<ArgumentException>(() => new HdrLdmReconstruction(m).Reconstruct(new[] { new FrameInput(f, -1), new FrameInput(f, 1) }, 0, new ReconstructOptions(), default))!;
+        Assert.That(e3.Message, Does.Contain("single-exposure footage (one EV)"));
+        Assert.That(ExposurePattern.Parse("0.5", 0).Length, Is.EqualTo(1));
+        Assert.That(ExposurePattern.Parse("0.5", 0).DefaultRadius, Is.EqualTo(0));
+    }
+
+    [Test]
+    public void WeightsRoundTripAsF16AndBadFilesNameThemselves()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "hdrofx-ldm-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, LdmWeights.FileName);
+        using var m = new HdrLdm(LdmConfig.Tiny, new Rng(6));
+        LdmWeights.Save(m, m.Config, path, DType.F16);
+        using var back = LdmWeights.Load(path);
+        foreach (var (name, t) in m.StateDict())
+        {
+            var want = t.To(DType.F16).To(DType.F32).ToArray();
+            Assert.That(back.StateDict()[name].ToArray(), Is.EqualTo(want), name);
+        }
+        var missing = Assert.Throws<ModelWeightsException>(() => LdmWeights.Load(Path.Combine(dir, "none.safetensors")))!;
+        Assert.That(missing.Message, Does.Contain("none.safetensors"));
+        File.WriteAllBytes(Path.Combine(dir, "bad.safetensors"), new byte[] { 1, 2, 3 });
+        var bad = Assert.Throws<ModelWeightsException>(() => LdmWeights.Load(Path.Combine(dir, "bad.safetensors")))!;
+        Assert.That(bad.Message, Does.Contain("bad.safetensors"));
+        using var ae = new HdrLdm(LdmConfig.Tiny, new Rng(7));
+        LdmWeights.Save(ae.Autoencoder, ae.Config, Path.Combine(dir, "ae.safetensors"), DType.F16);
+        var notWhole = Assert.Throws<ModelWeightsException>(() => LdmWeights.Load(Path.Combine(dir, "ae.safetensors")))!;
+        Assert.That(notWhole.Message, Does.Contain("ae.safetensors").And.Contain("do not fit"));
+        Directory.Delete(dir, true);
+    }
+}
