@@ -11,6 +11,13 @@ namespace HdrOfx.Engine.Tests.Models.Zica;
 public class HdrVDiffTests
 {
     [Test]
+    public void CompactModuleHasTheDocumentedParameterCount()
+    {
+        using var m = new ZicaModule(ZicaConfig.Compact, TcamConfig.Compact, Engine.Models.Ldm.LdmConfig.Compact, new Rng(1));
+        Assert.That(m.ParameterCount(), Is.EqualTo(8573)); // docs/models.md, section ZiCA
+    }
+
+    [Test]
     public void UntrainedZicaGivesTheTcamOutputExactly()
     {
         var frames = TcamTestData.Window(size: 38); // neither a multiple of 4 nor of HDR-LDM's 32: both paddings
