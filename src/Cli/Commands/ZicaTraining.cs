@@ -17,6 +17,9 @@ public static class ZicaTraining
     {
         if (o.Steps < 1 || o.ClipsPerStep < 1) throw new CliError("--steps and --clips must be positive");
         if (o.Crop < 16 || o.Crop % 4 != 0) throw new CliError($"--crop {o.Crop} must be a multiple of 4, at least 16");
+        if (o.DiffusionSteps is < Engine.Models.Ldm.DdimSampler.MinSteps or > Engine.Models.Ldm.DdimSampler.MaxSteps)
+            throw new CliError($"--diffusion-steps {o.DiffusionSteps} must be 1 to 50");
+        ZicaTrainer.RequireFrozen(o);
         var (names, images) = Panoramas.LoadAll(log);
         var training = names.Select((n, i) => (n, i)).Where(p => !PanoramaSplit.IsValidation(p.n)).Select(p => images[p.i]).ToArray();
         var sampler = new TcamWindowSampler(training, o.Crop, o.Seed);

@@ -46,9 +46,10 @@ public sealed class ZicaTrainer : IDisposable
         _log = log;
         _sampler = sampler;
         _validation = validation;
-        var tcam = TcamWeights.Load(Frozen(o.TcamPath, "TCAM", "tcam"));
+        RequireFrozen(o);
+        var tcam = TcamWeights.Load(o.TcamPath);
         HdrLdm ldm;
-        try { ldm = LdmWeights.Load(Frozen(o.LdmPath, "HDR-LDM", "ldm")); }
+        try { ldm = LdmWeights.Load(o.LdmPath); }
         catch
         {
             tcam.Dispose();
@@ -67,8 +68,13 @@ public sealed class ZicaTrainer : IDisposable
             throw new IOException($"'{o.Output}' already holds a checkpoint; pass --resume to continue it or choose another --output");
     }
 
-    private static string Frozen(string path, string what, string stage) => File.Exists(path) ? path :
-        throw new ModelWeightsException($"stage zica trains ZiCA over frozen {what} weights, and '{path}' is not there: train them first (hdrofx train --stage {stage}) or pass --{stage} FILE");
+    /// <summary>Refuses, naming the file and the stage that makes it, when a frozen stage's weights are missing.</summary>
+    public static void RequireFrozen(ZicaTrainOptions o)
+    {
+        foreach (var (path, what, stage) in new[] { (o.TcamPath, "TCAM", "tcam"), (o.LdmPath, "HDR-LDM", "ldm") })
+            if (!File.Exists(path))
+                throw new ModelWeightsException($"stage zica trains ZiCA over frozen {what} weights, and '{path}' is not there: train them first (hdrofx train --stage {stage}) or pass --{stage} FILE");
+    }
 
     private static string Sha256(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
