@@ -17,7 +17,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var stage = new Option<string>("--stage") { Description = "Training stage: tcam, ae (HDR-LDM's autoencoder), ldm (HDR-LDM's denoiser; needs --autoencoder) or zica (HDR-V-Diff's ZiCA over frozen --tcam and --ldm).", Required = true };
-        var config = new Option<string>("--config") { Description = "Model size: compact (shipped), tiny (tests), or for tcam an ablation: compact-noattn, compact-nodcn, compact-nomatch, compact-noflow.", DefaultValueFactory = _ => "compact" };
+        var config = new Option<string>("--config") { Description = "Model size: compact (shipped), tiny (tests), or an ablation: for tcam compact-noattn, compact-nodcn, compact-nomatch, compact-noflow; for zica compact-crossattn, compact-concat.", DefaultValueFactory = _ => "compact" };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --output (same data, bit for bit)." };
         var output = new Option<string?>("--output", "-o") { Description = "Folder for checkpoint/, loss.csv, validation.csv and the exported EMA weights (default training/STAGE)." };
         var steps = new Option<int?>("--steps") { Description = "Length of the cosine schedule in steps (default 10000 for tcam, 8000 for ae and ldm, 4000 for zica)." };

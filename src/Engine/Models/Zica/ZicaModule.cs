@@ -9,7 +9,8 @@ namespace HdrOfx.Engine.Models.Zica;
 /// decoder, each fusing the HDR-LDM decoder's feature of that scale into the decoder's feature (Eq. 6). The fused
 /// features go on through the decoder's own upsampling and merging up to its zero-initialized head, so the output
 /// stays a μ-law residual over the classical merge (DESIGN §5), and λ = 0 or an untrained module (Z = 0) leaves the
-/// `tcam` result unchanged bit for bit. Children "quarter", "half", "full".
+/// `tcam` result unchanged bit for bit (λ = 0 holds for the ablations too; zero-init only for ZiCA itself).
+/// Children "quarter", "half", "full".
 /// </summary>
 public sealed class ZicaModule : Module
 {
@@ -19,9 +20,9 @@ public sealed class ZicaModule : Module
     public ZicaModule(ZicaConfig config, TcamConfig tcam, LdmConfig ldm, Rng rng)
     {
         Config = config;
-        _quarter = RegisterModule("quarter", new ZicaBlock(tcam.C3, ldm.Ae3, config.HeadsQuarter, rng));
-        _half = RegisterModule("half", new ZicaBlock(tcam.C2, ldm.Ae2, config.HeadsHalf, rng));
-        _full = RegisterModule("full", new ZicaBlock(tcam.C1, ldm.Ae1, config.HeadsFull, rng));
+        _quarter = RegisterModule("quarter", new ZicaBlock(tcam.C3, ldm.Ae3, config.HeadsQuarter, rng, config.Integration));
+        _half = RegisterModule("half", new ZicaBlock(tcam.C2, ldm.Ae2, config.HeadsHalf, rng, config.Integration));
+        _full = RegisterModule("full", new ZicaBlock(tcam.C1, ldm.Ae1, config.HeadsFull, rng, config.Integration));
     }
 
     /// <summary>The decoder hook for the prior features <paramref name="prior"/> (batch-aligned) at strength λ.</summary>

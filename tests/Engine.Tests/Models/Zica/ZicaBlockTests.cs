@@ -135,4 +135,21 @@ public class ZicaBlockTests
         Assert.That(ReferenceEquals(block.Forward(t, prior, 0f), t), Is.True, "λ = 0 skips the branch");
         Assert.Throws<ArgumentException>(() => block.Forward(t, prior.Narrow(3, 0, 2), 1f));
     }
+
+    [TestCase(ZicaIntegration.CrossAttention)]
+    [TestCase(ZicaIntegration.Concat)]
+    public void AblationsAddSomethingAtInitAndNothingAtLambdaZero(ZicaIntegration integration)
+    {
+        using var block = new ZicaBlock(C, Cp, Heads, new Rng(15), integration);
+        var rng = new Rng(16);
+        var t = Tensor.Randn(rng, new[] { B, C, H, W });
+        var prior = Tensor.Randn(rng, new[] { B, Cp, H, W });
+        Assert.That(block.Forward(t, prior, 1f).ToArray(), Is.Not.EqualTo(t.ToArray()), "no zero-init: the prior changes the feature at once");
+        Assert.That(ReferenceEquals(block.Forward(t, prior, 0f), t), Is.True);
+        if (integration == ZicaIntegration.Concat)
+        {
+            Assert.That(block.NamedParameters().Select(e => e.Key), Is.EquivalentTo(new[] { "prior_in.weight", "prior_in.bias", "out.weight", "out.bias" }));
+            Assert.That(block.Attention(t, prior).Shape, Is.EqualTo(new[] { B, 2 * C, H, W }));
+        }
+    }
 }
