@@ -63,9 +63,17 @@ public sealed class ZicaTrainer : IDisposable
         Optimizer = new AdamW(Model.Zica.NamedParameters(), o.LearningRate, weightDecay: o.WeightDecay, noDecay: AdamW.NoDecayForBiasAndNorm);
         Ema = new Ema(Model.Zica, o.EmaDecay);
         _schedule = new CosineSchedule(o.LearningRate, Math.Min(o.WarmupSteps, o.Steps / 10), o.Steps, o.MinLearningRate);
-        if (o.Resume) LoadCheckpoint();
-        else if (Directory.Exists(CheckpointDir))
-            throw new IOException($"'{o.Output}' already holds a checkpoint; pass --resume to continue it or choose another --output");
+        try
+        {
+            if (o.Resume) LoadCheckpoint();
+            else if (Directory.Exists(CheckpointDir))
+                throw new IOException($"'{o.Output}' already holds a checkpoint; pass --resume to continue it or choose another --output");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>Refuses, naming the file and the stage that makes it, when a frozen stage's weights are missing.</summary>
