@@ -1,5 +1,3 @@
-using HdrOfx.Engine.Imaging;
-using HdrOfx.Engine.IO.Png;
 using NUnit.Framework;
 
 namespace HdrOfx.Cli.Tests;
@@ -8,17 +6,6 @@ namespace HdrOfx.Cli.Tests;
 [Parallelizable(ParallelScope.Children)]
 public class HdrVDiffCliTests
 {
-    private static string Folder()
-    {
-        string d = Path.Combine(Path.GetTempPath(), "hdrofx-cli-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path.Combine(d, "in"));
-        Directory.CreateDirectory(Path.Combine(d, "out"));
-        var img = new ImageF(16, 8, 3);
-        Array.Fill(img.Data, 0.5f);
-        for (int t = 0; t < 2; t++) PngWriter.Write(Path.Combine(d, "in", $"f.{t:0000}.png"), img, 8);
-        return d;
-    }
-
     private static void ExpectError(string command, string[] args, string message)
     {
         var r = CliProcess.Run([command, .. args]);
@@ -30,7 +17,7 @@ public class HdrVDiffCliTests
     [TestCase("1.5", "--prior-strength 1.5 must be 0 to 1")]
     public void Reconstruct_refuses(string strength, string message)
     {
-        string d = Folder();
+        string d = SingleExposureCliTests.Input();
         ExpectError("reconstruct", ["--input", Path.Combine(d, "in", "f.%04d.png"), "--ev", "-1,1", "--method", "hdr-v-diff", "--prior-strength", strength,
             "--output", Path.Combine(d, "out", "h.%04d.exr"), "--models", Path.Combine(d, "no-models")], message);
         Assert.That(Directory.GetFiles(Path.Combine(d, "out")), Is.Empty);
@@ -39,7 +26,7 @@ public class HdrVDiffCliTests
     [Test]
     public void Train_zica_refuses_missing_frozen_weights()
     {
-        string d = Folder();
+        string d = SingleExposureCliTests.Input();
         string tcam = Path.Combine(d, "no-models", "tcam.safetensors");
         ExpectError("train", ["--stage", "zica", "--tcam", tcam, "--output", Path.Combine(d, "run")], tcam);
     }
