@@ -4,6 +4,8 @@ using HdrOfx.Engine.Models.Zica;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tests.Models;
 using HdrOfx.Engine.Tests.Models.Zica;
+using HdrOfx.Engine.Tests.Synthesis;
+using HdrOfx.Engine.Training;
 using HdrOfx.Engine.Training.Zica;
 using Microsoft.Extensions.Logging.Abstractions;
 using NUnit.Framework;
@@ -92,5 +94,20 @@ public class ZicaTrainingTests
         }
         using (var other = ZicaTestModels.Tcam(seed: 99)) TcamWeights.Save(other, _tcam, DType.F32);
         Assert.Throws<IOException>(() => new ZicaTrainer(o with { Resume = true }, TcamTestData.Sampler(crop: 32), null, NullLogger.Instance), "the frozen TCAM changed");
+    }
+
+    [Test, Explicit("about a minute: synthesizes the four 512×256 validation clips")]
+    public void ValidationScoresHdrVDiffTcamAndClassicalAndExportsTheWeights()
+    {
+        var panoramas = Enumerable.Range(0, 16).Select(i => ProceduralHdr.Panorama(1024, 512, i + 1)).ToArray();
+        var o = Options() with { ValidationFrames = 2 };
+        using var t = new ZicaTrainer(o, TcamTestData.Sampler(crop: 32), () => new TcamValidation(panoramas, o.ValidationFrames), NullLogger.Instance);
+        t.TrainStep();
+        var rows = t.Validate();
+        Assert.That(rows.Select(r => r.Clip), Is.EqualTo(PanoramaSplit.ValidationSpecs().Select(s => s.Name)));
+        Assert.That(rows.SelectMany(r => new[] { r.HdrVDiff.PsnrMu, r.Tcam.PsnrMu, r.Classical.PsnrMu }).All(double.IsFinite), Is.True);
+        Assert.That(File.ReadAllLines(Path.Combine(o.Output, "validation.csv")), Has.Length.EqualTo(1 + rows.Count));
+        using var back = ZicaWeights.Load(Path.Combine(o.Output, "zica-ema-step1.safetensors"), t.Model.Tcam, t.Model.Ldm);
+        Assert.That(back.ParameterCount(), Is.EqualTo(t.Model.Zica.ParameterCount()));
     }
 }
