@@ -6,6 +6,7 @@ using HdrOfx.Engine.Classical;
 ClassicalMethods.Register();
 HdrOfx.Engine.Models.TcamMethods.Register();
 HdrOfx.Engine.Models.Ldm.LdmMethods.Register();
+HdrOfx.Engine.Models.Zica.HdrVDiffMethods.Register();
 
 var root = new RootCommand("hdrofx: rebuild scene-linear HDR video from alternating-exposure LDR footage.")
 {

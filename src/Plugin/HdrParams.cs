@@ -49,16 +49,23 @@ public static class HdrParams
     public const string Method = "method";
     public const string MethodLabel = "Method";
     public const string MethodHint = "Reconstruction method. Classical: exposure-invariant optical flow and a ghost-aware merge. " +
-        "TCAM (neural): a learned residual over the classical merge (needs Resources/models/tcam.safetensors in the bundle).";
-    public static readonly string[] MethodOptions = ["Classical", "TCAM (neural)"];
-    public static readonly string[] MethodNames = ["classical", "tcam"];
+        "TCAM (neural): a learned residual over the classical merge (needs Resources/models/tcam.safetensors in the bundle). " +
+        "HDR-V-Diff (neural): TCAM plus a diffusion prior (HDR-LDM) fused by ZiCA (needs tcam, hdr-ldm and zica .safetensors in Resources/models).";
+    public static readonly string[] MethodOptions = ["Classical", "TCAM (neural)", "HDR-V-Diff (neural)"];
+    public static readonly string[] MethodNames = ["classical", "tcam", "hdr-v-diff"];
+
+    public const string PriorStrength = "priorStrength";
+    public const string PriorStrengthLabel = "Prior Strength";
+    public const string PriorStrengthHint = "HDR-V-Diff: how much of the diffusion prior ZiCA adds (λ of Eq. 6). 0 gives the TCAM result " +
+        "(and skips the diffusion model), 1 is what it was trained with. Keyframable.";
 
     /// <summary>Hidden: a registered method name that overrides <see cref="Method"/> (tests, experiments).</summary>
     public const string MethodOverride = "methodOverride";
 
     public const string LdmSteps = "ldmSteps";
     public const string LdmStepsLabel = "Diffusion Steps";
-    public const string LdmStepsHint = "Single exposure: DDIM steps of HDR-LDM (1 to 50); fewer is faster, 10 is the paper's setting.";
+    public const string LdmStepsHint = "Single exposure and HDR-V-Diff: DDIM steps of HDR-LDM (1 to 50); fewer is faster, 10 is the paper's setting. " +
+        "The noise is fixed by pixel position, so a still scene renders identically frame after frame.";
 
     public const string HighlightRecovery = "highlightRecovery";
     public const string HighlightRecoveryLabel = "Highlight Recovery";

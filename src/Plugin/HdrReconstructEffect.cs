@@ -22,7 +22,7 @@ public sealed class HdrReconstructEffect : ImageEffect
     private DoubleParam _highlight = null!;
     private StringParam _methodOverride = null!;
     private DoubleParam[] _ev = null!;
-    private DoubleParam _outputExposure = null!;
+    private DoubleParam _outputExposure = null!, _priorStrength = null!;
 
     public override void OnCreate()
     {
@@ -39,6 +39,7 @@ public sealed class HdrReconstructEffect : ImageEffect
         _ldmSteps = Params.GetInt(P.LdmSteps);
         _highlight = Params.GetDouble(P.HighlightRecovery);
         _reuse = Params.GetBoolean(P.ReuseFrames);
+        _priorStrength = Params.GetDouble(P.PriorStrength);
         _outputExposure = Params.GetDouble(P.OutputExposure);
         _encoding = Params.GetChoice(P.OutputEncoding);
         _diagnostic = Params.GetChoice(P.Diagnostic);
@@ -129,7 +130,7 @@ public sealed class HdrReconstructEffect : ImageEffect
 
     /// <summary>Everything a render reads from the parameters at time t, checked (a host need not clamp).</summary>
     private readonly record struct Settings(int PatternLength, int Phase, TransferFunction Transfer, string Method, int Radius,
-        float Gain, OutputEncodingKind Encoding, int Diagnostic, bool Reuse, int LdmSteps, float HighlightRecovery);
+        float Gain, OutputEncodingKind Encoding, int Diagnostic, bool Reuse, int LdmSteps, float HighlightRecovery, float PriorStrength);
 
     private Settings ReadSettings(double t)
     {
@@ -153,7 +154,8 @@ public sealed class HdrReconstructEffect : ImageEffect
             (OutputEncodingKind)Choice(_encoding, P.OutputEncodingLabel, t, P.OutputEncodingOptions.Length),
             Choice(_diagnostic, P.DiagnosticLabel, t, P.DiagnosticOptions.Length), _reuse.GetValueAtTime(t) != 0,
             Whole(_ldmSteps, P.LdmStepsLabel, t, Engine.Models.Ldm.DdimSampler.MinSteps, Engine.Models.Ldm.DdimSampler.MaxSteps),
-            (float)Finite(_highlight, P.HighlightRecoveryLabel, t, 0, 1));
+            (float)Finite(_highlight, P.HighlightRecoveryLabel, t, 0, 1),
+            (float)Finite(_priorStrength, P.PriorStrengthLabel, t, 0, Engine.Models.Zica.HdrVDiffReconstruction.MaxPriorStrength));
     }
 
     /// <summary>Single-exposure footage is rebuilt from its own frame (radius 0); otherwise the engine's rule.</summary>
@@ -314,6 +316,7 @@ public sealed class HdrReconstructEffect : ImageEffect
             result = Reconstructor.Reconstruct(f.Frames, f.Window.RefIndex, new ReconstructOptions
             {
                 Method = s.Method, Diagnostics = s.Diagnostic != 0, DiffusionSteps = s.LdmSteps, HighlightRecovery = s.HighlightRecovery,
+                PriorStrength = s.PriorStrength,
             });
         }
         catch (ArgumentException e)

@@ -26,6 +26,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         ClassicalMethods.Register();
         Engine.Models.TcamMethods.Register();
         Engine.Models.Ldm.LdmMethods.Register();
+        Engine.Models.Zica.HdrVDiffMethods.Register();
 #if HDROFX_TEST_METHODS
         Testing.TestMethods.RegisterIfRequested();
 #endif
@@ -94,6 +95,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         ps.DefineDouble(P.HighlightRecovery, P.HighlightRecoveryLabel, P.HighlightRecoveryHint, 1, 0, 1, 0, 1).Increment(0.05).Digits(2).Parent(P.GroupReconstruction);
         ps.DefineInt(P.Radius, P.RadiusLabel, P.RadiusHint, 0, 0, P.RadiusMax, 0, P.RadiusMax).Parent(P.GroupReconstruction);
         ps.DefineBoolean(P.ReuseFrames, P.ReuseFramesLabel, P.ReuseFramesHint, true).Parent(P.GroupReconstruction);
+        ps.DefineDouble(P.PriorStrength, P.PriorStrengthLabel, P.PriorStrengthHint, 1, 0, 1, 0, 1).Increment(0.05).Digits(2).Parent(P.GroupReconstruction);
 
         ps.DefineDouble(P.OutputExposure, P.OutputExposureLabel, P.OutputExposureHint, 0, P.OutputExposureMin, P.OutputExposureMax,
                 P.OutputExposureDisplayMin, P.OutputExposureDisplayMax)
@@ -102,7 +104,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         ps.DefineChoice(P.Diagnostic, P.DiagnosticLabel, P.DiagnosticHint, P.DiagnosticOptions, 0).Parent(P.GroupOutput);
 
         ps.DefinePage(P.PageExposure, "Exposure", [P.InputMode, P.Pattern, P.Ev[0], P.Ev[1], P.Ev[2], P.Phase, P.InputTransfer]);
-        ps.DefinePage(P.PageReconstruction, "Reconstruction", [P.Method, P.LdmSteps, P.HighlightRecovery, P.Radius, P.ReuseFrames]);
+        ps.DefinePage(P.PageReconstruction, "Reconstruction", [P.Method, P.LdmSteps, P.HighlightRecovery, P.PriorStrength, P.Radius, P.ReuseFrames]);
         ps.DefinePage(P.PageOutput, "Output", [P.OutputExposure, P.OutputEncoding, P.Diagnostic]);
     }
 

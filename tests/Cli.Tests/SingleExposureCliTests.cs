@@ -8,7 +8,7 @@ namespace HdrOfx.Cli.Tests;
 [Parallelizable(ParallelScope.Children)]
 public class SingleExposureCliTests
 {
-    private static string Input()
+    internal static string Input()
     {
         string d = Path.Combine(Path.GetTempPath(), "hdrofx-cli-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(d, "in"));

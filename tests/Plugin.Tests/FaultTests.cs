@@ -125,6 +125,14 @@ public class FaultTests
         }, Ofx.Failed, "hdr-ldm.safetensors");
 
     [Test]
+    public void Hdr_v_diff_without_weights_names_the_file() =>
+        Do(() =>
+        {
+            _inst.Param(HdrParams.MethodOverride).SetString("");
+            _inst.Param(HdrParams.Method).SetValue(Array.IndexOf(HdrParams.MethodNames, "hdr-v-diff"));
+        }, Ofx.Failed, "tcam.safetensors");
+
+    [Test]
     public void Errors_reach_the_user_without_persistent_messages_as_in_Resolve()
     {
         OfxTestHost.SetPersistentMessagesAvailable(false);

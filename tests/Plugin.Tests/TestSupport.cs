@@ -19,6 +19,7 @@ public static class TestSupport
         TestMethods.Register();
         HdrOfx.Engine.Models.TcamMethods.Register();
         HdrOfx.Engine.Models.Ldm.LdmMethods.Register();
+        HdrOfx.Engine.Models.Zica.HdrVDiffMethods.Register();
     }
 
     public static LoadedPlugin Hdr => BundleFixture.Hdr;

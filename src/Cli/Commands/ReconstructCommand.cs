@@ -24,7 +24,7 @@ public static class ReconstructCommand
         var phase = new Option<int>("--phase") { Description = "Timeline frame n holds slot (n + phase) mod length; 0 to length − 1.", DefaultValueFactory = _ => 0 };
         var transfer = new Option<string?>("--transfer") { Description = "Input transfer: srgb, rec709, gamma2.2 or linear (default: linear for EXR input, srgb otherwise)." };
         transfer.AcceptOnlyFromAmong("srgb", "rec709", "gamma2.2", "linear");
-        var method = new Option<string>("--method") { Description = "Reconstruction method: classical, single, noalign, tcam (neural; weights from --models); for one EV: hdr-ldm (neural, single-exposure; weights from --models).", DefaultValueFactory = _ => "classical" };
+        var method = new Option<string>("--method") { Description = "Reconstruction method: classical, single, noalign, tcam, hdr-v-diff (neural; weights from --models); for one EV: hdr-ldm (neural, single-exposure; weights from --models).", DefaultValueFactory = _ => "classical" };
         var output = new Option<string>("--output", "-o") { Description = "Output EXR sequence pattern (e.g. out/hdr.%04d.exr) or a video (.mov = ProRes 4444, .mp4/.mkv = HEVC 10-bit).", Required = true };
         var frames = new Option<string?>("--frames") { Description = "Frames to reconstruct, A-B (default: all). Neighbours outside the range are still read." };
         var radius = new Option<int?>("--radius") { Description = $"Temporal radius r, 1 to {MaxRadius}: frames t-r..t+r are merged; 0 or absent = the default (1 for 2 exposures, 2 for 3), as in the plug-in." };
@@ -32,8 +32,9 @@ public static class ReconstructCommand
         var encoding = new Option<string>("--output-encoding") { Description = "Video output encoding: pq or hlg (EXR output is always scene-linear).", DefaultValueFactory = _ => "pq" };
         encoding.AcceptOnlyFromAmong("pq", "hlg");
         var models = new Option<string?>("--models") { Description = "Folder holding the neural weights (tcam.safetensors); default: models/ beside the executable." };
-        var ldmSteps = new Option<int>("--ldm-steps") { Description = "hdr-ldm: DDIM steps, 1 to 50 (fewer is faster).", DefaultValueFactory = _ => Engine.Models.Ldm.DdimSampler.DefaultSteps };
+        var ldmSteps = new Option<int>("--ldm-steps") { Description = "hdr-ldm, hdr-v-diff: DDIM steps, 1 to 50 (fewer is faster).", DefaultValueFactory = _ => Engine.Models.Ldm.DdimSampler.DefaultSteps };
         var highlight = new Option<double>("--highlight-recovery") { Description = "hdr-ldm: highlight-recovery strength, 0 (measured pixels only) to 1.", DefaultValueFactory = _ => 1.0 };
+        var priorStrength = new Option<double>("--prior-strength") { Description = "hdr-v-diff: prior strength λ, 0 (tcam alone) to 1.", DefaultValueFactory = _ => 1.0 };
         var exrType = new Option<string>("--exr-type") { Description = "EXR sample type: half or float.", DefaultValueFactory = _ => "half" };
         exrType.AcceptOnlyFromAmong("half", "float");
         var exrCompression = new Option<string>("--exr-compression")
@@ -45,7 +46,7 @@ public static class ReconstructCommand
 
         var cmd = new Command("reconstruct", "Rebuild scene-linear HDR frames from alternating-exposure LDR footage.")
         {
-            input, ev, phase, transfer, method, output, frames, radius, exposure, encoding, exrType, exrCompression, models, ldmSteps, highlight,
+            input, ev, phase, transfer, method, output, frames, radius, exposure, encoding, exrType, exrCompression, models, ldmSteps, highlight, priorStrength,
         };
         cmd.SetAction(r => CliRunner.Run("reconstruct", (logs, cancel) =>
         {
@@ -61,12 +62,19 @@ public static class ReconstructCommand
             if (steps is < Engine.Models.Ldm.DdimSampler.MinSteps or > Engine.Models.Ldm.DdimSampler.MaxSteps)
                 throw new CliError($"--ldm-steps {steps} is outside {Engine.Models.Ldm.DdimSampler.MinSteps} to {Engine.Models.Ldm.DdimSampler.MaxSteps}");
             if (!(strength is >= 0 and <= 1)) throw new CliError($"--highlight-recovery {strength.ToString(CultureInfo.InvariantCulture)} is outside 0 to 1");
-            var options = new ReconstructOptions { Method = r.GetValue(method)!, DiffusionSteps = steps, HighlightRecovery = (float)strength };
+            double prior = r.GetValue(priorStrength);
+            if (!(prior is >= 0 and <= Engine.Models.Zica.HdrVDiffReconstruction.MaxPriorStrength))
+                throw new CliError($"--prior-strength {prior.ToString(CultureInfo.InvariantCulture)} is outside 0 to {Engine.Models.Zica.HdrVDiffReconstruction.MaxPriorStrength}");
+            var options = new ReconstructOptions
+            {
+                Method = r.GetValue(method)!, DiffusionSteps = steps, HighlightRecovery = (float)strength, PriorStrength = (float)prior,
+            };
             TcamWeights.Directory = r.GetValue(models) ?? Path.Combine(AppContext.BaseDirectory, "models");
             Reconstructor.Resolve(options.Method);
             Reconstructor.CheckInput(options.Method, pattern.Length);
             if (options.Method.Equals("tcam", StringComparison.OrdinalIgnoreCase)) TcamWeights.Shared();
             if (options.Method.Equals(Engine.Models.Ldm.HdrLdmReconstruction.MethodName, StringComparison.OrdinalIgnoreCase)) Engine.Models.Ldm.LdmWeights.Shared();
+            if (options.Method.Equals(Engine.Models.Zica.HdrVDiffReconstruction.MethodName, StringComparison.OrdinalIgnoreCase)) Engine.Models.Zica.ZicaWeights.Shared();
             if (options.Method.Equals("oracle", StringComparison.OrdinalIgnoreCase))
                 throw new CliError("the oracle method needs ground-truth flow and is only available in 'hdrofx eval --benchmark'");
 

@@ -9,19 +9,19 @@ using Microsoft.Extensions.Logging;
 namespace HdrOfx.Cli.Commands;
 
 /// <summary>
-/// `hdrofx train --stage tcam|ae|ldm`: trains the TCAM network on synthetic windows, or HDR-LDM's autoencoder (ae) and
-/// denoiser (ldm) on crops, from the training panoramas (docs/models.md).
+/// `hdrofx train --stage tcam|ae|ldm|zica`: trains the TCAM network on synthetic windows, HDR-LDM's autoencoder (ae) and
+/// denoiser (ldm) on crops, or ZiCA over the frozen two (zica), from the training panoramas (docs/models.md).
 /// </summary>
 public static class TrainCommand
 {
     public static Command Create()
     {
-        var stage = new Option<string>("--stage") { Description = "Training stage: tcam, ae (HDR-LDM's autoencoder) or ldm (HDR-LDM's denoiser; needs --autoencoder).", Required = true };
-        var config = new Option<string>("--config") { Description = "Model size: compact (shipped), tiny (tests), or for tcam an ablation: compact-noattn, compact-nodcn, compact-nomatch, compact-noflow.", DefaultValueFactory = _ => "compact" };
+        var stage = new Option<string>("--stage") { Description = "Training stage: tcam, ae (HDR-LDM's autoencoder), ldm (HDR-LDM's denoiser; needs --autoencoder) or zica (HDR-V-Diff's ZiCA over frozen --tcam and --ldm).", Required = true };
+        var config = new Option<string>("--config") { Description = "Model size: compact (shipped), tiny (tests), or an ablation: for tcam compact-noattn, compact-nodcn, compact-nomatch, compact-noflow; for zica compact-crossattn, compact-concat.", DefaultValueFactory = _ => "compact" };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --output (same data, bit for bit)." };
         var output = new Option<string?>("--output", "-o") { Description = "Folder for checkpoint/, loss.csv, validation.csv and the exported EMA weights (default training/STAGE)." };
-        var steps = new Option<int?>("--steps") { Description = "Length of the cosine schedule in steps (default 10000 for tcam, 8000 for ae and ldm)." };
-        var seed = new Option<ulong?>("--seed") { Description = "Seed of the weights and of the data (default 13 for tcam, 14 for ae and ldm)." };
+        var steps = new Option<int?>("--steps") { Description = "Length of the cosine schedule in steps (default 10000 for tcam, 8000 for ae and ldm, 4000 for zica)." };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of the weights and of the data (default 13 for tcam, 14 for ae and ldm, 15 for zica)." };
         var maxMinutes = new Option<double>("--max-minutes") { Description = "Stop with a checkpoint after this many minutes (0 = until the schedule ends).", DefaultValueFactory = _ => 0.0 };
         var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 5.0 };
         var validateMinutes = new Option<double>("--validate-minutes") { Description = "Minutes between validation passes (each also exports the EMA weights).", DefaultValueFactory = _ => 30.0 };
@@ -30,10 +30,14 @@ public static class TrainCommand
         var crop = new Option<int?>("--crop") { Description = "Training crop size (tcam: multiple of 4, default 128; ae: multiple of 16, ldm: of 64, default 64)." };
         var batch = new Option<int>("--batch") { Description = "ae and ldm: crops per step.", DefaultValueFactory = _ => 8 };
         var autoencoder = new Option<string>("--autoencoder") { Description = "ldm: the autoencoder exported by the ae stage.", DefaultValueFactory = _ => "training/ae/ae-ema.safetensors" };
+        var tcamWeights = new Option<string>("--tcam") { Description = "zica: the frozen TCAM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultTcam };
+        var ldmWeights = new Option<string>("--ldm") { Description = "zica: the frozen HDR-LDM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultLdm };
+        var diffusionSteps = new Option<int>("--diffusion-steps") { Description = "zica: DDIM steps of the prior in training and validation.", DefaultValueFactory = _ => Engine.Models.Ldm.DdimSampler.DefaultSteps };
         var clips = new Option<int>("--clips") { Description = "Clips per step (each gives two consecutive reference windows).", DefaultValueFactory = _ => 2 };
         var cmd = new Command("train", "Train a neural stage on synthetic data from the training panoramas; checkpoints every few minutes and resumes with --resume.")
         {
             stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips, batch, autoencoder,
+            tcamWeights, ldmWeights, diffusionSteps,
         };
         cmd.SetAction(r => CliRunner.Run("train", (logs, cancel) =>
         {
@@ -56,7 +60,25 @@ public static class TrainCommand
                     AutoencoderPath = Path.GetFullPath(r.GetValue(autoencoder)!),
                     Resume = r.GetValue(resume),
                 }, !r.GetValue(noValidation), log, cancel);
-            if (stageName != "tcam") throw new CliError($"unknown stage '{stageName}'; available: tcam, ae, ldm");
+            if (stageName == "zica")
+                return ZicaTraining.Run(new Engine.Training.Zica.ZicaTrainOptions
+                {
+                    Output = outputDir,
+                    TcamPath = Path.GetFullPath(r.GetValue(tcamWeights)!),
+                    LdmPath = Path.GetFullPath(r.GetValue(ldmWeights)!),
+                    Config = ZicaTraining.ParseConfig(r.GetValue(config)!),
+                    Seed = r.GetValue(seed) ?? 15UL,
+                    Steps = r.GetValue(steps) ?? 4000,
+                    ClipsPerStep = r.GetValue(clips),
+                    Crop = r.GetValue(crop) ?? 128,
+                    MaxMinutes = r.GetValue(maxMinutes),
+                    CheckpointMinutes = r.GetValue(checkpointMinutes),
+                    ValidateMinutes = r.GetValue(validateMinutes),
+                    ValidationFrames = r.GetValue(valFrames),
+                    DiffusionSteps = r.GetValue(diffusionSteps),
+                    Resume = r.GetValue(resume),
+                }, !r.GetValue(noValidation), log, cancel);
+            if (stageName != "tcam") throw new CliError($"unknown stage '{stageName}'; available: tcam, ae, ldm, zica");
             var o = new TcamTrainOptions
             {
                 Output = outputDir,

@@ -24,8 +24,8 @@ public sealed class TcamNet : Module
         _decoder = RegisterModule("decoder", new TemporalDecoder(config, rng));
     }
 
-    /// <summary>The μ-law residual [B, 3, H, W] over the classical merge.</summary>
-    public Tensor Residual(TcamBatch batch)
+    /// <summary>The μ-law residual [B, 3, H, W] over the classical merge; <paramref name="fusion"/> hooks the decoder's scales.</summary>
+    public Tensor Residual(TcamBatch batch, ITemporalFusion? fusion = null)
     {
         int b = batch.BatchSize, k = batch.NeighbourCount;
         var x = batch.Reference;
@@ -37,7 +37,7 @@ public sealed class TcamNet : Module
         var repeated = k == 1 ? reference : new FeaturePyramid(Repeat(reference.Full, k), Repeat(reference.Half, k), Repeat(reference.Quarter, k));
         var aligned = _tcam.Forward(repeated, nb, batch.Flows);
         var mean = k == 1 ? aligned : new FeaturePyramid(MeanOver(aligned.Full, k, b), MeanOver(aligned.Half, k, b), MeanOver(aligned.Quarter, k, b));
-        return _decoder.Forward(reference, mean, batch.Classical);
+        return _decoder.Forward(reference, mean, batch.Classical, fusion);
     }
 
     /// <summary>T(classical) + r: the prediction in the μ-law domain.</summary>

@@ -26,6 +26,15 @@ public sealed class TcamReconstruction : IReconstructionMethod
     {
         Reconstructor.Validate(frames, refIndex);
         var net = _net();
+        var (classical, sample) = Prepare(frames, refIndex, options, cancel);
+        if (sample is null) return classical;
+        var residual = Infer(net, sample);
+        return classical with { Hdr = ApplyResidual(sample, residual) };
+    }
+
+    /// <summary>The classical merge and the network's input built on it; the sample is null when no neighbour is present.</summary>
+    public static (ReconstructResult Classical, TcamSample? Sample) Prepare(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, CancellationToken cancel)
+    {
         var classical = new ClassicalReconstruction("classical", AlignmentMode.OpticalFlow).Reconstruct(frames, refIndex, options, cancel);
         var reference = frames[refIndex]!;
         var flows = new FlowField?[frames.Count];
@@ -37,15 +46,16 @@ public sealed class TcamReconstruction : IReconstructionMethod
             flows[i] = OpticalFlow.Compute(reference.Linear, reference.Ev, frames[i]!.Linear, frames[i]!.Ev, ClassicalReconstruction.MergeFlowDefaults);
             present++;
         }
-        if (present == 0) return classical;
+        if (present == 0) return (classical, null);
         cancel.ThrowIfCancellationRequested();
-        var sample = TcamSample.Build(frames, refIndex, classical.Hdr, flows);
-        var residual = Infer(net, sample);
-        return classical with { Hdr = ApplyResidual(sample, residual) };
+        return (classical, TcamSample.Build(frames, refIndex, classical.Hdr, flows));
     }
 
-    /// <summary>The residual planes (3·W·H) for one sample; pads to a multiple of 4 by replication and crops back.</summary>
-    public static float[] Infer(TcamNet net, TcamSample sample)
+    /// <summary>
+    /// The residual planes (3·W·H) for one sample; pads to a multiple of 4 by replication and crops back.
+    /// <paramref name="fusion"/> (called inside the forward pass's tensor scope) hooks the decoder's scales.
+    /// </summary>
+    public static float[] Infer(TcamNet net, TcamSample sample, Func<ITemporalFusion>? fusion = null)
     {
         int w = sample.Width, h = sample.Height;
         int pw = (4 - w % 4) % 4, ph = (4 - h % 4) % 4;
@@ -62,7 +72,7 @@ public sealed class TcamReconstruction : IReconstructionMethod
                     Flows = b.Flows.Pad2d(0, pw, 0, ph, PadMode.Replicate),
                     Classical = b.Classical.Pad2d(0, pw, 0, ph, PadMode.Replicate),
                 };
-            var r = net.Residual(b).Narrow(2, 0, h).Narrow(3, 0, w).Contiguous();
+            var r = net.Residual(b, fusion?.Invoke()).Narrow(2, 0, h).Narrow(3, 0, w).Contiguous();
             return r.ToArray();
         }
     }

@@ -23,6 +23,8 @@ public sealed class TcamSample
     public required float[] Classical { get; init; }
     /// <summary>The classical merge in radiance (3 planes), the base the residual is added to.</summary>
     public required ImageF ClassicalHdr { get; init; }
+    /// <summary>The reference frame itself (HDR-V-Diff's prior is sampled from it).</summary>
+    public FrameInput? ReferenceFrame { get; init; }
 
     public int NeighbourCount => Neighbours.Count;
 
@@ -54,7 +56,7 @@ public sealed class TcamSample
         return new TcamSample
         {
             Width = w, Height = h, Scale = s, Reference = FrameChannels(reference, s), Neighbours = nbs, Flows = fls,
-            Classical = classical, ClassicalHdr = classicalHdr,
+            Classical = classical, ClassicalHdr = classicalHdr, ReferenceFrame = reference,
         };
     }
 

@@ -41,6 +41,10 @@ public sealed class TcamValidation
         return rows;
     }
 
+    /// <summary>Each validation clip's score under any method (stage 4 scores `hdr-v-diff` with it), in clip order.</summary>
+    public IReadOnlyList<(string Clip, ClipScore Score)> Run(IReconstructionMethod method, CancellationToken cancel = default) =>
+        _clips.Select(c => (c.Spec.Name, Score(c.Clip, Reconstruct(c.Clip, c.Spec, method, cancel)))).ToArray();
+
     private List<ImageF> Reconstruct(SyntheticClip clip, BenchmarkClipSpec spec, IReconstructionMethod method, CancellationToken cancel)
     {
         var tf = TransferFunctions.Parse(spec.Transfer);

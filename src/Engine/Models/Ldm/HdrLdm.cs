@@ -33,13 +33,25 @@ public sealed class HdrLdm : Module
     /// </summary>
     public float[] Sample(ImageF linear, double ev, int steps, ulong seed)
     {
+        int w = linear.Width, h = linear.Height;
+        var y = Decoded(linear, ev, steps, seed, d => d.Image.Narrow(2, 0, h).Narrow(3, 0, w).Contiguous().ToArray());
+        float s = LdmDomain.RadianceScale(ev);
+        for (int i = 0; i < y.Length; i++) y[i] = MathF.Max(MuLawDomain.Inverse(y[i], s), 0f);
+        return y;
+    }
+
+    /// <summary>
+    /// Samples as <see cref="Sample"/> does and hands the decoder's output on the padded frame (image and multi-scale
+    /// features, what ZiCA fuses) to <paramref name="read"/>, inside the model's lock and without gradients.
+    /// </summary>
+    public T Decoded<T>(ImageF linear, double ev, int steps, ulong seed, Func<DecoderOutput, T> read)
+    {
         int w = linear.Width, h = linear.Height, n = w * h, m = Config.SizeMultiple;
         int pw = (m - w % m) % m, ph = (m - h % m) % m;
         var cond = new float[3 * n];
         for (int i = 0; i < 3 * n; i++) cond[i] = LdmDomain.Condition(linear.Data[i]);
         int lw = (w + pw) / LdmConfig.Down, lh = (h + ph) / LdmConfig.Down;
         var z = PositionalNoise.Window(seed, LdmConfig.LatentChannels, 0, 0, lw, lh);
-        float[] y;
         lock (_gate)
         {
             using var scope = new TensorScope();
@@ -54,10 +66,7 @@ public sealed class HdrLdm : Module
                 float tf = t;
                 return Denoiser.Forward(Tensor.FromArray(zt, 1, LdmConfig.LatentChannels, lh, lw), zc, new[] { tf }, new[] { e }).ToArray();
             });
-            y = Autoencoder.Decode(Tensor.FromArray(z, 1, LdmConfig.LatentChannels, lh, lw)).Image.Narrow(2, 0, h).Narrow(3, 0, w).Contiguous().ToArray();
+            return read(Autoencoder.Decode(Tensor.FromArray(z, 1, LdmConfig.LatentChannels, lh, lw)));
         }
-        float s = LdmDomain.RadianceScale(ev);
-        for (int i = 0; i < y.Length; i++) y[i] = MathF.Max(MuLawDomain.Inverse(y[i], s), 0f);
-        return y;
     }
 }
