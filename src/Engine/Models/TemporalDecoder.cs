@@ -34,11 +34,9 @@ public sealed class TemporalDecoder : Module
     /// <returns>The residual [B, 3, H, W] in the μ-law domain.</returns>
     public Tensor Forward(FeaturePyramid reference, FeaturePyramid alignedMean, Tensor classical)
     {
-        var d3 = _quarter.Forward(_inQuarter.Forward(Tensor.Concat(new[] { reference.Quarter, alignedMean.Quarter }, 1)));
-        var d2 = _inHalf.Forward(Tensor.Concat(new[] { reference.Half, alignedMean.Half, TcamAlignment.Up(d3, reference.Half) }, 1));
-        d2 = _half.Forward(d2);
-        var d1 = _full1.Forward(Tensor.Concat(new[] { reference.Full, alignedMean.Full, TcamAlignment.Up(d2, reference.Full), classical }, 1)).LeakyRelu(0.1f);
-        d1 = _full2.Forward(d1).LeakyRelu(0.1f);
-        return _head.Forward(d1);
+        var d3 = InferenceScope.Run(() => _quarter.Forward(_inQuarter.Forward(Tensor.Concat(new[] { reference.Quarter, alignedMean.Quarter }, 1))));
+        var d2 = InferenceScope.Run(() => _half.Forward(_inHalf.Forward(Tensor.Concat(new[] { reference.Half, alignedMean.Half, TcamAlignment.Up(d3, reference.Half) }, 1))));
+        var d1 = InferenceScope.Run(() => _full1.Forward(Tensor.Concat(new[] { reference.Full, alignedMean.Full, TcamAlignment.Up(d2, reference.Full), classical }, 1)).LeakyRelu(0.1f));
+        return InferenceScope.Run(() => _head.Forward(_full2.Forward(d1).LeakyRelu(0.1f)));
     }
 }
