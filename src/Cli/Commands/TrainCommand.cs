@@ -24,10 +24,11 @@ public static class TrainCommand
         var valFrames = new Option<int>("--validation-frames") { Description = "Frames per validation clip (0 = all 12).", DefaultValueFactory = _ => 0 };
         var noValidation = new Option<bool>("--no-validation") { Description = "Skip the validation passes." };
         var crop = new Option<int>("--crop") { Description = "Training crop size (multiple of 4).", DefaultValueFactory = _ => 128 };
+        var validateWeights = new Option<string?>("--validate-weights") { Description = "Only run the validation pass on this weights file (e.g. the shipped tcam.safetensors) and print its rows as CSV." };
         var clips = new Option<int>("--clips") { Description = "Clips per step (each gives two consecutive reference windows).", DefaultValueFactory = _ => 2 };
         var cmd = new Command("train", "Train a neural stage on synthetic data from the training panoramas; checkpoints every few minutes and resumes with --resume.")
         {
-            stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips,
+            stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips, validateWeights,
         };
         cmd.SetAction(r => CliRunner.Run("train", (logs, cancel) =>
         {
@@ -49,6 +50,13 @@ public static class TrainCommand
             };
             if (o.Steps < 1 || o.ClipsPerStep < 1) throw new CliError("--steps and --clips must be positive");
             var (names, images) = Panoramas.LoadAll(log);
+            if (r.GetValue(validateWeights) is { } weights)
+            {
+                using var net = TcamWeights.Load(weights);
+                Console.Out.WriteLine(TcamValidation.CsvHeader);
+                foreach (var row in new TcamValidation(images, o.ValidationFrames).Run(net, cancel)) Console.Out.WriteLine(TcamValidation.CsvRow(0, row));
+                return CliRunner.Ok;
+            }
             var training = names.Select((n, i) => (n, i)).Where(p => !PanoramaSplit.IsValidation(p.n)).Select(p => images[p.i]).ToArray();
             var sampler = new TcamWindowSampler(training, o.Crop, o.Seed);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
