@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Copies the EMA weights a TCAM validation pass exported into the bundle, with a manifest (docs/models.md §5).
-Usage: scripts/ship-tcam-weights.py training/tcam STEP
+Usage: scripts/ship-tcam-weights.py training/tcam STEP [NOTE]
 Writes bundle/Contents/Resources/models/tcam.safetensors and tcam.manifest.json (config, split, seed, steps, wall
 time, machine and that step's validation rows, from the file's metadata and validation.csv)."""
 import csv
@@ -11,6 +11,7 @@ import struct
 import sys
 
 run, step = sys.argv[1], sys.argv[2]
+note = sys.argv[3] if len(sys.argv) > 3 else None
 src = os.path.join(run, f"tcam-ema-step{step}.safetensors")
 with open(src, "rb") as f:
     n = struct.unpack("<Q", f.read(8))[0]
@@ -35,6 +36,7 @@ manifest = {
     "steps": int(meta["step"]),
     "train_wall_s": int(meta["train_wall_s"]),
     "machine": meta["machine"],
+    "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), None),
     "split": meta["split"],
     "command": "hdrofx train --stage tcam --config compact --steps 8000 --output training/tcam",
     "validation": {
@@ -43,6 +45,8 @@ manifest = {
         "mean_psnr_mu_classical": mean("psnr_mu_classical"),
     },
 }
+if note:
+    manifest["note"] = note
 with open(os.path.join(dst, "tcam.manifest.json"), "w") as f:
     json.dump(manifest, f, indent=2, ensure_ascii=False)
     f.write("\n")
