@@ -33,11 +33,12 @@ public static class TrainCommand
         var tcamWeights = new Option<string>("--tcam") { Description = "zica: the frozen TCAM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultTcam };
         var ldmWeights = new Option<string>("--ldm") { Description = "zica: the frozen HDR-LDM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultLdm };
         var diffusionSteps = new Option<int>("--diffusion-steps") { Description = "zica: DDIM steps of the prior in training and validation.", DefaultValueFactory = _ => Engine.Models.Ldm.DdimSampler.DefaultSteps };
+        var validateWeights = new Option<string?>("--validate-weights") { Description = "tcam: only run the validation pass on this weights file (e.g. the shipped tcam.safetensors) and print its rows as CSV." };
         var clips = new Option<int>("--clips") { Description = "Clips per step (each gives two consecutive reference windows).", DefaultValueFactory = _ => 2 };
         var cmd = new Command("train", "Train a neural stage on synthetic data from the training panoramas; checkpoints every few minutes and resumes with --resume.")
         {
             stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips, batch, autoencoder,
-            tcamWeights, ldmWeights, diffusionSteps,
+            tcamWeights, ldmWeights, diffusionSteps, validateWeights,
         };
         cmd.SetAction(r => CliRunner.Run("train", (logs, cancel) =>
         {
@@ -95,6 +96,13 @@ public static class TrainCommand
             };
             if (o.Steps < 1 || o.ClipsPerStep < 1) throw new CliError("--steps and --clips must be positive");
             var (names, images) = Panoramas.LoadAll(log);
+            if (r.GetValue(validateWeights) is { } weights)
+            {
+                using var net = TcamWeights.Load(weights);
+                Console.Out.WriteLine(TcamValidation.CsvHeader);
+                foreach (var row in new TcamValidation(images, o.ValidationFrames).Run(net, cancel)) Console.Out.WriteLine(TcamValidation.CsvRow(0, row));
+                return CliRunner.Ok;
+            }
             var training = names.Select((n, i) => (n, i)).Where(p => !PanoramaSplit.IsValidation(p.n)).Select(p => images[p.i]).ToArray();
             var sampler = new TcamWindowSampler(training, o.Crop, o.Seed);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);

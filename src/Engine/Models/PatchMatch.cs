@@ -1,4 +1,5 @@
 using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Autograd;
 
 namespace HdrOfx.Engine.Models;
 
@@ -25,7 +26,13 @@ public static class PatchMatch
             {
                 var shifted = padded.Narrow(2, dy, h).Narrow(3, dx, w);
                 var term = shifted * weights.Narrow(1, dy * side + dx, 1);
-                sum = sum is null ? term : sum + term;
+                if (sum is null) sum = term;
+                else if (GradMode.IsEnabled) sum = sum + term;
+                else
+                {
+                    sum.AddInPlace(term); // inference: accumulate without a new full-resolution tensor per tap
+                    term.Dispose();
+                }
             }
         }
         return sum!;

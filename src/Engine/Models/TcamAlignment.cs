@@ -58,18 +58,21 @@ public sealed class TcamAlignment : Module
 
         var a3 = w3;
         if (_attnIn is not null)
+            a3 = InferenceScope.Run(() => w3 * _attnOut!.Forward(_attnIn.Forward(Tensor.Concat(new[] { reference.Quarter, w3 }, 1)).LeakyRelu(0.1f)).Sigmoid());
+
+        var a2 = InferenceScope.Run(() =>
         {
-            var gate = _attnOut!.Forward(_attnIn.Forward(Tensor.Concat(new[] { reference.Quarter, w3 }, 1)).LeakyRelu(0.1f)).Sigmoid();
-            a3 = w3 * gate;
-        }
+            var up3 = Up(a3, w2);
+            var guide = _guide.Forward(Tensor.Concat(new[] { reference.Half, w2, up3 }, 1)).LeakyRelu(0.1f);
+            var d = (_dcn is not null ? _dcn.Forward(w2, guide) : _plainHalf!.Forward(w2 + guide)).LeakyRelu(0.1f);
+            return _fuseHalf.Forward(Tensor.Concat(new[] { d, up3 }, 1)).LeakyRelu(0.1f);
+        });
 
-        var up3 = Up(a3, w2);
-        var guide = _guide.Forward(Tensor.Concat(new[] { reference.Half, w2, up3 }, 1)).LeakyRelu(0.1f);
-        var a2 = (_dcn is not null ? _dcn.Forward(w2, guide) : _plainHalf!.Forward(w2 + guide)).LeakyRelu(0.1f);
-        a2 = _fuseHalf.Forward(Tensor.Concat(new[] { a2, up3 }, 1)).LeakyRelu(0.1f);
-
-        var m1 = _temperature is not null ? PatchMatch.Apply(reference.Full, w1, w1, _cfg.MatchRadius, _temperature) : w1;
-        var a1 = _fuseFull.Forward(Tensor.Concat(new[] { m1, Up(a2, w1) }, 1)).LeakyRelu(0.1f);
+        var a1 = InferenceScope.Run(() =>
+        {
+            var m1 = _temperature is not null ? PatchMatch.Apply(reference.Full, w1, w1, _cfg.MatchRadius, _temperature) : w1;
+            return _fuseFull.Forward(Tensor.Concat(new[] { m1, Up(a2, w1) }, 1)).LeakyRelu(0.1f);
+        });
         return new FeaturePyramid(a1, a2, a3);
     }
 

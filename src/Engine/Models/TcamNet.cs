@@ -32,12 +32,15 @@ public sealed class TcamNet : Module
         if (x.Rank != 4 || x.Shape[2] % 4 != 0 || x.Shape[3] % 4 != 0)
             throw new ArgumentException($"TcamNet needs [B, 6, H, W] with H, W multiples of 4, got {Tensor.ShapeString(x.Shape)}");
         if (k < 1) throw new ArgumentException("TcamNet needs at least one neighbour");
-        var reference = _encoder.Encode(batch.Reference);
-        var nb = _encoder.Encode(batch.Neighbours);
-        var repeated = k == 1 ? reference : new FeaturePyramid(Repeat(reference.Full, k), Repeat(reference.Half, k), Repeat(reference.Quarter, k));
-        var aligned = _tcam.Forward(repeated, nb, batch.Flows);
-        var mean = k == 1 ? aligned : new FeaturePyramid(MeanOver(aligned.Full, k, b), MeanOver(aligned.Half, k, b), MeanOver(aligned.Quarter, k, b));
-        return _decoder.Forward(reference, mean, batch.Classical, fusion);
+        var reference = InferenceScope.Run(() => _encoder.Encode(batch.Reference));
+        var mean = InferenceScope.Run(() =>
+        {
+            var nb = InferenceScope.Run(() => _encoder.Encode(batch.Neighbours));
+            var repeated = k == 1 ? reference : new FeaturePyramid(Repeat(reference.Full, k), Repeat(reference.Half, k), Repeat(reference.Quarter, k));
+            var aligned = _tcam.Forward(repeated, nb, batch.Flows);
+            return k == 1 ? aligned : new FeaturePyramid(MeanOver(aligned.Full, k, b), MeanOver(aligned.Half, k, b), MeanOver(aligned.Quarter, k, b));
+        });
+        return InferenceScope.Run(() => _decoder.Forward(reference, mean, batch.Classical, fusion));
     }
 
     /// <summary>T(classical) + r: the prediction in the μ-law domain.</summary>

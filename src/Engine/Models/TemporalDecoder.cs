@@ -35,14 +35,21 @@ public sealed class TemporalDecoder : Module
     /// <returns>The residual [B, 3, H, W] in the μ-law domain.</returns>
     public Tensor Forward(FeaturePyramid reference, FeaturePyramid alignedMean, Tensor classical, ITemporalFusion? fusion = null)
     {
-        var d3 = _quarter.Forward(_inQuarter.Forward(Tensor.Concat(new[] { reference.Quarter, alignedMean.Quarter }, 1)));
-        if (fusion is not null) d3 = fusion.Fuse(FeatureScale.Quarter, d3);
-        var d2 = _inHalf.Forward(Tensor.Concat(new[] { reference.Half, alignedMean.Half, TcamAlignment.Up(d3, reference.Half) }, 1));
-        d2 = _half.Forward(d2);
-        if (fusion is not null) d2 = fusion.Fuse(FeatureScale.Half, d2);
-        var d1 = _full1.Forward(Tensor.Concat(new[] { reference.Full, alignedMean.Full, TcamAlignment.Up(d2, reference.Full), classical }, 1)).LeakyRelu(0.1f);
-        d1 = _full2.Forward(d1).LeakyRelu(0.1f);
-        if (fusion is not null) d1 = fusion.Fuse(FeatureScale.Full, d1);
-        return _head.Forward(d1);
+        var d3 = InferenceScope.Run(() =>
+        {
+            var d = _quarter.Forward(_inQuarter.Forward(Tensor.Concat(new[] { reference.Quarter, alignedMean.Quarter }, 1)));
+            return fusion is null ? d : fusion.Fuse(FeatureScale.Quarter, d);
+        });
+        var d2 = InferenceScope.Run(() =>
+        {
+            var d = _half.Forward(_inHalf.Forward(Tensor.Concat(new[] { reference.Half, alignedMean.Half, TcamAlignment.Up(d3, reference.Half) }, 1)));
+            return fusion is null ? d : fusion.Fuse(FeatureScale.Half, d);
+        });
+        var d1 = InferenceScope.Run(() => _full1.Forward(Tensor.Concat(new[] { reference.Full, alignedMean.Full, TcamAlignment.Up(d2, reference.Full), classical }, 1)).LeakyRelu(0.1f));
+        return InferenceScope.Run(() =>
+        {
+            var d = _full2.Forward(d1).LeakyRelu(0.1f);
+            return _head.Forward(fusion is null ? d : fusion.Fuse(FeatureScale.Full, d));
+        });
     }
 }

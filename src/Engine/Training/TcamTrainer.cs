@@ -121,22 +121,25 @@ public sealed class TcamTrainer : IDisposable
         if (_validation is not null && !cancel.IsCancellationRequested) Validate(cancel);
     }
 
-    /// <summary>Validates the EMA weights, appends to validation.csv and exports them as fp16 with their metrics.</summary>
+    /// <summary>
+    /// Validates the EMA weights rounded to fp16 (exactly what the exported file holds), appends to validation.csv and
+    /// exports them as fp16 with their metrics.
+    /// </summary>
     public IReadOnlyList<ValidationRow> Validate(CancellationToken cancel = default)
     {
         _validator ??= _validation!();
         using var ema = new TcamNet(_o.Config, new Rng(0));
         Ema.CopyTo(ema);
+        RoundToF16(ema);
         ema.Eval();
         var sw = Stopwatch.StartNew();
         var rows = _validator.Run(ema, cancel);
         var path = Path.Combine(_o.Output, "validation.csv");
-        if (!File.Exists(path)) File.WriteAllText(path, "step,clip,psnr_mu_tcam,psnr_mu_classical,ssim_mu_tcam,ssim_mu_classical,pu21_tcam,pu21_classical,flicker_tcam,flicker_classical\n");
+        if (!File.Exists(path)) File.WriteAllText(path, TcamValidation.CsvHeader + "\n");
         var sb = new StringBuilder();
         foreach (var r in rows)
         {
-            sb.Append(string.Create(CultureInfo.InvariantCulture,
-                $"{Step},{r.Clip},{r.Tcam.PsnrMu:F3},{r.Classical.PsnrMu:F3},{r.Tcam.SsimMu:F5},{r.Classical.SsimMu:F5},{r.Tcam.PsnrPu21:F3},{r.Classical.PsnrPu21:F3},{r.Tcam.Flicker:G5},{r.Classical.Flicker:G5}\n"));
+            sb.Append(TcamValidation.CsvRow(Step, r)).Append('\n');
             _log.LogInformation("validation step {Step} {Clip}: PSNR-μ tcam {T:F3} dB, classical {C:F3} dB ({D:+0.000;-0.000;0.000})",
                 Step, r.Clip, r.Tcam.PsnrMu, r.Classical.PsnrMu, r.Tcam.PsnrMu - r.Classical.PsnrMu);
         }
@@ -157,6 +160,16 @@ public sealed class TcamTrainer : IDisposable
         };
         TcamWeights.Save(ema, Path.Combine(_o.Output, $"tcam-ema-step{Step}.safetensors"), DType.F16, meta);
         return rows;
+    }
+
+    private static void RoundToF16(Module net)
+    {
+        foreach (var (_, t) in net.StateDict())
+        {
+            using var h = t.To(DType.F16);
+            using var back = h.To(DType.F32);
+            back.Span.CopyTo(t.Span);
+        }
     }
 
     public static string Machine() =>

@@ -28,6 +28,11 @@ public sealed class TcamValidation
             _clips.Add((spec, SyntheticBenchmark.Generate(spec, panoramas)));
     }
 
+    public const string CsvHeader = "step,clip,psnr_mu_tcam,psnr_mu_classical,ssim_mu_tcam,ssim_mu_classical,pu21_tcam,pu21_classical,flicker_tcam,flicker_classical";
+
+    public static string CsvRow(long step, ValidationRow r) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{step},{r.Clip},{r.Tcam.PsnrMu:F3},{r.Classical.PsnrMu:F3},{r.Tcam.SsimMu:F5},{r.Classical.SsimMu:F5},{r.Tcam.PsnrPu21:F3},{r.Classical.PsnrPu21:F3},{r.Tcam.Flicker:G5},{r.Classical.Flicker:G5}");
+
     public IReadOnlyList<ValidationRow> Run(TcamNet net, CancellationToken cancel = default)
     {
         var rows = new List<ValidationRow>();
