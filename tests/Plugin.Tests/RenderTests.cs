@@ -75,7 +75,7 @@ public class RenderTests
     public void Output_equals_engine_with_the_shipped_method(string method, int n)
     {
         if (!Reconstructor.Methods.Contains(method, StringComparer.OrdinalIgnoreCase))
-            Assert.Fail($"method '{method}' is not registered (ClassicalMethods.Register in TestSupport)");
+            Assert.Fail($"method '{method}' is not registered (TestSupport registers the shipped methods)");
         var clip = new SyntheticClip { Evs = n == 3 ? [-2, 0, 2] : [-2, 0], Frames = 6 };
         var src = clip.Source();
         var s = new RefSettings { PatternLength = n, Method = "" };

@@ -7,13 +7,24 @@ using NUnit.Framework;
 
 namespace HdrOfx.Plugin.Tests;
 
+/// <summary>Registers the methods before any test of this assembly runs, whichever runs first.</summary>
+[SetUpFixture]
+public sealed class MethodRegistration
+{
+    [OneTimeSetUp]
+    public void Register() => TestSupport.RegisterMethods();
+}
+
 /// <summary>Helpers shared by the plug-in tests: instances configured like a user would, renders to arrays.</summary>
 public static class TestSupport
 {
     /// <summary>Tolerance for plug-in vs engine: |a − b| ≤ 1e-5 (1 + |b|). Both run the same float code, so in practice it is exact.</summary>
     public const double Tolerance = 1e-5;
 
-    static TestSupport()
+    static TestSupport() => RegisterMethods();
+
+    /// <summary>The methods the plug-in registers at load, registered in this process too (the engine side of the comparisons).</summary>
+    public static void RegisterMethods()
     {
         ClassicalMethods.Register();
         TestMethods.Register();

@@ -30,15 +30,15 @@ public class TcamDeterminismTests
         }
         var b = method.Reconstruct(frames, 1, new ReconstructOptions(), default).Hdr.Data;
         Assert.That(b, Is.EqualTo(a));
-        int threads = HdrOfx.Engine.Tensors.Cpu.CpuParallel.MaxThreads;
+        int threads = HdrOfx.Engine.Parallelism.ParallelRange.MaxThreads;
         try
         {
-            HdrOfx.Engine.Tensors.Cpu.CpuParallel.MaxThreads = 1;
+            HdrOfx.Engine.Parallelism.ParallelRange.MaxThreads = 1;
             var c = method.Reconstruct(frames, 1, new ReconstructOptions(), default).Hdr.Data;
             double maxd = a.Zip(c, (x, y) => (double)Math.Abs(x - y) / (1 + Math.Abs(y))).Max();
             TestContext.Out.WriteLine($"1 thread vs {threads}: max rel {maxd:G3}");
             Assert.That(maxd, Is.LessThan(1e-4));
         }
-        finally { HdrOfx.Engine.Tensors.Cpu.CpuParallel.MaxThreads = threads; }
+        finally { HdrOfx.Engine.Parallelism.ParallelRange.MaxThreads = threads; }
     }
 }
