@@ -29,7 +29,7 @@ public sealed class TcamReconstruction : IReconstructionMethod
         var (classical, sample) = Prepare(frames, refIndex, options, cancel);
         if (sample is null) return classical;
         var residual = Infer(net, sample);
-        return classical with { Hdr = ApplyResidual(sample, residual) };
+        return classical.ReplaceHdr(ApplyResidual(sample, residual));
     }
 
     /// <summary>The classical merge and the network's input built on it; the sample is null when no neighbour is present.</summary>

@@ -19,6 +19,13 @@ public sealed record ReconstructResult(ImageF Hdr, ImageF? SaturationMask = null
         Confidence?.Dispose();
     }
 
+    /// <summary>This result with <paramref name="hdr"/> in place of <see cref="Hdr"/>, whose plane goes back to the pool.</summary>
+    public ReconstructResult ReplaceHdr(ImageF hdr)
+    {
+        Hdr.Dispose();
+        return this with { Hdr = hdr };
+    }
+
     /// <summary>Whether any plane of this result is, or wraps the buffer of, <paramref name="image"/>.</summary>
     internal bool Shares(ImageF image)
     {

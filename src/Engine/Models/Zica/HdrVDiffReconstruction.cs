@@ -32,7 +32,7 @@ public sealed class HdrVDiffReconstruction : IReconstructionMethod
         cancel.ThrowIfCancellationRequested();
         var residual = TcamReconstruction.Infer(model.Tcam, sample,
             prior is null ? null : () => model.Zica.Fusion(PriorFeatures.Stack([prior], model.Ldm.Config), lambda));
-        return classical with { Hdr = TcamReconstruction.ApplyResidual(sample, residual) };
+        return classical.ReplaceHdr(TcamReconstruction.ApplyResidual(sample, residual));
     }
 }
 
