@@ -23,16 +23,15 @@ public sealed class TcamTrainer : IDisposable
     private readonly TcamWindowSampler _sampler;
     private readonly Func<TcamValidation>? _validation;
     private TcamValidation? _validator;
-    private readonly CosineSchedule _schedule;
+    private readonly StageRun _run;
 
     public TcamNet Net { get; }
-    public AdamW Optimizer { get; }
-    public Ema Ema { get; }
-    public long Step { get; private set; }
+    public AdamW Optimizer => _run.Optimizer;
+    public Ema Ema => _run.Ema;
+    public long Step => _run.Step;
     /// <summary>Training wall time over every run of this output folder, seconds.</summary>
-    public double ElapsedSeconds { get; private set; }
-
-    public string CheckpointDir => Path.Combine(_o.Output, "checkpoint");
+    public double ElapsedSeconds => _run.ElapsedSeconds;
+    public string CheckpointDir => _run.CheckpointDir;
 
     /// <param name="validation">Builds the validator on first use (null: no validation pass).</param>
     public TcamTrainer(TcamTrainOptions o, TcamWindowSampler sampler, Func<TcamValidation>? validation, ILogger log)
@@ -41,14 +40,8 @@ public sealed class TcamTrainer : IDisposable
         _log = log;
         _sampler = sampler;
         _validation = validation;
-        Directory.CreateDirectory(o.Output);
         Net = new TcamNet(o.Config, new Rng(o.Seed));
-        Optimizer = new AdamW(Net.NamedParameters(), o.LearningRate, weightDecay: o.WeightDecay, noDecay: AdamW.NoDecayForBiasAndNorm);
-        Ema = new Ema(Net, o.EmaDecay);
-        _schedule = new CosineSchedule(o.LearningRate, Math.Min(o.WarmupSteps, o.Steps / 10), o.Steps, o.MinLearningRate);
-        if (o.Resume) LoadCheckpoint();
-        else if (Directory.Exists(CheckpointDir))
-            throw new IOException($"'{o.Output}' already holds a checkpoint; pass --resume to continue it or choose another --output");
+        _run = new StageRun(o, Net, emaWarmup: false, [("config", o.Config.Name), ("seed", o.Seed.ToString(CultureInfo.InvariantCulture))], log);
     }
 
     /// <summary>One optimization step on the step's deterministic batch; returns the loss terms as numbers.</summary>
@@ -58,18 +51,8 @@ public sealed class TcamTrainer : IDisposable
         for (int i = 0; i < _o.ClipsPerStep; i++) pairs.Add(_sampler.Pair(Step, i));
         using var scope = new TensorScope();
         var (batch, truth, flow, valid) = Tensors(pairs);
-        Optimizer.LearningRate = _schedule.At(Step);
         var loss = TcamLoss.Compute(Net.PredictMu(batch), truth, flow, valid);
-        loss.Total.Backward();
-        double norm = GradClip.ClipGradNorm(Net.Parameters(), _o.ClipNorm);
-        if (double.IsFinite(norm))
-        {
-            Optimizer.Step();
-            Ema.Update();
-        }
-        else _log.LogWarning("step {Step}: non-finite gradient norm, update skipped", Step);
-        Net.ZeroGrad();
-        Step++;
+        double norm = _run.Update(loss.Total);
         return (loss.Total.Item(), loss.L1.Item(), loss.Ssim.Item(), loss.Temporal.Item(), norm);
     }
 
@@ -95,30 +78,15 @@ public sealed class TcamTrainer : IDisposable
     /// <summary>Trains until the schedule ends, the time limit passes or <paramref name="cancel"/> fires; checkpoints on the way out.</summary>
     public void Run(CancellationToken cancel = default)
     {
-        var lossLog = Path.Combine(_o.Output, "loss.csv");
-        if (!File.Exists(lossLog)) File.WriteAllText(lossLog, "step,lr,loss,l1,ssim,temporal,grad_norm,elapsed_s\n");
-        var wall = Stopwatch.StartNew();
-        double baseElapsed = ElapsedSeconds, lastCheckpoint = 0, lastValidation = 0;
-        long firstStep = Step;
         _log.LogInformation("TCAM training: config {Config}, {Params} parameters, step {Step} of {Steps}; {Split}",
             _o.Config.Describe(), Net.ParameterCount(), Step, _o.Steps, PanoramaSplit.Describe());
-        while (Step < _o.Steps && !cancel.IsCancellationRequested)
+        _run.Run("step,lr,loss,l1,ssim,temporal,grad_norm,elapsed_s\n", () =>
         {
-            double lr = _schedule.At(Step);
             var (total, l1, ssim, temporal, norm) = TrainStep();
-            ElapsedSeconds = baseElapsed + wall.Elapsed.TotalSeconds;
-            File.AppendAllText(lossLog, string.Create(CultureInfo.InvariantCulture,
-                $"{Step},{lr:G6},{total:G6},{l1:G6},{ssim:G6},{temporal:G6},{norm:G6},{ElapsedSeconds:F1}\n"));
-            if (Step % 20 == 0)
-                _log.LogInformation("step {Step}: loss {Loss:F5} (L1 {L1:F5}, SSIM {Ssim:F4}, temporal {Temporal:F5}), lr {Lr:G3}, {Sec:F2} s/step",
-                    Step, total, l1, ssim, temporal, lr, wall.Elapsed.TotalSeconds / Math.Max(1, Step - firstStep));
-            double minutes = wall.Elapsed.TotalMinutes;
-            if (minutes - lastCheckpoint >= _o.CheckpointMinutes) { SaveCheckpoint(); lastCheckpoint = minutes; }
-            if (_validation is not null && minutes - lastValidation >= _o.ValidateMinutes) { Validate(cancel); lastValidation = wall.Elapsed.TotalMinutes; }
-            if (_o.MaxMinutes > 0 && minutes >= _o.MaxMinutes) { _log.LogInformation("time limit of {Min} min reached", _o.MaxMinutes); break; }
-        }
-        SaveCheckpoint();
-        if (_validation is not null && !cancel.IsCancellationRequested) Validate(cancel);
+            return (string.Create(CultureInfo.InvariantCulture, $"{total:G6},{l1:G6},{ssim:G6},{temporal:G6},{norm:G6}"),
+                (lr, pace) => _log.LogInformation("step {Step}: loss {Loss:F5} (L1 {L1:F5}, SSIM {Ssim:F4}, temporal {Temporal:F5}), lr {Lr:G3}, {Sec:F2} s/step",
+                    Step, total, l1, ssim, temporal, lr, pace));
+        }, _validation is null ? null : c => Validate(c), cancel);
     }
 
     /// <summary>
@@ -152,7 +120,7 @@ public sealed class TcamTrainer : IDisposable
             ["step"] = Step.ToString(CultureInfo.InvariantCulture),
             ["seed"] = _o.Seed.ToString(CultureInfo.InvariantCulture),
             ["train_wall_s"] = ElapsedSeconds.ToString("F0", CultureInfo.InvariantCulture),
-            ["machine"] = Machine(),
+            ["machine"] = StageRun.Machine(),
             ["split"] = PanoramaSplit.Describe(),
             ["validation_psnr_mu_tcam"] = mt.ToString("F3", CultureInfo.InvariantCulture),
             ["validation_psnr_mu_classical"] = mc.ToString("F3", CultureInfo.InvariantCulture),
@@ -172,64 +140,11 @@ public sealed class TcamTrainer : IDisposable
         }
     }
 
-    public static string Machine() =>
-        $"{Environment.ProcessorCount} logical CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}";
-
-    public void SaveCheckpoint()
-    {
-        string fresh = CheckpointDir + ".new", old = CheckpointDir + ".old";
-        if (Directory.Exists(fresh)) Directory.Delete(fresh, true);
-        Directory.CreateDirectory(fresh);
-        Safetensors.Save(Net, Path.Combine(fresh, "model.safetensors"));
-        Safetensors.Save(Path.Combine(fresh, "ema.safetensors"), Ema.StateDict());
-        Optimizer.SaveState(Path.Combine(fresh, "adamw.safetensors"));
-        File.WriteAllText(Path.Combine(fresh, "state.txt"), string.Create(CultureInfo.InvariantCulture,
-            $"step={Step}\nelapsed_s={ElapsedSeconds:R}\nconfig={_o.Config.Name}\nseed={_o.Seed}\n"));
-        if (Directory.Exists(old)) Directory.Delete(old, true);
-        if (Directory.Exists(CheckpointDir)) Directory.Move(CheckpointDir, old);
-        Directory.Move(fresh, CheckpointDir);
-        if (Directory.Exists(old)) Directory.Delete(old, true);
-        _log.LogInformation("checkpoint at step {Step} ({Dir})", Step, CheckpointDir);
-    }
-
-    private void LoadCheckpoint()
-    {
-        string dir = CheckpointDir;
-        if (!Directory.Exists(dir) && Directory.Exists(dir + ".old")) dir += ".old";
-        if (!File.Exists(Path.Combine(dir, "state.txt"))) throw new IOException($"--resume: no checkpoint in '{_o.Output}'");
-        var state = File.ReadAllLines(Path.Combine(dir, "state.txt")).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        if (state["config"] != _o.Config.Name) throw new IOException($"--resume: the checkpoint in '{dir}' is config '{state["config"]}', not '{_o.Config.Name}'");
-        if (state["seed"] != _o.Seed.ToString(CultureInfo.InvariantCulture)) throw new IOException($"--resume: the checkpoint in '{dir}' has seed {state["seed"]}, not {_o.Seed}");
-        Safetensors.Load(Net, Path.Combine(dir, "model.safetensors"));
-        using (var ema = Safetensors.Load(Path.Combine(dir, "ema.safetensors")))
-        {
-            var shadow = Ema.StateDict();
-            foreach (var (name, t) in ema.Tensors)
-            {
-                if (!shadow.TryGetValue(name, out var s)) throw new IOException($"--resume: '{dir}/ema.safetensors' has unknown tensor '{name}'");
-                t.Span.CopyTo(s.Span);
-            }
-        }
-        Optimizer.LoadState(Path.Combine(dir, "adamw.safetensors"));
-        Step = long.Parse(state["step"], CultureInfo.InvariantCulture);
-        ElapsedSeconds = double.Parse(state["elapsed_s"], CultureInfo.InvariantCulture);
-        TrimLog(Path.Combine(_o.Output, "loss.csv"), Step);
-        _log.LogInformation("resumed from '{Dir}' at step {Step} ({Min:F1} min trained)", dir, Step, ElapsedSeconds / 60);
-    }
-
-    /// <summary>Drops loss rows after the resumed step (they belong to the interrupted run's lost steps).</summary>
-    internal static void TrimLog(string path, long step)
-    {
-        if (!File.Exists(path)) return;
-        var lines = File.ReadAllLines(path);
-        var keep = lines.Where((l, i) => i == 0 || long.Parse(l.AsSpan(0, l.IndexOf(',')), CultureInfo.InvariantCulture) <= step);
-        AtomicFile.WriteText(path, string.Join("\n", keep) + "\n");
-    }
+    public void SaveCheckpoint() => _run.SaveCheckpoint();
 
     public void Dispose()
     {
-        Ema.Dispose();
-        Optimizer.Dispose();
+        _run.Dispose();
         Net.Dispose();
     }
 }

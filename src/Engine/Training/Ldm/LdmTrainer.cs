@@ -25,15 +25,15 @@ public sealed class LdmTrainer : IDisposable
     private readonly ILogger _log;
     private readonly LdmCropSampler _sampler;
     private readonly IReadOnlyList<LdmCrop>? _validation;
-    private readonly CosineSchedule _schedule;
+    private readonly StageRun _run;
 
     public HdrLdm Model { get; }
     public Module Trained { get; }
-    public AdamW Optimizer { get; }
-    public Ema Ema { get; }
-    public long Step { get; private set; }
-    public double ElapsedSeconds { get; private set; }
-    public string CheckpointDir => Path.Combine(_o.Output, "checkpoint");
+    public AdamW Optimizer => _run.Optimizer;
+    public Ema Ema => _run.Ema;
+    public long Step => _run.Step;
+    public double ElapsedSeconds => _run.ElapsedSeconds;
+    public string CheckpointDir => _run.CheckpointDir;
     public string ExportPath => Path.Combine(_o.Output, _o.Stage == LdmStage.Autoencoder ? "ae-ema.safetensors" : "hdr-ldm-ema.safetensors");
 
     public LdmTrainer(LdmTrainOptions o, LdmCropSampler sampler, IReadOnlyList<LdmCrop>? validation, ILogger log)
@@ -42,7 +42,6 @@ public sealed class LdmTrainer : IDisposable
         _log = log;
         _sampler = sampler;
         _validation = validation;
-        Directory.CreateDirectory(o.Output);
         Model = new HdrLdm(o.Config, new Rng(o.Seed));
         if (o.Stage == LdmStage.Denoiser)
         {
@@ -51,12 +50,8 @@ public sealed class LdmTrainer : IDisposable
             Model.Autoencoder.Eval();
         }
         Trained = o.Stage == LdmStage.Autoencoder ? Model.Autoencoder : Model.Denoiser;
-        Optimizer = new AdamW(Trained.NamedParameters(), o.LearningRate, weightDecay: o.WeightDecay, noDecay: AdamW.NoDecayForBiasAndNorm);
-        Ema = new Ema(Trained, o.EmaDecay, warmup: true);
-        _schedule = new CosineSchedule(o.LearningRate, Math.Min(o.WarmupSteps, o.Steps / 10), o.Steps, o.MinLearningRate);
-        if (o.Resume) LoadCheckpoint();
-        else if (Directory.Exists(CheckpointDir))
-            throw new IOException($"'{o.Output}' already holds a checkpoint; pass --resume to continue it or choose another --output");
+        _run = new StageRun(o, Trained, emaWarmup: true,
+            [("stage", o.StageName), ("config", o.Config.Name), ("seed", o.Seed.ToString(CultureInfo.InvariantCulture))], log);
     }
 
     /// <summary>One optimization step on the step's deterministic batch; returns the loss and the gradient norm.</summary>
@@ -64,18 +59,8 @@ public sealed class LdmTrainer : IDisposable
     {
         var crops = Enumerable.Range(0, _o.Batch).Select(i => _sampler.Crop(Step, i)).ToArray();
         using var scope = new TensorScope();
-        Optimizer.LearningRate = _schedule.At(Step);
         var loss = _o.Stage == LdmStage.Autoencoder ? AutoencoderLoss(Model.Autoencoder, crops) : DenoiserLoss(Model, crops, _o.Seed, Step);
-        loss.Backward();
-        double norm = GradClip.ClipGradNorm(Trained.Parameters(), _o.ClipNorm);
-        if (double.IsFinite(norm))
-        {
-            Optimizer.Step();
-            Ema.Update();
-        }
-        else _log.LogWarning("step {Step}: non-finite gradient norm, update skipped", Step);
-        Trained.ZeroGrad();
-        Step++;
+        double norm = _run.Update(loss);
         return (loss.Item(), norm);
     }
 
@@ -121,30 +106,17 @@ public sealed class LdmTrainer : IDisposable
         return Tensor.FromArray(all, planes.Length, 3, like.Height, like.Width);
     }
 
+    /// <summary>Trains until the schedule ends, the time limit passes or <paramref name="cancel"/> fires; checkpoints on the way out.</summary>
     public void Run(CancellationToken cancel = default)
     {
-        var lossLog = Path.Combine(_o.Output, "loss.csv");
-        if (!File.Exists(lossLog)) File.WriteAllText(lossLog, "step,lr,loss,grad_norm,elapsed_s\n");
-        var wall = Stopwatch.StartNew();
-        double baseElapsed = ElapsedSeconds, lastCheckpoint = 0, lastValidation = 0;
-        long firstStep = Step;
         _log.LogInformation("HDR-LDM stage {Stage}: config {Config}, {Params} trained parameters, step {Step} of {Steps}; {Split}",
             _o.StageName, _o.Config.Describe(), Trained.ParameterCount(), Step, _o.Steps, PanoramaSplit.Describe());
-        while (Step < _o.Steps && !cancel.IsCancellationRequested)
+        _run.Run("step,lr,loss,grad_norm,elapsed_s\n", () =>
         {
-            double lr = _schedule.At(Step);
             var (loss, norm) = TrainStep();
-            ElapsedSeconds = baseElapsed + wall.Elapsed.TotalSeconds;
-            File.AppendAllText(lossLog, string.Create(CultureInfo.InvariantCulture, $"{Step},{lr:G6},{loss:G6},{norm:G6},{ElapsedSeconds:F1}\n"));
-            if (Step % 20 == 0)
-                _log.LogInformation("step {Step}: loss {Loss:F5}, lr {Lr:G3}, {Sec:F2} s/step", Step, loss, lr, wall.Elapsed.TotalSeconds / Math.Max(1, Step - firstStep));
-            double minutes = wall.Elapsed.TotalMinutes;
-            if (minutes - lastCheckpoint >= _o.CheckpointMinutes) { SaveCheckpoint(); lastCheckpoint = minutes; }
-            if (_validation is not null && minutes - lastValidation >= _o.ValidateMinutes) { Validate(cancel); lastValidation = wall.Elapsed.TotalMinutes; }
-            if (_o.MaxMinutes > 0 && minutes >= _o.MaxMinutes) { _log.LogInformation("time limit of {Min} min reached", _o.MaxMinutes); break; }
-        }
-        SaveCheckpoint();
-        if (_validation is not null && !cancel.IsCancellationRequested) Validate(cancel);
+            return (string.Create(CultureInfo.InvariantCulture, $"{loss:G6},{norm:G6}"),
+                (lr, pace) => _log.LogInformation("step {Step}: loss {Loss:F5}, lr {Lr:G3}, {Sec:F2} s/step", Step, loss, lr, pace));
+        }, _validation is null ? null : c => Validate(c), cancel);
     }
 
     /// <summary>Validates the EMA weights on the validation crops, appends to validation.csv and exports them as fp16.</summary>
@@ -174,7 +146,7 @@ public sealed class LdmTrainer : IDisposable
             ["step"] = Step.ToString(CultureInfo.InvariantCulture),
             ["seed"] = _o.Seed.ToString(CultureInfo.InvariantCulture),
             ["train_wall_s"] = ElapsedSeconds.ToString("F0", CultureInfo.InvariantCulture),
-            ["machine"] = TcamTrainer.Machine(),
+            ["machine"] = StageRun.Machine(),
             ["split"] = PanoramaSplit.Describe(),
             ["validation"] = $"{rows.Count} crops of {_o.ValidationCropSize} px from the validation panoramas",
             ["validation_psnr_mu"] = mean.ToString("F3", CultureInfo.InvariantCulture),
@@ -185,37 +157,11 @@ public sealed class LdmTrainer : IDisposable
         return rows;
     }
 
-    public void SaveCheckpoint()
-    {
-        StageCheckpoint.Save(CheckpointDir, Trained, Ema, Optimizer, new Dictionary<string, string>
-        {
-            ["step"] = Step.ToString(CultureInfo.InvariantCulture),
-            ["elapsed_s"] = StageCheckpoint.Invariant(ElapsedSeconds),
-            ["ema_updates"] = Ema.Updates.ToString(CultureInfo.InvariantCulture),
-            ["stage"] = _o.StageName,
-            ["config"] = _o.Config.Name,
-            ["seed"] = _o.Seed.ToString(CultureInfo.InvariantCulture),
-        });
-        _log.LogInformation("checkpoint at step {Step} ({Dir})", Step, CheckpointDir);
-    }
-
-    private void LoadCheckpoint()
-    {
-        var state = StageCheckpoint.Load(CheckpointDir, Trained, Ema, Optimizer);
-        foreach (var (key, want) in new[] { ("stage", _o.StageName), ("config", _o.Config.Name), ("seed", _o.Seed.ToString(CultureInfo.InvariantCulture)) })
-            if (state.GetValueOrDefault(key) != want) throw new IOException($"--resume: the checkpoint in '{CheckpointDir}' has {key} '{state.GetValueOrDefault(key)}', not '{want}'");
-        Step = long.Parse(state["step"], CultureInfo.InvariantCulture);
-        ElapsedSeconds = double.Parse(state["elapsed_s"], CultureInfo.InvariantCulture);
-        // A checkpoint from before the EMA warm-up existed has no count: the warm-up then starts again.
-        Ema.Updates = state.TryGetValue("ema_updates", out var u) ? long.Parse(u, CultureInfo.InvariantCulture) : 0;
-        TcamTrainer.TrimLog(Path.Combine(_o.Output, "loss.csv"), Step);
-        _log.LogInformation("resumed from '{Dir}' at step {Step} ({Min:F1} min trained)", CheckpointDir, Step, ElapsedSeconds / 60);
-    }
+    public void SaveCheckpoint() => _run.SaveCheckpoint();
 
     public void Dispose()
     {
-        Ema.Dispose();
-        Optimizer.Dispose();
+        _run.Dispose();
         Model.Dispose();
     }
 }

@@ -9,7 +9,7 @@ namespace HdrOfx.Engine.Training.Ldm;
 /// </summary>
 public static class StageCheckpoint
 {
-    public static void Save(string dir, Module model, Ema ema, AdamW optimizer, IReadOnlyDictionary<string, string> state)
+    public static void Save(string dir, Module model, Ema ema, AdamW optimizer, IEnumerable<(string Key, string Value)> state)
     {
         string fresh = dir + ".new", old = dir + ".old";
         if (Directory.Exists(fresh)) Directory.Delete(fresh, true);
@@ -17,19 +17,25 @@ public static class StageCheckpoint
         Safetensors.Save(model, Path.Combine(fresh, "model.safetensors"));
         Safetensors.Save(Path.Combine(fresh, "ema.safetensors"), ema.StateDict());
         optimizer.SaveState(Path.Combine(fresh, "adamw.safetensors"));
-        File.WriteAllLines(Path.Combine(fresh, "state.txt"), state.Select(p => $"{p.Key}={p.Value}"));
+        File.WriteAllText(Path.Combine(fresh, "state.txt"), string.Concat(state.Select(p => $"{p.Key}={p.Value}\n")));
         if (Directory.Exists(old)) Directory.Delete(old, true);
         if (Directory.Exists(dir)) Directory.Move(dir, old);
         Directory.Move(fresh, dir);
         if (Directory.Exists(old)) Directory.Delete(old, true);
     }
 
-    /// <summary>Restores model, EMA and optimizer; returns state.txt. Reads folder.old when a swap was interrupted.</summary>
-    public static Dictionary<string, string> Load(string dir, Module model, Ema ema, AdamW optimizer)
+    /// <summary>
+    /// Restores model, EMA and optimizer; returns state.txt. Reads folder.old when a swap was interrupted. Refuses
+    /// (before reading any weights) a checkpoint whose state.txt does not hold each of <paramref name="identity"/>.
+    /// </summary>
+    public static Dictionary<string, string> Load(string dir, Module model, Ema ema, AdamW optimizer, IEnumerable<(string Key, string Value)> identity)
     {
+        string named = dir;
         if (!Directory.Exists(dir) && Directory.Exists(dir + ".old")) dir += ".old";
         if (!File.Exists(Path.Combine(dir, "state.txt"))) throw new IOException($"--resume: no checkpoint in '{dir}'");
         var state = File.ReadAllLines(Path.Combine(dir, "state.txt")).Where(l => l.Contains('=')).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        foreach (var (key, want) in identity)
+            if (state.GetValueOrDefault(key) != want) throw new IOException($"--resume: the checkpoint in '{named}' has {key} '{state.GetValueOrDefault(key)}', not '{want}'");
         Safetensors.Load(model, Path.Combine(dir, "model.safetensors"));
         using (var file = Safetensors.Load(Path.Combine(dir, "ema.safetensors")))
         {

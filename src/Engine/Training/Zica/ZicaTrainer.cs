@@ -30,15 +30,15 @@ public sealed class ZicaTrainer : IDisposable
     private readonly Func<TcamValidation>? _validation;
     private TcamValidation? _validator;
     private IReadOnlyList<ValidationRow>? _baseline;
-    private readonly CosineSchedule _schedule;
+    private readonly StageRun _run;
     private readonly string _tcamHash, _ldmHash;
 
     public HdrVDiff Model { get; }
-    public AdamW Optimizer { get; }
-    public Ema Ema { get; }
-    public long Step { get; private set; }
-    public double ElapsedSeconds { get; private set; }
-    public string CheckpointDir => Path.Combine(_o.Output, "checkpoint");
+    public AdamW Optimizer => _run.Optimizer;
+    public Ema Ema => _run.Ema;
+    public long Step => _run.Step;
+    public double ElapsedSeconds => _run.ElapsedSeconds;
+    public string CheckpointDir => _run.CheckpointDir;
 
     public ZicaTrainer(ZicaTrainOptions o, TcamWindowSampler sampler, Func<TcamValidation>? validation, ILogger log)
     {
@@ -59,19 +59,16 @@ public sealed class ZicaTrainer : IDisposable
         tcam.RequiresGrad(false);
         ldm.RequiresGrad(false);
         Model = new HdrVDiff(tcam, ldm, HdrVDiff.NewModule(o.Config, tcam, ldm, new Rng(o.Seed)));
-        Directory.CreateDirectory(o.Output);
-        Optimizer = new AdamW(Model.Zica.NamedParameters(), o.LearningRate, weightDecay: o.WeightDecay, noDecay: AdamW.NoDecayForBiasAndNorm);
-        Ema = new Ema(Model.Zica, o.EmaDecay);
-        _schedule = new CosineSchedule(o.LearningRate, Math.Min(o.WarmupSteps, o.Steps / 10), o.Steps, o.MinLearningRate);
         try
         {
-            if (o.Resume) LoadCheckpoint();
-            else if (Directory.Exists(CheckpointDir))
-                throw new IOException($"'{o.Output}' already holds a checkpoint; pass --resume to continue it or choose another --output");
+            _run = new StageRun(o, Model.Zica, emaWarmup: false,
+                [("stage", "zica"), ("config", o.Config.Name), ("seed", o.Seed.ToString(CultureInfo.InvariantCulture)), ("tcam_sha256", _tcamHash), ("ldm_sha256", _ldmHash)], log);
         }
         catch
         {
-            Dispose();
+            Model.Dispose();
+            Model.Tcam.Dispose();
+            Model.Ldm.Dispose();
             throw;
         }
     }
@@ -94,46 +91,23 @@ public sealed class ZicaTrainer : IDisposable
         var priors = pairs.SelectMany(p => new[] { p.First, p.Second }).Select(s => Model.Prior(s, _o.DiffusionSteps)).ToArray();
         using var scope = new TensorScope();
         var (batch, truth, flow, valid) = TcamTrainer.Tensors(pairs);
-        Optimizer.LearningRate = _schedule.At(Step);
         var prior = PriorFeatures.Stack(priors, Model.Ldm.Config);
         var loss = ZicaLoss.Compute(batch.ClassicalMu + Model.Residual(batch, prior, 1f), truth, flow, valid);
-        loss.Total.Backward();
-        double norm = GradClip.ClipGradNorm(Model.Zica.Parameters(), _o.ClipNorm);
-        if (double.IsFinite(norm))
-        {
-            Optimizer.Step();
-            Ema.Update();
-        }
-        else _log.LogWarning("step {Step}: non-finite gradient norm, update skipped", Step);
-        Model.Zica.ZeroGrad();
-        Step++;
+        double norm = _run.Update(loss.Total);
         return (loss.Total.Item(), loss.L1.Item(), loss.Ssim.Item(), loss.Temporal.Item(), norm);
     }
 
     /// <summary>Trains until the schedule ends, the time limit passes or <paramref name="cancel"/> fires; checkpoints on the way out.</summary>
     public void Run(CancellationToken cancel = default)
     {
-        var lossLog = Path.Combine(_o.Output, "loss.csv");
-        if (!File.Exists(lossLog)) File.WriteAllText(lossLog, "step,lr,loss,l1,ssim,temporal,grad_norm,elapsed_s\n");
-        var wall = Stopwatch.StartNew();
-        double baseElapsed = ElapsedSeconds, lastCheckpoint = 0, lastValidation = 0;
         _log.LogInformation("ZiCA training (stage 4): config {Config}, {Params} trained parameters over frozen TCAM '{Tcam}' and HDR-LDM '{Ldm}', step {Step} of {Steps}; {Split}",
             _o.Config.Describe(), Model.Zica.ParameterCount(), _o.TcamPath, _o.LdmPath, Step, _o.Steps, PanoramaSplit.Describe());
-        while (Step < _o.Steps && !cancel.IsCancellationRequested)
+        _run.Run("step,lr,loss,l1,ssim,temporal,grad_norm,elapsed_s\n", () =>
         {
-            double lr = _schedule.At(Step);
             var (total, l1, ssim, temporal, norm) = TrainStep();
-            ElapsedSeconds = baseElapsed + wall.Elapsed.TotalSeconds;
-            File.AppendAllText(lossLog, string.Create(CultureInfo.InvariantCulture,
-                $"{Step},{lr:G6},{total:G6},{l1:G6},{ssim:G6},{temporal:G6},{norm:G6},{ElapsedSeconds:F1}\n"));
-            if (Step % 20 == 0) _log.LogInformation("step {Step}: loss {Loss:F5}, lr {Lr:G3}", Step, total, lr);
-            double minutes = wall.Elapsed.TotalMinutes;
-            if (minutes - lastCheckpoint >= _o.CheckpointMinutes) { SaveCheckpoint(); lastCheckpoint = minutes; }
-            if (_validation is not null && minutes - lastValidation >= _o.ValidateMinutes) { Validate(cancel); lastValidation = wall.Elapsed.TotalMinutes; }
-            if (_o.MaxMinutes > 0 && minutes >= _o.MaxMinutes) { _log.LogInformation("time limit of {Min} min reached", _o.MaxMinutes); break; }
-        }
-        SaveCheckpoint();
-        if (_validation is not null && !cancel.IsCancellationRequested) Validate(cancel);
+            return (string.Create(CultureInfo.InvariantCulture, $"{total:G6},{l1:G6},{ssim:G6},{temporal:G6},{norm:G6}"),
+                (lr, _) => _log.LogInformation("step {Step}: loss {Loss:F5}, lr {Lr:G3}", Step, total, lr));
+        }, _validation is null ? null : c => Validate(c), cancel);
     }
 
     /// <summary>
@@ -164,7 +138,7 @@ public sealed class ZicaTrainer : IDisposable
             ["step"] = Step.ToString(CultureInfo.InvariantCulture),
             ["seed"] = _o.Seed.ToString(CultureInfo.InvariantCulture),
             ["train_wall_s"] = ElapsedSeconds.ToString("F0", CultureInfo.InvariantCulture),
-            ["machine"] = TcamTrainer.Machine(),
+            ["machine"] = StageRun.Machine(),
             ["split"] = PanoramaSplit.Describe(),
             ["tcam_sha256"] = _tcamHash,
             ["ldm_sha256"] = _ldmHash,
@@ -177,36 +151,11 @@ public sealed class ZicaTrainer : IDisposable
         return rows;
     }
 
-    public void SaveCheckpoint()
-    {
-        StageCheckpoint.Save(CheckpointDir, Model.Zica, Ema, Optimizer, new Dictionary<string, string>
-        {
-            ["step"] = Step.ToString(CultureInfo.InvariantCulture),
-            ["elapsed_s"] = StageCheckpoint.Invariant(ElapsedSeconds),
-            ["stage"] = "zica",
-            ["config"] = _o.Config.Name,
-            ["seed"] = _o.Seed.ToString(CultureInfo.InvariantCulture),
-            ["tcam_sha256"] = _tcamHash,
-            ["ldm_sha256"] = _ldmHash,
-        });
-        _log.LogInformation("checkpoint at step {Step} ({Dir})", Step, CheckpointDir);
-    }
-
-    private void LoadCheckpoint()
-    {
-        var state = StageCheckpoint.Load(CheckpointDir, Model.Zica, Ema, Optimizer);
-        foreach (var (key, want) in new[] { ("stage", "zica"), ("config", _o.Config.Name), ("seed", _o.Seed.ToString(CultureInfo.InvariantCulture)), ("tcam_sha256", _tcamHash), ("ldm_sha256", _ldmHash) })
-            if (state.GetValueOrDefault(key) != want) throw new IOException($"--resume: the checkpoint in '{CheckpointDir}' has {key} '{state.GetValueOrDefault(key)}', not '{want}'");
-        Step = long.Parse(state["step"], CultureInfo.InvariantCulture);
-        ElapsedSeconds = double.Parse(state["elapsed_s"], CultureInfo.InvariantCulture);
-        TcamTrainer.TrimLog(Path.Combine(_o.Output, "loss.csv"), Step);
-        _log.LogInformation("resumed from '{Dir}' at step {Step} ({Min:F1} min trained)", CheckpointDir, Step, ElapsedSeconds / 60);
-    }
+    public void SaveCheckpoint() => _run.SaveCheckpoint();
 
     public void Dispose()
     {
-        Ema.Dispose();
-        Optimizer.Dispose();
+        _run.Dispose();
         Model.Dispose();
         Model.Tcam.Dispose();
         Model.Ldm.Dispose();
