@@ -323,6 +323,10 @@ public sealed class HdrReconstructEffect : ImageEffect
         {
             throw new OfxUserException($"method '{s.Method}' cannot reconstruct this clip: {e.Message}");
         }
+        catch (Engine.Models.ModelWeightsException e)
+        {
+            throw new OfxUserException($"method '{s.Method}' has no usable weights: {e.Message}");
+        }
         var region = f.Region;
         if (result.Hdr.Width != region.Width || result.Hdr.Height != region.Height || result.Hdr.Channels < 3)
         {

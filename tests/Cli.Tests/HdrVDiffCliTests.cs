@@ -14,7 +14,7 @@ public class HdrVDiffCliTests
     }
 
     [TestCase("1", "tcam.safetensors")]
-    [TestCase("1.5", "--prior-strength 1.5 must be 0 to 1")]
+    [TestCase("1.5", "--prior-strength 1.5 is outside 0 to 1")]
     public void Reconstruct_refuses(string strength, string message)
     {
         string d = SingleExposureCliTests.Input();
