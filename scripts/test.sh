@@ -10,6 +10,9 @@ dotnet build HdrOfx.sln -c Release -nologo -v q
 OFXHOST=${HDROFX_OFXHOST_SRC:-../shared/ofxhost}
 if [ -x "$OFXHOST/build.sh" ]; then
   log=$(mktemp)
+  # Built inside this checkout: a shared ${TMPDIR}/ofxhostrun-build may hold a CMake cache made from another copy of
+  # shared/ofxhost, which cmake refuses to reuse.
+  export BUILD=${HDROFX_OFXHOST_BUILD:-$PWD/artifacts/ofxhostrun-build}
   HDROFX_OFXHOSTRUN=$("$OFXHOST/build.sh" 2>"$log") || { cat "$log" >&2; exit 1; }
   HDROFX_OFXHOSTRUN_ASAN=$(SANITIZE=address "$OFXHOST/build.sh" 2>"$log") || { cat "$log" >&2; exit 1; }
   rm -f "$log"
