@@ -34,10 +34,11 @@ public static class TrainCommand
         var ldmWeights = new Option<string>("--ldm") { Description = "zica: the frozen HDR-LDM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultLdm };
         var diffusionSteps = new Option<int>("--diffusion-steps") { Description = "zica: DDIM steps of the prior in training and validation.", DefaultValueFactory = _ => Engine.Models.Ldm.DdimSampler.DefaultSteps };
         var validateWeights = new Option<string?>("--validate-weights") { Description = "tcam: only run the validation pass on this weights file (e.g. the shipped tcam.safetensors) and print its rows as CSV." };
+        var temporalWeight = new Option<float>("--temporal-weight") { Description = "tcam: weight of the temporal loss (λ_t; may change on --resume, and the log records it).", DefaultValueFactory = _ => Engine.Training.TcamLoss.DefaultTemporalWeight };
         var clips = new Option<int>("--clips") { Description = "Clips per step (each gives two consecutive reference windows).", DefaultValueFactory = _ => 2 };
         var cmd = new Command("train", "Train a neural stage on synthetic data from the training panoramas; checkpoints every few minutes and resumes with --resume.")
         {
-            stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips, batch, autoencoder,
+            stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips, temporalWeight, batch, autoencoder,
             tcamWeights, ldmWeights, diffusionSteps, validateWeights,
         };
         cmd.SetAction(r => CliRunner.Run("train", (logs, cancel) =>
@@ -92,9 +93,11 @@ public static class TrainCommand
                 ValidationFrames = r.GetValue(valFrames),
                 Crop = r.GetValue(crop) ?? 128,
                 ClipsPerStep = r.GetValue(clips),
+                TemporalWeight = r.GetValue(temporalWeight),
                 Resume = r.GetValue(resume),
             };
             if (o.Steps < 1 || o.ClipsPerStep < 1) throw new CliError("--steps and --clips must be positive");
+            if (!float.IsFinite(o.TemporalWeight) || o.TemporalWeight < 0) throw new CliError("--temporal-weight must be a finite number ≥ 0");
             var (names, images) = Panoramas.LoadAll(log);
             if (r.GetValue(validateWeights) is { } weights)
             {

@@ -15,9 +15,9 @@ public sealed record TcamLossTerms(Tensor Total, Tensor L1, Tensor Ssim, Tensor 
 /// </summary>
 public static class TcamLoss
 {
-    public const float SsimWeight = 0.25f, TemporalWeight = 0.5f;
+    public const float SsimWeight = 0.25f, DefaultTemporalWeight = 0.5f;
 
-    public static TcamLossTerms Compute(Tensor pred, Tensor truth, Tensor flow, Tensor valid)
+    public static TcamLossTerms Compute(Tensor pred, Tensor truth, Tensor flow, Tensor valid, float temporalWeight = DefaultTemporalWeight)
     {
         int n = pred.Shape[0];
         var l1 = Tensor.L1Loss(pred, truth);
@@ -29,7 +29,7 @@ public static class TcamLoss
         var dp = pt - Tensor.FlowWarp(pt1.Contiguous(), flow, GridPadding.Border);
         var dg = gt - Tensor.FlowWarp(gt1.Contiguous(), flow, GridPadding.Border);
         var temporal = ((dp - dg).Abs() * valid).Mean();
-        var total = l1 + ssim * SsimWeight + temporal * TemporalWeight;
+        var total = l1 + ssim * SsimWeight + temporal * temporalWeight;
         return new TcamLossTerms(total, l1, ssim, temporal);
     }
 }

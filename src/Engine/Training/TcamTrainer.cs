@@ -51,7 +51,7 @@ public sealed class TcamTrainer : IDisposable
         for (int i = 0; i < _o.ClipsPerStep; i++) pairs.Add(_sampler.Pair(Step, i));
         using var scope = new TensorScope();
         var (batch, truth, flow, valid) = Tensors(pairs);
-        var loss = TcamLoss.Compute(Net.PredictMu(batch), truth, flow, valid);
+        var loss = TcamLoss.Compute(Net.PredictMu(batch), truth, flow, valid, _o.TemporalWeight);
         double norm = _run.Update(loss.Total);
         return (loss.Total.Item(), loss.L1.Item(), loss.Ssim.Item(), loss.Temporal.Item(), norm);
     }
@@ -78,8 +78,8 @@ public sealed class TcamTrainer : IDisposable
     /// <summary>Trains until the schedule ends, the time limit passes or <paramref name="cancel"/> fires; checkpoints on the way out.</summary>
     public void Run(CancellationToken cancel = default)
     {
-        _log.LogInformation("TCAM training: config {Config}, {Params} parameters, step {Step} of {Steps}; {Split}",
-            _o.Config.Describe(), Net.ParameterCount(), Step, _o.Steps, PanoramaSplit.Describe());
+        _log.LogInformation("TCAM training: config {Config}, {Params} parameters, step {Step} of {Steps}, temporal weight {Temporal}; {Split}",
+            _o.Config.Describe(), Net.ParameterCount(), Step, _o.Steps, _o.TemporalWeight, PanoramaSplit.Describe());
         _run.Run("step,lr,loss,l1,ssim,temporal,grad_norm,elapsed_s\n", () =>
         {
             var (total, l1, ssim, temporal, norm) = TrainStep();
