@@ -46,56 +46,43 @@ public static class TrainCommand
             string stageName = r.GetValue(stage)!;
             var log = logs.CreateLogger("train");
             string outputDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("training", stageName));
+            T Shared<T>(T o) where T : StageTrainOptions => o with
+            {
+                Seed = r.GetValue(seed) ?? o.Seed,
+                Steps = r.GetValue(steps) ?? o.Steps,
+            };
             if (stageName is "ae" or "ldm")
-                return LdmTraining.Run(new LdmTrainOptions
+                return LdmTraining.Run(Shared(new LdmTrainOptions
                 {
                     Stage = LdmTraining.ParseStage(stageName),
                     Output = outputDir,
                     Config = LdmTraining.ParseConfig(r.GetValue(config)!),
-                    Seed = r.GetValue(seed) ?? 14UL,
-                    Steps = r.GetValue(steps) ?? 8000,
                     Batch = r.GetValue(batch),
                     Crop = r.GetValue(crop) ?? 64,
-                    MaxMinutes = r.GetValue(maxMinutes),
-                    CheckpointMinutes = r.GetValue(checkpointMinutes),
-                    ValidateMinutes = r.GetValue(validateMinutes),
                     AutoencoderPath = Path.GetFullPath(r.GetValue(autoencoder)!),
-                    Resume = r.GetValue(resume),
-                }, !r.GetValue(noValidation), log, cancel);
+                }), !r.GetValue(noValidation), log, cancel);
             if (stageName == "zica")
-                return ZicaTraining.Run(new Engine.Training.Zica.ZicaTrainOptions
+                return ZicaTraining.Run(Shared(new Engine.Training.Zica.ZicaTrainOptions
                 {
                     Output = outputDir,
                     TcamPath = Path.GetFullPath(r.GetValue(tcamWeights)!),
                     LdmPath = Path.GetFullPath(r.GetValue(ldmWeights)!),
                     Config = ZicaTraining.ParseConfig(r.GetValue(config)!),
-                    Seed = r.GetValue(seed) ?? 15UL,
-                    Steps = r.GetValue(steps) ?? 4000,
                     ClipsPerStep = r.GetValue(clips),
                     Crop = r.GetValue(crop) ?? 128,
-                    MaxMinutes = r.GetValue(maxMinutes),
-                    CheckpointMinutes = r.GetValue(checkpointMinutes),
-                    ValidateMinutes = r.GetValue(validateMinutes),
                     ValidationFrames = r.GetValue(valFrames),
                     DiffusionSteps = r.GetValue(diffusionSteps),
-                    Resume = r.GetValue(resume),
-                }, !r.GetValue(noValidation), log, cancel);
+                }), !r.GetValue(noValidation), log, cancel);
             if (stageName != "tcam") throw new CliError($"unknown stage '{stageName}'; available: tcam, ae, ldm, zica");
-            var o = new TcamTrainOptions
+            var o = Shared(new TcamTrainOptions
             {
                 Output = outputDir,
                 Config = TcamConfig.Parse(r.GetValue(config)!),
-                Seed = r.GetValue(seed) ?? 13UL,
-                Steps = r.GetValue(steps) ?? 10000,
-                MaxMinutes = r.GetValue(maxMinutes),
-                CheckpointMinutes = r.GetValue(checkpointMinutes),
-                ValidateMinutes = r.GetValue(validateMinutes),
                 ValidationFrames = r.GetValue(valFrames),
                 Crop = r.GetValue(crop) ?? 128,
                 ClipsPerStep = r.GetValue(clips),
                 TemporalWeight = r.GetValue(temporalWeight),
-                Resume = r.GetValue(resume),
-            };
+            });
             if (o.Steps < 1 || o.ClipsPerStep < 1) throw new CliError("--steps and --clips must be positive");
             if (!float.IsFinite(o.TemporalWeight) || o.TemporalWeight < 0) throw new CliError("--temporal-weight must be a finite number ≥ 0");
             var (names, images) = Panoramas.LoadAll(log);
