@@ -34,7 +34,8 @@ public sealed class HdrLdm : Module
     public float[] Sample(ImageF linear, double ev, int steps, ulong seed)
     {
         int w = linear.Width, h = linear.Height;
-        var y = Decoded(linear, ev, steps, seed, d => d.Image.Narrow(2, 0, h).Narrow(3, 0, w).Contiguous().ToArray());
+        var y = SampleLatent(linear, ev, steps, seed,
+            z => AutoencoderTiles.DecodeImage(Autoencoder, z).Narrow(2, 0, h).Narrow(3, 0, w).Contiguous().ToArray());
         float s = LdmDomain.RadianceScale(ev);
         for (int i = 0; i < y.Length; i++) y[i] = MathF.Max(MuLawDomain.Inverse(y[i], s), 0f);
         return y;
@@ -44,7 +45,11 @@ public sealed class HdrLdm : Module
     /// Samples as <see cref="Sample"/> does and hands the decoder's output on the padded frame (image and multi-scale
     /// features, what ZiCA fuses) to <paramref name="read"/>, inside the model's lock and without gradients.
     /// </summary>
-    public T Decoded<T>(ImageF linear, double ev, int steps, ulong seed, Func<DecoderOutput, T> read)
+    public T Decoded<T>(ImageF linear, double ev, int steps, ulong seed, Func<DecoderOutput, T> read) =>
+        SampleLatent(linear, ev, steps, seed, z => read(Autoencoder.Decode(z)));
+
+    /// <summary>The sampled latent [1, 4, h, w] of the padded frame, handed to <paramref name="decode"/> inside the lock.</summary>
+    private T SampleLatent<T>(ImageF linear, double ev, int steps, ulong seed, Func<Tensor, T> decode)
     {
         int w = linear.Width, h = linear.Height, n = w * h, m = Config.SizeMultiple;
         int pw = (m - w % m) % m, ph = (m - h % m) % m;
@@ -58,7 +63,7 @@ public sealed class HdrLdm : Module
             using var noGrad = GradMode.NoGrad();
             var c = Tensor.FromArray(cond, 1, 3, h, w);
             if (pw != 0 || ph != 0) c = c.Pad2d(0, pw, 0, ph, PadMode.Replicate);
-            var zc = Autoencoder.Encode(c);
+            var zc = AutoencoderTiles.Encode(Autoencoder, c);
             float e = (float)ev;
             new DdimSampler(Schedule).Sample(z, steps, (zt, t) =>
             {
@@ -66,7 +71,7 @@ public sealed class HdrLdm : Module
                 float tf = t;
                 return Denoiser.Forward(Tensor.FromArray(zt, 1, LdmConfig.LatentChannels, lh, lw), zc, new[] { tf }, new[] { e }).ToArray();
             });
-            return read(Autoencoder.Decode(Tensor.FromArray(z, 1, LdmConfig.LatentChannels, lh, lw)));
+            return decode(Tensor.FromArray(z, 1, LdmConfig.LatentChannels, lh, lw));
         }
     }
 }
