@@ -324,13 +324,50 @@ public class RenderTests
         AssertHostHealthy();
     }
 
+    private static readonly System.Text.RegularExpressions.Regex FreshBuffers = new(@"fresh buffers (\d+) bytes \(image pool\), (\d+) bytes \(tensor arena\)");
+
+    /// <summary>
+    /// `tcam` through the plug-in (its weights from the bundle, loaded once): after a warm-up, a thousand renders allocate
+    /// no fresh image-pool or tensor-arena buffer inside the plug-in (its own counters, posted with HDROFX_TIMINGS=1),
+    /// release every host image, and the process grows by less than 64 MB.
+    /// </summary>
+    [Test]
+    public void A_thousand_tcam_renders_allocate_nothing_new_after_warm_up()
+    {
+        var clip = new SyntheticClip { Frames = 6, Width = 34, Height = 26 };
+        var inst = Create(clip.Source(), new RefSettings { Method = "" });
+        inst.Param(HdrParams.Method).SetValue(Array.IndexOf(HdrParams.MethodNames, "tcam"));
+        for (int i = 0; i < 100; i++) Render(inst, i % 6);
+        GC.Collect();
+        long rss100 = RssKb();
+        int before = OfxTestHost.MessagesFor(inst.Handle).Count;
+        for (int i = 0; i < 1000; i++)
+        {
+            Render(inst, i % 6);
+            Assert.That(OfxTestHost.LiveImages, Is.EqualTo(0));
+        }
+        GC.Collect();
+        long rss1100 = RssKb();
+        var fresh = OfxTestHost.MessagesFor(inst.Handle).Skip(before).Select(m => FreshBuffers.Match(m.Text)).Where(m => m.Success)
+            .Select(m => (Pool: long.Parse(m.Groups[1].Value), Arena: long.Parse(m.Groups[2].Value))).ToList();
+        TestContext.Out.WriteLine($"RSS after 100 tcam renders {rss100} kB, after 1100 {rss1100} kB; fresh bytes in the last 1000: image pool {fresh.Sum(f => f.Pool)}, tensor arena {fresh.Sum(f => f.Arena)}");
+        Assert.That(fresh, Has.Count.EqualTo(1000), "one timings message a render");
+        Assert.That(fresh.Sum(f => f.Pool), Is.EqualTo(0), "image pool allocations after the warm-up");
+        Assert.That(fresh.Sum(f => f.Arena), Is.EqualTo(0), "tensor arena allocations after the warm-up");
+        Assert.That(rss1100 - rss100, Is.LessThan(64 * 1024), "RSS grew by more than 64 MB over 1000 renders");
+        Hdr.Destroy(inst);
+        AssertHostHealthy();
+    }
+
+    private static long RssKb() =>
+        long.Parse(File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+
     [Test]
     public void A_thousand_renders_keep_memory_bounded()
     {
         var clip = new SyntheticClip { Frames = 6, Width = 32, Height = 24 };
         var src = clip.Source();
         var inst = Create(src, new RefSettings());
-        long RssKb() => long.Parse(File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
         long memBefore = OfxTestHost.MemoryOutstanding;
         for (int i = 0; i < 100; i++) Render(inst, i % 6);
         GC.Collect();
