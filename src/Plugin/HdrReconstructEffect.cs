@@ -203,7 +203,7 @@ public sealed class HdrReconstructEffect : ImageEffect
     public override int Render(in RenderArgs args)
     {
         long t0 = Stopwatch.GetTimestamp();
-        long fresh0 = Scratch.FreshBytes;
+        long fresh0 = Scratch.FreshBytes, arena0 = Engine.Tensors.Cpu.TensorArena.BytesAllocated;
         double t = args.Time;
         var s = ReadSettings(t);
         var fetched = new Fetched(new FrameWindow((int)Math.Round(t), s.Radius));
@@ -215,7 +215,7 @@ public sealed class HdrReconstructEffect : ImageEffect
             result = Reconstruct(s, fetched);
             long t2 = Stopwatch.GetTimestamp();
             Write(args, s, fetched, result, Checked(t, s, result));
-            if (Timings) PostTimings(t0, t1, t2, Stopwatch.GetTimestamp(), fetched, fresh0);
+            if (Timings) PostTimings(t0, t1, t2, Stopwatch.GetTimestamp(), fetched, fresh0, arena0);
         }
         finally
         {
@@ -375,10 +375,10 @@ public sealed class HdrReconstructEffect : ImageEffect
         }, () => IsAborted);
     }
 
-    private void PostTimings(long t0, long t1, long t2, long t3, Fetched f, long fresh0)
+    private void PostTimings(long t0, long t1, long t2, long t3, Fetched f, long fresh0, long arena0)
     {
         static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
         OfxMessages.Post(Handle.Value, OfxMessageTypes.Log, FormattableString.Invariant(
-            $"timings: fetch+convert {Ms(t0, t1):F3} ms (convert {Ms(0, f.ConvertTicks):F3} ms), reconstruct {Ms(t1, t2):F3} ms, write {Ms(t2, t3):F3} ms; frames converted {f.Converted}, reused {f.Reused}; fresh buffers {(Scratch.FreshBytes - fresh0) / 1048576.0:F1} MB"));
+            $"timings: fetch+convert {Ms(t0, t1):F3} ms (convert {Ms(0, f.ConvertTicks):F3} ms), reconstruct {Ms(t1, t2):F3} ms, write {Ms(t2, t3):F3} ms; frames converted {f.Converted}, reused {f.Reused}; fresh buffers {Scratch.FreshBytes - fresh0} bytes (image pool), {Engine.Tensors.Cpu.TensorArena.BytesAllocated - arena0} bytes (tensor arena)"));
     }
 }

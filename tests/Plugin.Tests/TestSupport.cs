@@ -18,7 +18,11 @@ public sealed class MethodRegistration
 /// <summary>Helpers shared by the plug-in tests: instances configured like a user would, renders to arrays.</summary>
 public static class TestSupport
 {
-    /// <summary>Tolerance for plug-in vs engine: |a − b| ≤ 1e-5 (1 + |b|). Both run the same float code, so in practice it is exact.</summary>
+    /// <summary>
+    /// Tolerance for plug-in vs engine: |a − b| ≤ 1e-5 (1 + |b|). Both run the same float code; the reference linearizes with
+    /// the exact curve where the plug-in uses <c>TransferCurve</c> (within 4e-7), which the methods carry to at most 2e-6
+    /// (classical and tcam alike; test-merge is exact).
+    /// </summary>
     public const double Tolerance = 1e-5;
 
     static TestSupport() => RegisterMethods();
@@ -31,7 +35,11 @@ public static class TestSupport
         HdrOfx.Engine.Models.TcamMethods.Register();
         HdrOfx.Engine.Models.Ldm.LdmMethods.Register();
         HdrOfx.Engine.Models.Zica.HdrVDiffMethods.Register();
+        HdrOfx.Engine.Models.TcamWeights.Directory = ShippedModels;
     }
+
+    /// <summary>The weights the shipped bundle carries, which the plug-in loads from its Resources/models.</summary>
+    public static string ShippedModels => Path.Combine(BundleFixture.RepoRoot, "bundle", "Contents", "Resources", "models");
 
     public static LoadedPlugin Hdr => BundleFixture.Hdr;
 

@@ -39,23 +39,25 @@ public class TcamTrainingTests
     }
 
     /// <summary>
-    /// The issue asks for a 10× fall. The residual starts at the classical error, and most of what remains is noise and
-    /// 8-bit quantization the inputs do not carry, which a translation-invariant network cannot memorize. Before the
-    /// classical merge's clipped floor (issue 11) this window fell 4.1× in 400 steps; with the floor the classical error
-    /// is smaller and the fall is 2.1–2.3× on the windows tried (seeds 1–6, 11). So the threshold is 2× (docs/models.md).
+    /// Issue 13: a tiny model overfits one window, its loss falling by 10×. One reference window (16², 3 exposures, 4
+    /// neighbours) of the sampler; the tiny config with 16 channels at full resolution (18,469 parameters), where the
+    /// window's per-pixel error is fitted (C1 = 4 gives 10.5× here, C1 = 8 17×); lr 3e-3 (1e-2 leaves some windows stuck).
+    /// 31× on this window in 600 steps. Across sampler seeds 1–8 the fall was 4.7–35×, below 10× only where classical is
+    /// already within 6e-4 (μ-law L1) of the truth and what is left is quantization and noise, or (9.7×) just short.
     /// </summary>
     [Test]
     public void TinyModelOverfitsOneWindow()
     {
-        var pair = TcamTestData.Sampler(crop: 32, seed: 4).Pair(0, 0);
-        using var net = new TcamNet(TcamConfig.Tiny, new Rng(12));
-        using var opt = new AdamW(net.NamedParameters(), 1e-2, weightDecay: 0);
-        var sched = new CosineSchedule(1e-2, 10, 400, 3e-4);
+        var window = TcamTestData.Sampler(crop: 16, seed: 4).Pair(0, 0);
+        var batch = TcamSample.Stack(new[] { window.First });
+        var truth = Tensor.FromArray(window.TruthFirst, 1, 3, 16, 16);
+        using var net = new TcamNet(TcamConfig.Tiny with { C1 = 16 }, new Rng(12));
+        using var opt = new AdamW(net.NamedParameters(), 3e-3, weightDecay: 0);
+        var sched = new CosineSchedule(3e-3, 10, 600, 3e-4);
         double first = 0, last = 0;
-        for (int s = 0; s < 400; s++)
+        for (int s = 0; s < 600; s++)
         {
             using var scope = new TensorScope();
-            var (batch, truth, _, _) = TcamTrainer.Tensors(new[] { pair });
             opt.LearningRate = sched.At(s);
             var loss = Tensor.L1Loss(net.PredictMu(batch), truth);
             loss.Backward();
@@ -66,7 +68,7 @@ public class TcamTrainingTests
             if (s == 0) first = last;
         }
         TestContext.Out.WriteLine($"L1 (μ-law) {first:G4} -> {last:G4} ({first / last:F1}x)");
-        Assert.That(last, Is.LessThan(first / 2));
+        Assert.That(last, Is.LessThan(first / 10));
     }
 
     [Test]

@@ -10,7 +10,8 @@ namespace HdrOfx.Plugin.Tests.HostSupport;
 
 /// <summary>
 /// The plug-in (in the HostSupport host and in the in-repo test host) and `hdrofx reconstruct` give the same pixels for
-/// the same frames and settings, to the bit, for float, short and byte input. The
+/// the same frames and settings, to the bit, for float, short and byte input, with the shipped methods chosen by the
+/// Method parameter (`tcam` with the bundle's weights, which the CLI also ships beside its executable). The
 /// frames are ofxhostrun's moving scene with a clipped sky at the top, where a flipped frame order showed (issue 10).
 /// </summary>
 [TestFixture, NonParallelizable]
@@ -28,21 +29,23 @@ public class CliParityTests
     private string Frame(string name, int t, string ext = "pfm") => Path.Combine(_dir, $"{name}.{t:D4}.{ext}");
 
     /// <summary>Renders through HostSupport at <paramref name="depth"/>; returns the frames it handed the plug-in and its outputs (top row first).</summary>
-    private (ImageF[] Input, ImageF[] Output) HostSupportRender(string depth)
+    private (ImageF[] Input, ImageF[] Output) HostSupportRender(string depth, string method)
     {
         var r = Run("-g", "-W", $"{W}", "-H", $"{H}", "--ev", "-2,2", "-f", "0", "-l", $"{Last}", "-d", depth, "-j", "2",
-            "-p", "ev0=-2", "-p", "ev1=2", "--dump-input", Path.Combine(_dir, "in.%04d.pfm"), "-o", Path.Combine(_dir, "hs.%04d.pfm"), HdrId).Expect(0);
+            "-p", "ev0=-2", "-p", "ev1=2", "-p", $"{HdrParams.Method}={MethodIndex(method)}", "--dump-input", Path.Combine(_dir, "in.%04d.pfm"), "-o", Path.Combine(_dir, "hs.%04d.pfm"), HdrId).Expect(0);
         Assert.That(r.Frames, Has.Count.EqualTo(Last + 1), r.Log);
         return (Enumerable.Range(0, Last + 1).Select(t => Pfm.Read(Frame("in", t))).ToArray(),
                 Enumerable.Range(0, Last + 1).Select(t => Pfm.Read(Frame("hs", t))).ToArray());
     }
 
-    private ImageF[] CliRender(ImageF[] input)
+    private static int MethodIndex(string method) => Array.IndexOf(HdrParams.MethodNames, method);
+
+    private ImageF[] CliRender(ImageF[] input, string method)
     {
         for (int t = 0; t <= Last; t++) ExrWriter.Write(Frame("in", t, "exr"), input[t], ExrPixelType.Float);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { CliDll(), "reconstruct", "-i", Path.Combine(_dir, "in.%04d.exr"), "--ev", "-2,2", "--phase", "0",
-                     "--transfer", "srgb", "--method", "classical", "-o", Path.Combine(_dir, "cli.%04d.exr"), "--exr-type", "float" })
+                     "--transfer", "srgb", "--method", method, "-o", Path.Combine(_dir, "cli.%04d.exr"), "--exr-type", "float" })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();
@@ -61,7 +64,7 @@ public class CliParityTests
     }
 
     /// <summary>The same frames through the in-repo test host (its rows bottom-up, as OFX has them).</summary>
-    private static ImageF[] TestHostRender(ImageF[] input)
+    private static ImageF[] TestHostRender(ImageF[] input, string method)
     {
         var src = new FrameSource
         {
@@ -83,6 +86,7 @@ public class CliParityTests
         {
             inst.Param(HdrParams.Ev[0]).SetValue(-2);
             inst.Param(HdrParams.Ev[1]).SetValue(2);
+            inst.Param(HdrParams.Method).SetValue(MethodIndex(method));
             return Enumerable.Range(0, Last + 1).Select(t =>
             {
                 var rgba = TestSupport.Render(inst, t);
@@ -117,25 +121,28 @@ public class CliParityTests
         }
     }
 
-    [Test]
-    public void Float_input_gives_identical_pixels_in_both_hosts_and_the_CLI()
+    [TestCase("classical")]
+    [TestCase("tcam")]
+    public void Float_input_gives_identical_pixels_in_both_hosts_and_the_CLI(string method)
     {
-        var (input, hostSupport) = HostSupportRender("float");
-        var cli = CliRender(input);
-        AssertSame(hostSupport, cli, "HostSupport host vs CLI", 0);
-        AssertSame(TestHostRender(input), cli, "test host vs CLI", 0);
+        var (input, hostSupport) = HostSupportRender("float", method);
+        var cli = CliRender(input, method);
+        AssertSame(hostSupport, cli, $"{method}: HostSupport host vs CLI", 0);
+        AssertSame(TestHostRender(input, method), cli, $"{method}: test host vs CLI", 0);
         // The scene has a clipped sky at the top: the comparison would see a flipped frame order.
         Assert.That(cli.Max(f => f.Data.Max()), Is.GreaterThan(1.5f), "HDR highlights reconstructed");
     }
 
     // Byte and short input: the plug-in reads integer codes through Linearizer's code tables, which hold exactly what the
     // CLI computes for the same values as floats (code / max), so these agree to the bit as well.
-    [TestCase("short")]
-    [TestCase("byte")]
-    public void Integer_input_gives_identical_pixels_in_the_host_and_the_CLI(string depth)
+    [TestCase("short", "classical")]
+    [TestCase("byte", "classical")]
+    [TestCase("short", "tcam")]
+    [TestCase("byte", "tcam")]
+    public void Integer_input_gives_identical_pixels_in_the_host_and_the_CLI(string depth, string method)
     {
-        var (input, hostSupport) = HostSupportRender(depth);
-        var cli = CliRender(input);
-        AssertSame(hostSupport, cli, $"{depth}: HostSupport host vs CLI", 0);
+        var (input, hostSupport) = HostSupportRender(depth, method);
+        var cli = CliRender(input, method);
+        AssertSame(hostSupport, cli, $"{depth}, {method}: HostSupport host vs CLI", 0);
     }
 }
