@@ -19,13 +19,17 @@ public static unsafe class ExrWriter
 
     public static void Write(string path, ImageF image, ExrPixelType pixelType = ExrPixelType.Half,
         ExrCompression compression = ExrCompression.Zip, IEnumerable<string>? protectedInputs = null) =>
-        Write(path, image, pixelType, compression, protectedInputs, staged: true);
+        Write(path, image, pixelType, compression, protectedInputs, staged: true, coreOnly: false);
 
     /// <summary>Writes straight to <paramref name="file"/>, without a temporary of its own: for callers that stage the file themselves.</summary>
     public static void WriteUnstaged(string file, ImageF image, ExrPixelType pixelType = ExrPixelType.Half, ExrCompression compression = ExrCompression.Zip) =>
-        Write(file, image, pixelType, compression, null, staged: false);
+        Write(file, image, pixelType, compression, null, staged: false, coreOnly: false);
 
-    private static void Write(string path, ImageF image, ExrPixelType pixelType, ExrCompression compression, IEnumerable<string>? protectedInputs, bool staged)
+    /// <summary>As <see cref="WriteUnstaged"/>, every chunk compressed by OpenEXRCore: the reference the managed PIZ encoder is tested against.</summary>
+    internal static void WriteWithCoreEncoder(string file, ImageF image, ExrPixelType pixelType, ExrCompression compression) =>
+        Write(file, image, pixelType, compression, null, staged: false, coreOnly: true);
+
+    private static void Write(string path, ImageF image, ExrPixelType pixelType, ExrCompression compression, IEnumerable<string>? protectedInputs, bool staged, bool coreOnly)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(image);
@@ -50,7 +54,7 @@ public static unsafe class ExrWriter
         {
             Action<string> write = viaCpp
                 ? tmp => ExrRgbaFallback.Write(tmp, path, image, compression)
-                : tmp => WriteCore(tmp, path, image, names, pixelType, compression);
+                : tmp => WriteCore(tmp, path, image, names, pixelType, compression, coreOnly);
             if (staged) AtomicFile.Write(path, write, protectedInputs);
             else write(path);
         }
@@ -167,7 +171,7 @@ public static unsafe class ExrWriter
         return planes;
     }
 
-    private static void WriteCore(string tmp, string path, ImageF image, string[] names, ExrPixelType pixelType, ExrCompression compression)
+    private static void WriteCore(string tmp, string path, ImageF image, string[] names, ExrPixelType pixelType, ExrCompression compression, bool coreOnly)
     {
         var init = MakeInitializer(0, 0);
         nint ctxt = 0;
@@ -212,7 +216,8 @@ public static unsafe class ExrWriter
             int batches = Math.Clamp(chunks / 8, 1, Environment.ProcessorCount);
             try
             {
-                if (compression == ExrCompression.Piz && pixelType == ExrPixelType.Half)
+                // Half PIZ, the batch path's default, is compressed by our own encoder: OpenEXRCore 3.1's took twice the CPU.
+                if (compression == ExrCompression.Piz && pixelType == ExrPixelType.Half && !coreOnly)
                 {
                     int[] planes = FilePlaneOrder(ctxt, part, names, path);
                     RunBatches(batches, b =>
