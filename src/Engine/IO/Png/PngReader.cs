@@ -25,26 +25,27 @@ public static class PngReader
 
     public static ImageF Read(string path, out PngInfo info)
     {
-        var (bytes, length) = ReadPooled(path);
+        var (bytes, length, _) = ReadPooled(path, int.MaxValue);
         try { return Decode(bytes.AsSpan(0, length), path, out info); }
         finally { ArrayPool<byte>.Shared.Return(bytes); }
     }
 
-    /// <summary>The whole file in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (a frame's file is read once per decode).</summary>
-    private static (byte[] Bytes, int Length) ReadPooled(string path)
+    /// <summary>The file's first <paramref name="maxBytes"/> bytes (all of it, usually) in a buffer rented from <see cref="ArrayPool{T}.Shared"/>, and its size.</summary>
+    private static (byte[] Bytes, int Length, long Size) ReadPooled(string path, int maxBytes)
     {
         try
         {
             using var handle = File.OpenHandle(path);
             long size = RandomAccess.GetLength(handle);
             if (size > Array.MaxLength) throw Fail(path, $"file of {size} bytes is too large");
-            var bytes = ArrayPool<byte>.Shared.Rent((int)size);
+            int want = (int)Math.Min(size, maxBytes);
+            var bytes = ArrayPool<byte>.Shared.Rent(want);
             int got = 0;
             try
             {
-                while (got < size)
+                while (got < want)
                 {
-                    int n = RandomAccess.Read(handle, bytes.AsSpan(got, (int)size - got), got);
+                    int n = RandomAccess.Read(handle, bytes.AsSpan(got, want - got), got);
                     if (n == 0) break;
                     got += n;
                 }
@@ -54,7 +55,7 @@ public static class PngReader
                 ArrayPool<byte>.Shared.Return(bytes);
                 throw;
             }
-            return (bytes, got);
+            return (bytes, got, size);
         }
         catch (FileNotFoundException e) { throw new ImageIOException($"PNG '{path}': file not found", e); }
         catch (DirectoryNotFoundException e) { throw new ImageIOException($"PNG '{path}': file not found", e); }
@@ -63,12 +64,17 @@ public static class PngReader
     /// <summary>Reads only the header and colour chunks; stops at the first IDAT.</summary>
     public static PngInfo ReadInfo(string path)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (FileNotFoundException e) { throw new ImageIOException($"PNG '{path}': file not found", e); }
-        catch (DirectoryNotFoundException e) { throw new ImageIOException($"PNG '{path}': file not found", e); }
-        var p = Parse(bytes, path, headerOnly: true);
-        return p.Info;
+        // Those chunks come first: a prefix of the file holds them unless a large one (an ICC profile, text) precedes the data.
+        var (bytes, length, size) = ReadPooled(path, 64 * 1024);
+        try
+        {
+            try { return Parse(bytes.AsSpan(0, length), path, headerOnly: true).Info; }
+            catch (ImageIOException) when (length < size) { }
+        }
+        finally { ArrayPool<byte>.Shared.Return(bytes); }
+        (bytes, length, _) = ReadPooled(path, int.MaxValue);
+        try { return Parse(bytes.AsSpan(0, length), path, headerOnly: true).Info; }
+        finally { ArrayPool<byte>.Shared.Return(bytes); }
     }
 
     /// <summary>Decodes PNG bytes; <paramref name="name"/> appears in error messages.</summary>
@@ -109,12 +115,13 @@ public static class PngReader
         {
             if (b.Length - pos < 12) throw Fail(name, $"truncated chunk header at byte {pos}");
             uint len = BinaryPrimitives.ReadUInt32BigEndian(b[pos..]);
-            if (len > int.MaxValue || len > (uint)(b.Length - pos - 12))
-                throw Fail(name, $"truncated or corrupt chunk at byte {pos} (length {len}, {b.Length - pos - 12} bytes left)");
             var typeSpan = b.Slice(pos + 4, 4);
             foreach (byte c in typeSpan)
                 if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) throw Fail(name, $"corrupt chunk type at byte {pos}");
             string type = System.Text.Encoding.ASCII.GetString(typeSpan);
+            if (headerOnly && sawHeader && type == "IDAT") { p.Info = MakeInfo(p); return p; }
+            if (len > int.MaxValue || len > (uint)(b.Length - pos - 12))
+                throw Fail(name, $"truncated or corrupt chunk at byte {pos} (length {len}, {b.Length - pos - 12} bytes left)");
             var data = b.Slice(pos + 8, (int)len);
             uint stored = BinaryPrimitives.ReadUInt32BigEndian(b[(pos + 8 + (int)len)..]);
             uint crc = Crc32.Compute(b.Slice(pos + 4, 4 + (int)len));
@@ -147,7 +154,6 @@ public static class PngReader
                 case "IDAT":
                     if (idatEnded) throw Fail(name, "IDAT chunks are not consecutive");
                     sawIdat = true;
-                    if (headerOnly) { p.Info = MakeInfo(p); return p; }
                     p.Idat.Add((pos - 4 - (int)len, (int)len));
                     p.IdatBytes += len;
                     break;

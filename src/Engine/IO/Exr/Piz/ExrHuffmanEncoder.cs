@@ -20,7 +20,8 @@ internal sealed class ExrHuffmanEncoder
     public const int HeaderBytes = 20;
 
     private readonly int[] _freq = new int[EncSize];
-    private readonly ulong[] _code = new ulong[EncSize];
+    /// <summary>Code &lt;&lt; 6 | length, OpenEXR's own packing: the encoding loop loads one entry a symbol.</summary>
+    private readonly ulong[] _entry = new ulong[EncSize];
     private readonly byte[] _length = new byte[EncSize];
     private readonly int[] _symbols = new int[EncSize];
     private readonly long[] _sortKey = new long[EncSize];
@@ -156,7 +157,7 @@ internal sealed class ExrHuffmanEncoder
         for (int i = 0; i < _count; i++)
         {
             int s = _symbols[i];
-            _code[s] = (ulong)n[_length[s]]++;
+            _entry[s] = (ulong)n[_length[s]]++ << 6 | _length[s];
         }
     }
 
@@ -190,10 +191,8 @@ internal sealed class ExrHuffmanEncoder
     /// <summary>The symbols, with runs (hufEncode); returns the number of bits written.</summary>
     private long Encode(ReadOnlySpan<ushort> raw, Span<byte> dst)
     {
-        ref ulong code = ref MemoryMarshal.GetArrayDataReference(_code);
-        ref byte len = ref MemoryMarshal.GetArrayDataReference(_length);
-        ulong runCode = _code[_runSymbol];
-        int runLength = _length[_runSymbol];
+        ref ulong entry = ref MemoryMarshal.GetArrayDataReference(_entry);
+        ulong run = _entry[_runSymbol];
         var w = new BitWriter(dst);
         ref ushort r = ref MemoryMarshal.GetReference(raw);
         int s = r, count = 0;
@@ -205,26 +204,28 @@ internal sealed class ExrHuffmanEncoder
                 count++;
                 continue;
             }
-            if (count == 0) w.Put(Unsafe.Add(ref code, s), Unsafe.Add(ref len, s));
-            else SendRun(ref w, Unsafe.Add(ref code, s), Unsafe.Add(ref len, s), count, runCode, runLength);
+            ulong e = Unsafe.Add(ref entry, s);
+            if (count == 0) w.Put(e >> 6, (int)(e & 63));
+            else SendRun(ref w, e, count, run);
             count = 0;
             s = v;
         }
-        SendRun(ref w, Unsafe.Add(ref code, s), Unsafe.Add(ref len, s), count, runCode, runLength);
+        SendRun(ref w, Unsafe.Add(ref entry, s), count, run);
         return w.Finish();
     }
 
-    /// <summary>Symbol <paramref name="code"/> 1 + <paramref name="repeats"/> times, as a run when that is shorter (sendCode).</summary>
-    private static void SendRun(ref BitWriter w, ulong code, int length, int repeats, ulong runCode, int runLength)
+    /// <summary>A symbol's entry 1 + <paramref name="repeats"/> times, as symbol, run symbol and 8 bits of the count when that is shorter (sendCode).</summary>
+    private static void SendRun(ref BitWriter w, ulong entry, int repeats, ulong run)
     {
+        int length = (int)(entry & 63), runLength = (int)(run & 63);
         if (length + runLength + 8 < length * repeats)
         {
-            w.Put(code, length);
-            w.Put(runCode, runLength);
+            w.Put(entry >> 6, length);
+            w.Put(run >> 6, runLength);
             w.Put((ulong)repeats, 8);
         }
         else
-            for (int k = 0; k <= repeats; k++) w.Put(code, length);
+            for (int k = 0; k <= repeats; k++) w.Put(entry >> 6, length);
     }
 
     /// <summary>
