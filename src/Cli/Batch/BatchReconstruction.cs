@@ -30,7 +30,20 @@ public static class BatchReconstruction
             output.Write(n, res.Hdr);
         }, writers, WriteQueueFrames, cancel);
         using (var decode = new DecodeAhead(input.Load, loadFirst, loadLast, decoders, DecodeAheadFrames, cancel))
-            seq.Run(input.Range.First, input.Range.Last, range.First, range.Last, decode.Take, writer.Post, cancel, progress);
+        {
+            // The reconstructor linearizes each loaded frame into a new image before it loads the next one, so the frame
+            // loaded before is dead by then: its buffer (pooled by the decoders) goes back for the frames to come.
+            ImageF? previous = null;
+            try
+            {
+                seq.Run(input.Range.First, input.Range.Last, range.First, range.Last, t =>
+                {
+                    previous?.Dispose();
+                    return previous = decode.Take(t);
+                }, writer.Post, cancel, progress);
+            }
+            finally { previous?.Dispose(); }
+        }
         writer.Complete();
     }
 

@@ -71,16 +71,25 @@ public static class EvalCommand
             truths[i] = b;
         });
         float peak = ClipPeak.Of(truths);
+        // Each frame is tonemapped once for PSNR-μ, SSIM-μ and flicker (the same values as each metric tonemapping it).
+        var tonedResults = new ImageF[pairs.Length];
+        var tonedTruths = new ImageF[pairs.Length];
         var scores = new (double Mu, double Ssim, double Linear, double Pu21)[pairs.Length];
-        InParallel(pairs.Length, i => scores[i] = (Psnr.Mu(results[i], truths[i], peak), Ssim.Mu(results[i], truths[i], peak),
-            Psnr.Linear(results[i], truths[i], peak), Psnr.Pu21Encoded(results[i], truths[i], peak)));
+        InParallel(pairs.Length, i =>
+        {
+            tonedResults[i] = MuLaw.Tonemap(results[i], peak);
+            tonedTruths[i] = MuLaw.Tonemap(truths[i], peak);
+            scores[i] = (Psnr.MuOfTonemapped(tonedResults[i], tonedTruths[i]), Ssim.MuOfTonemapped(tonedResults[i], tonedTruths[i]),
+                Psnr.Linear(results[i], truths[i], peak), Psnr.Pu21Encoded(results[i], truths[i], peak));
+        });
         var t = new MarkdownTable("frame", "PSNR-μ (dB)", "SSIM-μ", "PSNR-L (dB)", "PU21-PSNR (dB)");
         for (int i = 0; i < pairs.Length; i++)
             t.Add(pairs[i].Frame, scores[i].Mu, scores[i].Ssim.ToString("0.0000", CultureInfo.InvariantCulture), scores[i].Linear, scores[i].Pu21);
         // The means ClipScore.Compute gives, without computing every metric a second time.
         t.Add("**mean**", scores.Average(x => x.Mu), scores.Average(x => x.Ssim).ToString("0.0000", CultureInfo.InvariantCulture),
             scores.Average(x => x.Linear), scores.Average(x => x.Pu21));
-        double flicker = TemporalStability.Flicker(results, truths, peak);
+        double flicker = TemporalStability.FlickerOfTonemapped(tonedResults, tonedTruths);
+        foreach (var img in tonedResults.Concat(tonedTruths)) img.Dispose();
         return t + $"\nClip peak {peak.ToString("G6", CultureInfo.InvariantCulture)} (all metrics normalize by it); flicker on static pixels {flicker.ToString("0.00000", CultureInfo.InvariantCulture)} (μ-law units, lower is better).\n";
     }
 

@@ -1,3 +1,5 @@
+using HdrOfx.Engine.Imaging;
+
 namespace HdrOfx.Engine.Metrics;
 
 /// <summary>μ-law tonemapping T(H) = log(1 + μH) / log(1 + μ), μ = 5000, on H normalized to [0,1] (DESIGN §3).</summary>
@@ -13,5 +15,25 @@ public static class MuLaw
     {
         float inv = 1f / peak;
         for (int i = 0; i < h.Length; i++) dst[i] = Apply(h[i] * inv);
+    }
+
+    /// <summary>
+    /// Every plane of <paramref name="img"/> tonemapped (H/peak, as <see cref="Apply(ReadOnlySpan{float}, float, Span{float})"/>),
+    /// rows in parallel, into a pooled image the caller disposes: the PSNR-μ, SSIM-μ and flicker of one evaluation share it.
+    /// </summary>
+    public static ImageF Tonemap(ImageF img, float peak)
+    {
+        MetricGuard.CheckPeak(peak);
+        var dst = ImageF.Rent(img.Width, img.Height, img.Channels);
+        ParallelRange.ForRows(img.Channels * img.Height, img.Width * 20L, new Rows(img.Data, dst.Data, img.Width, 1f / peak));
+        return dst;
+    }
+
+    private readonly struct Rows(float[] src, float[] dst, int width, float inv) : IRangeOperation
+    {
+        public void Invoke(int start, int end)
+        {
+            for (int i = start * width; i < end * width; i++) dst[i] = Apply(src[i] * inv);
+        }
     }
 }

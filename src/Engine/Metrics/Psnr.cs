@@ -25,6 +25,24 @@ public static class Psnr
         return MetricGuard.PsnrFromMse(sum / ((double)channels * result.PlaneSize), 1.0);
     }
 
+    /// <summary><see cref="Mu"/> of frames already tonemapped by <see cref="MuLaw.Tonemap"/> with the same peak: the same value.</summary>
+    public static double MuOfTonemapped(ImageF result, ImageF truth)
+    {
+        int channels = MetricGuard.CheckPair(result, truth);
+        double sum = 0;
+        for (int c = 0; c < channels; c++)
+        {
+            var r = result.Plane(c);
+            var t = truth.Plane(c);
+            for (int i = 0; i < r.Length; i++)
+            {
+                double d = r[i] - t[i];
+                sum += d * d;
+            }
+        }
+        return MetricGuard.PsnrFromMse(sum / ((double)channels * result.PlaneSize), 1.0);
+    }
+
     /// <summary>PSNR on linear values normalized by the clip peak (result clamped to [0,1] like the truth).</summary>
     public static double Linear(ImageF result, ImageF truth, float peak)
     {
@@ -53,7 +71,7 @@ public static class Psnr
     {
         int channels = MetricGuard.CheckPair(result, truth);
         MetricGuard.CheckPeak(peak);
-        double scale = Pu21.DisplayPeak / peak;
+        var codes = new Pu21Codes(peak, Pu21.DisplayPeak / peak);
         double sum = 0;
         for (int c = 0; c < channels; c++)
         {
@@ -61,10 +79,37 @@ public static class Psnr
             var t = truth.Plane(c);
             for (int i = 0; i < r.Length; i++)
             {
-                double d = Pu21.Encode(Math.Min(r[i], peak) * scale) - Pu21.Encode(Math.Min(t[i], peak) * scale);
+                double d = codes.Of(r[i]) - codes.Of(t[i]);
                 sum += d * d;
             }
         }
         return MetricGuard.PsnrFromMse(sum / ((double)channels * result.PlaneSize), Pu21.PeakCode);
+    }
+
+    /// <summary>
+    /// PU21 codes of min(v, peak)·scale, remembered by v's half bits when v is exactly a half (EXR frames are, mostly): the
+    /// same values as computing each, with at most 65536 pairs of <see cref="Math.Pow"/> instead of two a sample.
+    /// </summary>
+    private sealed class Pu21Codes(float peak, double scale)
+    {
+        private readonly double[] _byHalf = CreateUnknown();
+
+        private static double[] CreateUnknown()
+        {
+            var t = new double[65536];
+            Array.Fill(t, double.NaN);
+            return t;
+        }
+
+        public double Of(float v)
+        {
+            var h = (Half)v;
+            if ((float)h != v) return Compute(v);
+            ref double known = ref _byHalf[BitConverter.HalfToUInt16Bits(h)];
+            if (double.IsNaN(known)) known = Compute(v);
+            return known;
+        }
+
+        private double Compute(float v) => Pu21.Encode(Math.Min(v, peak) * scale);
     }
 }

@@ -21,22 +21,80 @@ public static class TemporalStability
         float inv = 1f / peak;
         double sum = 0;
         long n = 0;
+        // Each frame's μ-law values are computed once (in parallel) and kept for the next pair: the same values and the
+        // same order of summation as applying the curve per pixel, with a quarter of the logarithms.
+        float[]? truthBefore = null, resultBefore = null;
+        for (int t = 0; t < result.Count; t++)
+        {
+            int channels = MetricGuard.CheckPair(result[t], truth[t]);
+            if (t > 0) MetricGuard.CheckPair(result[t - 1], truth[t - 1]);
+            var truthNow = Tonemapped(truth[t], channels, inv);
+            var resultNow = Tonemapped(result[t], channels, inv);
+            if (t > 0)
+            {
+                int plane = result[t].PlaneSize;
+                if (truthBefore!.Length != truthNow.Length) throw new ArgumentException($"frame {t} differs in size from frame {t - 1}");
+                for (int i = 0; i < plane; i++)
+                {
+                    bool still = true;
+                    for (int c = 0; c < channels && still; c++)
+                        still = MathF.Abs(truthNow[c * plane + i] - truthBefore[c * plane + i]) < staticThreshold;
+                    if (!still) continue;
+                    for (int c = 0; c < channels; c++)
+                        sum += MathF.Abs(resultNow[c * plane + i] - resultBefore![c * plane + i]);
+                    n += channels;
+                }
+            }
+            Scratch.Return(truthBefore);
+            Scratch.Return(resultBefore);
+            (truthBefore, resultBefore) = (truthNow, resultNow);
+        }
+        Scratch.Return(truthBefore);
+        Scratch.Return(resultBefore);
+        return n == 0 ? 0 : sum / n;
+    }
+
+    /// <summary><see cref="Flicker"/> of frames already tonemapped by <see cref="MuLaw.Tonemap"/> with the same peak: the same value.</summary>
+    public static double FlickerOfTonemapped(IReadOnlyList<ImageF> result, IReadOnlyList<ImageF> truth, float staticThreshold = 1e-3f)
+    {
+        if (result.Count != truth.Count) throw new ArgumentException($"{result.Count} result frames but {truth.Count} truth frames");
+        double sum = 0;
+        long n = 0;
         for (int t = 1; t < result.Count; t++)
         {
             int channels = MetricGuard.CheckPair(result[t], truth[t]);
             MetricGuard.CheckPair(result[t - 1], truth[t - 1]);
-            for (int i = 0; i < result[t].PlaneSize; i++)
+            if (!result[t].SameSize(result[t - 1])) throw new ArgumentException($"frame {t} differs in size from frame {t - 1}");
+            int plane = result[t].PlaneSize;
+            float[] tn = truth[t].Data, tb = truth[t - 1].Data, rn = result[t].Data, rb = result[t - 1].Data;
+            for (int i = 0; i < plane; i++)
             {
                 bool still = true;
                 for (int c = 0; c < channels && still; c++)
-                    still = MathF.Abs(MuLaw.Apply(truth[t].Plane(c)[i] * inv) - MuLaw.Apply(truth[t - 1].Plane(c)[i] * inv)) < staticThreshold;
+                    still = MathF.Abs(tn[c * plane + i] - tb[c * plane + i]) < staticThreshold;
                 if (!still) continue;
                 for (int c = 0; c < channels; c++)
-                    sum += MathF.Abs(MuLaw.Apply(result[t].Plane(c)[i] * inv) - MuLaw.Apply(result[t - 1].Plane(c)[i] * inv));
+                    sum += MathF.Abs(rn[c * plane + i] - rb[c * plane + i]);
                 n += channels;
             }
         }
         return n == 0 ? 0 : sum / n;
+    }
+
+    /// <summary><see cref="MuLaw.Apply(float)"/> of h·inv for the first <paramref name="channels"/> planes, rows in parallel, into a buffer rented from <see cref="Scratch"/>.</summary>
+    private static float[] Tonemapped(ImageF img, int channels, float inv)
+    {
+        var dst = Scratch.Rent(channels * img.PlaneSize);
+        ParallelRange.ForRows(channels * img.Height, img.Width * 20L, new TonemapRows(img.Data, dst, img.Width, inv));
+        return dst;
+    }
+
+    private readonly struct TonemapRows(float[] src, float[] dst, int width, float inv) : IRangeOperation
+    {
+        public void Invoke(int start, int end)
+        {
+            for (int i = start * width; i < end * width; i++) dst[i] = MuLaw.Apply(src[i] * inv);
+        }
     }
 
     /// <param name="flows">flows[t] (t ≥ 1) maps frame t to frame t−1; flows[0] is ignored and may be null.</param>

@@ -42,7 +42,8 @@ public sealed class SequenceReconstructor
 
     /// <summary>
     /// Reconstructs frames [first, last] of an input whose frames are numbered [inputFirst, inputLast].
-    /// <paramref name="load"/> returns the display-encoded frame for a timeline number;
+    /// <paramref name="load"/> returns the display-encoded frame for a timeline number (linearized into a new image at once:
+    /// its pixels are not read after the next call to <paramref name="load"/>, so the caller may dispose it then);
     /// <paramref name="emit"/> receives each result in order.
     /// </summary>
     public void Run(int inputFirst, int inputLast, int first, int last, Func<int, ImageF> load,

@@ -93,6 +93,7 @@ namespace HdrOfx.Engine.Tests.Tensors
             }
             log.WriteLine($"sgemm shapes checked; failures={failures}");
             failures += Ops2.VisionFallbackChecks.Run(log);
+            failures += HdrOfx.Engine.Tests.IO.IoFallbackChecks.Run(log);
             log.WriteLine(failures == 0 ? "SELFTEST PASSED" : "SELFTEST FAILED");
             return failures;
         }

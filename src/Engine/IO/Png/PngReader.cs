@@ -1,5 +1,9 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using HdrOfx.Engine.Imaging;
 
 namespace HdrOfx.Engine.IO.Png;
@@ -21,30 +25,66 @@ public static class PngReader
 
     public static ImageF Read(string path, out PngInfo info)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        var (bytes, length, _) = ReadPooled(path, int.MaxValue);
+        try { return Decode(bytes.AsSpan(0, length), path, out info); }
+        finally { ArrayPool<byte>.Shared.Return(bytes); }
+    }
+
+    /// <summary>The file's first <paramref name="maxBytes"/> bytes (all of it, usually) in a buffer rented from <see cref="ArrayPool{T}.Shared"/>, and its size.</summary>
+    private static (byte[] Bytes, int Length, long Size) ReadPooled(string path, int maxBytes)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path);
+            long size = RandomAccess.GetLength(handle);
+            if (size > Array.MaxLength) throw Fail(path, $"file of {size} bytes is too large");
+            int want = (int)Math.Min(size, maxBytes);
+            var bytes = ArrayPool<byte>.Shared.Rent(want);
+            int got = 0;
+            try
+            {
+                while (got < want)
+                {
+                    int n = RandomAccess.Read(handle, bytes.AsSpan(got, want - got), got);
+                    if (n == 0) break;
+                    got += n;
+                }
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+                throw;
+            }
+            return (bytes, got, size);
+        }
         catch (FileNotFoundException e) { throw new ImageIOException($"PNG '{path}': file not found", e); }
         catch (DirectoryNotFoundException e) { throw new ImageIOException($"PNG '{path}': file not found", e); }
-        return Decode(bytes, path, out info);
     }
 
     /// <summary>Reads only the header and colour chunks; stops at the first IDAT.</summary>
     public static PngInfo ReadInfo(string path)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (FileNotFoundException e) { throw new ImageIOException($"PNG '{path}': file not found", e); }
-        catch (DirectoryNotFoundException e) { throw new ImageIOException($"PNG '{path}': file not found", e); }
-        var p = Parse(bytes, path, headerOnly: true);
-        return p.Info;
+        // Those chunks come first: a prefix of the file holds them unless a large one (an ICC profile, text) precedes the data.
+        var (bytes, length, size) = ReadPooled(path, 64 * 1024);
+        try
+        {
+            try { return Parse(bytes.AsSpan(0, length), path, headerOnly: true).Info; }
+            catch (ImageIOException) when (length < size) { }
+        }
+        finally { ArrayPool<byte>.Shared.Return(bytes); }
+        (bytes, length, _) = ReadPooled(path, int.MaxValue);
+        try { return Parse(bytes.AsSpan(0, length), path, headerOnly: true).Info; }
+        finally { ArrayPool<byte>.Shared.Return(bytes); }
     }
 
     /// <summary>Decodes PNG bytes; <paramref name="name"/> appears in error messages.</summary>
-    public static ImageF Decode(byte[] bytes, string name, out PngInfo info)
+    public static ImageF Decode(byte[] bytes, string name, out PngInfo info) => Decode(bytes.AsSpan(), name, out info);
+
+    private static ImageF Decode(ReadOnlySpan<byte> bytes, string name, out PngInfo info)
     {
         var p = Parse(bytes, name, headerOnly: false);
         info = p.Info;
-        return DecodePixels(p, name);
+        return DecodePixels(p, bytes, name);
     }
 
     private sealed class Parsed
@@ -56,15 +96,17 @@ public static class PngReader
         public ushort[]? ColorKey;    // tRNS for gray (1 value) or RGB (3 values)
         public bool HasSrgb;
         public double? Gamma;
-        public MemoryStream Idat = new();
+        /// <summary>Where the IDAT chunks' data lie in the file, in order.</summary>
+        public readonly List<(int Offset, int Length)> Idat = [];
+        public long IdatBytes;
         public PngInfo Info = null!;
     }
 
     private static ImageIOException Fail(string name, string what) => new($"PNG '{name}': {what}");
 
-    private static Parsed Parse(byte[] b, string name, bool headerOnly)
+    private static Parsed Parse(ReadOnlySpan<byte> b, string name, bool headerOnly)
     {
-        if (b.Length < 8 || !b.AsSpan(0, 8).SequenceEqual(Signature))
+        if (b.Length < 8 || !b[..8].SequenceEqual(Signature))
             throw Fail(name, "not a PNG file (bad signature)");
         var p = new Parsed();
         int pos = 8;
@@ -72,16 +114,17 @@ public static class PngReader
         while (pos < b.Length)
         {
             if (b.Length - pos < 12) throw Fail(name, $"truncated chunk header at byte {pos}");
-            uint len = BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(pos));
-            if (len > int.MaxValue || len > (uint)(b.Length - pos - 12))
-                throw Fail(name, $"truncated or corrupt chunk at byte {pos} (length {len}, {b.Length - pos - 12} bytes left)");
-            var typeSpan = b.AsSpan(pos + 4, 4);
+            uint len = BinaryPrimitives.ReadUInt32BigEndian(b[pos..]);
+            var typeSpan = b.Slice(pos + 4, 4);
             foreach (byte c in typeSpan)
                 if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) throw Fail(name, $"corrupt chunk type at byte {pos}");
             string type = System.Text.Encoding.ASCII.GetString(typeSpan);
-            var data = b.AsSpan(pos + 8, (int)len);
-            uint stored = BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(pos + 8 + (int)len));
-            uint crc = Crc32.Compute(b.AsSpan(pos + 4, 4 + (int)len));
+            if (headerOnly && sawHeader && type == "IDAT") { p.Info = MakeInfo(p); return p; }
+            if (len > int.MaxValue || len > (uint)(b.Length - pos - 12))
+                throw Fail(name, $"truncated or corrupt chunk at byte {pos} (length {len}, {b.Length - pos - 12} bytes left)");
+            var data = b.Slice(pos + 8, (int)len);
+            uint stored = BinaryPrimitives.ReadUInt32BigEndian(b[(pos + 8 + (int)len)..]);
+            uint crc = Crc32.Compute(b.Slice(pos + 4, 4 + (int)len));
             if (crc != stored) throw Fail(name, $"CRC mismatch in {type} chunk at byte {pos}");
             pos += 12 + (int)len;
 
@@ -111,8 +154,8 @@ public static class PngReader
                 case "IDAT":
                     if (idatEnded) throw Fail(name, "IDAT chunks are not consecutive");
                     sawIdat = true;
-                    if (headerOnly) { p.Info = MakeInfo(p); return p; }
-                    p.Idat.Write(data);
+                    p.Idat.Add((pos - 4 - (int)len, (int)len));
+                    p.IdatBytes += len;
                     break;
                 case "IEND":
                     sawEnd = true;
@@ -193,7 +236,7 @@ public static class PngReader
     // Adam7 passes: x0, y0, dx, dy.
     private static readonly int[,] Adam7 = { { 0, 0, 8, 8 }, { 4, 0, 8, 8 }, { 0, 4, 4, 8 }, { 2, 0, 4, 4 }, { 0, 2, 2, 4 }, { 1, 0, 2, 2 }, { 0, 1, 1, 2 } };
 
-    private static ImageF DecodePixels(Parsed p, string name)
+    private static ImageF DecodePixels(Parsed p, ReadOnlySpan<byte> file, string name)
     {
         int spp = SamplesPerPixel(p.ColorType);
         int bitsPerPixel = spp * p.BitDepth;
@@ -214,42 +257,70 @@ public static class PngReader
         long total = 0;
         foreach (var ps in passes) total += ((long)ps.W * bitsPerPixel + 7) / 8 * ps.H + ps.H;
         if (total > int.MaxValue) throw Fail(name, "image data too large");
-        byte[] raw = GC.AllocateUninitializedArray<byte>((int)total); // filled by the inflate, or the decode fails
-        p.Idat.Position = 0;
+        // The IDAT chunks gathered into one rented buffer, inflated into another.
+        byte[]? gathered = null, raw = null;
         try
         {
-            using var z = new ZLibStream(p.Idat, CompressionMode.Decompress);
-            int got = 0;
-            while (got < raw.Length)
+            MemoryStream idat;
+            if (p.IdatBytes > Array.MaxLength) throw Fail(name, "image data too large");
+            gathered = ArrayPool<byte>.Shared.Rent((int)p.IdatBytes);
+            int at = 0;
+            foreach (var (offset, length) in p.Idat)
             {
-                int n = z.Read(raw, got, raw.Length - got);
-                if (n == 0) break;
-                got += n;
+                file.Slice(offset, length).CopyTo(gathered.AsSpan(at));
+                at += length;
             }
-            if (got < raw.Length) throw Fail(name, $"truncated image data ({got} of {raw.Length} bytes)");
-        }
-        catch (InvalidDataException e) { throw new ImageIOException($"PNG '{name}': corrupt compressed data ({e.Message})", e); }
+            idat = new MemoryStream(gathered, 0, at, writable: false);
+            raw = ArrayPool<byte>.Shared.Rent((int)total);
+            try
+            {
+                using var z = new ZLibStream(idat, CompressionMode.Decompress);
+                int got = 0;
+                while (got < total)
+                {
+                    int n = z.Read(raw, got, (int)total - got);
+                    if (n == 0) break;
+                    got += n;
+                }
+                if (got < total) throw Fail(name, $"truncated image data ({got} of {total} bytes)");
+            }
+            catch (InvalidDataException e) { throw new ImageIOException($"PNG '{name}': corrupt compressed data ({e.Message})", e); }
+            ArrayPool<byte>.Shared.Return(gathered);
+            gathered = null;
 
-        int outCh = OutChannels(p);
-        // Every sample is stored below (the passes cover every pixel, each colour type writes all its channels).
-        var img = new ImageF(p.Width, p.Height, outCh, GC.AllocateUninitializedArray<float>(p.Width * p.Height * outCh));
-        int off = 0;
-        foreach (var ps in passes)
-        {
-            int rowBytes = (int)(((long)ps.W * bitsPerPixel + 7) / 8);
-            var prev = new byte[rowBytes];
-            var cur = new byte[rowBytes];
-            for (int y = 0; y < ps.H; y++)
+            int outCh = OutChannels(p);
+            // Every sample is stored below (the passes cover every pixel, each colour type writes all its channels).
+            var img = ImageF.Rent(p.Width, p.Height, outCh);
+            try
             {
-                int filter = raw[off];
-                raw.AsSpan(off + 1, rowBytes).CopyTo(cur);
-                off += rowBytes + 1;
-                Unfilter(filter, cur, prev, bpp, name);
-                StoreRow(p, img, cur, ps.X0, ps.Y0 + y * ps.Dy, ps.Dx, ps.W, spp);
-                (prev, cur) = (cur, prev);
+                int off = 0;
+                foreach (var ps in passes)
+                {
+                    int rowBytes = (int)(((long)ps.W * bitsPerPixel + 7) / 8);
+                    ReadOnlySpan<byte> prev = new byte[rowBytes];
+                    for (int y = 0; y < ps.H; y++)
+                    {
+                        int filter = raw[off];
+                        var cur = raw.AsSpan(off + 1, rowBytes);
+                        off += rowBytes + 1;
+                        Unfilter(filter, cur, prev, bpp, name);
+                        StoreRow(p, img, cur, ps.X0, ps.Y0 + y * ps.Dy, ps.Dx, ps.W, spp);
+                        prev = cur;
+                    }
+                }
             }
+            catch
+            {
+                img.Dispose();
+                throw;
+            }
+            return img;
         }
-        return img;
+        finally
+        {
+            if (gathered is not null) ArrayPool<byte>.Shared.Return(gathered);
+            if (raw is not null) ArrayPool<byte>.Shared.Return(raw);
+        }
     }
 
     private static void Unfilter(int filter, Span<byte> cur, ReadOnlySpan<byte> prev, int bpp, string name)
@@ -262,7 +333,7 @@ public static class PngReader
                 for (int i = bpp; i < n; i++) cur[i] += cur[i - bpp];
                 break;
             case 2:
-                for (int i = 0; i < n; i++) cur[i] += prev[i];
+                UpRow(cur, prev);
                 break;
             case 3:
                 for (int i = 0; i < bpp && i < n; i++) cur[i] += (byte)(prev[i] >> 1);
@@ -277,21 +348,45 @@ public static class PngReader
         }
     }
 
+    /// <summary>The Up filter's inverse: each byte plus the byte above, modulo 256.</summary>
+    internal static void UpRow(Span<byte> cur, ReadOnlySpan<byte> prev)
+    {
+        int n = cur.Length, i = 0;
+        if (prev.Length < n) throw new ArgumentException("previous row shorter than the row");
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref byte cu = ref MemoryMarshal.GetReference(cur);
+            ref byte pr = ref MemoryMarshal.GetReference(prev);
+            for (; i + 16 <= n; i += 16)
+                (Vector128.LoadUnsafe(ref cu, (nuint)i) + Vector128.LoadUnsafe(ref pr, (nuint)i)).StoreUnsafe(ref cu, (nuint)i);
+        }
+        for (; i < n; i++) cur[i] += prev[i];
+    }
+
     /// <summary>
-    /// The Paeth predictor over a row from byte <paramref name="bpp"/> on, branch-free: <see cref="Paeth"/>'s choice
-    /// (a when pa ≤ pb and pa ≤ pc, else b when pb ≤ pc, else c) made with sign masks, since noisy rows defeat branch prediction.
+    /// The Paeth predictor over a row from byte <paramref name="bpp"/> on: one pixel at a time in vector lanes where the
+    /// pixel is 3, 4, 6 or 8 bytes (<see cref="PaethPixels"/>), then branch-free scalar code for the rest, whose choice
+    /// (a when pa ≤ pb and pa ≤ pc, else b when pb ≤ pc, else c) is made with sign masks, since noisy rows defeat branch
+    /// prediction. Both agree with <see cref="Paeth"/>.
     /// </summary>
     internal static void PaethRow(Span<byte> cur, ReadOnlySpan<byte> prev, int bpp)
     {
         int n = cur.Length;
         if (prev.Length < n) throw new ArgumentException("previous row shorter than the row");
-        ref byte cu = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(cur);
-        ref byte pr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(prev);
-        for (int i = bpp; i < n; i++)
+        int i = bpp is 3 or 4 or 6 or 8 && Vector128.IsHardwareAccelerated ? PaethPixels(cur, prev, bpp) : bpp;
+        PaethScalar(cur, prev, bpp, i);
+    }
+
+    internal static void PaethScalar(Span<byte> cur, ReadOnlySpan<byte> prev, int bpp, int from)
+    {
+        int n = cur.Length;
+        ref byte cu = ref MemoryMarshal.GetReference(cur);
+        ref byte pr = ref MemoryMarshal.GetReference(prev);
+        for (int i = Math.Max(from, bpp); i < n; i++)
         {
-            int a = System.Runtime.CompilerServices.Unsafe.Add(ref cu, i - bpp);
-            int b = System.Runtime.CompilerServices.Unsafe.Add(ref pr, i);
-            int c = System.Runtime.CompilerServices.Unsafe.Add(ref pr, i - bpp);
+            int a = Unsafe.Add(ref cu, i - bpp);
+            int b = Unsafe.Add(ref pr, i);
+            int c = Unsafe.Add(ref pr, i - bpp);
             int pa = b - c, pb = a - c, pc = pa + pb;
             pa = (pa ^ (pa >> 31)) - (pa >> 31);
             pb = (pb ^ (pb >> 31)) - (pb >> 31);
@@ -299,9 +394,66 @@ public static class PngReader
             int useA = ((pa - pb - 1) & (pa - pc - 1)) >> 31;
             int useB = (pb - pc - 1) >> 31;
             int pred = (a & useA) | (((b & useB) | (c & ~useB)) & ~useA);
-            System.Runtime.CompilerServices.Unsafe.Add(ref cu, i) += (byte)pred;
+            Unsafe.Add(ref cu, i) += (byte)pred;
         }
     }
+
+    /// <summary>
+    /// Paeth over whole pixels as 16-bit lanes, pa = |b − c|, pb = |a − c|, pc = |pa + pb| (libpng's formulation), while
+    /// 8 bytes from the pixel on lie in the row. Only the pixel's own bytes are stored: a wider store that the next pixel's
+    /// load overlaps would stall store forwarding on every pixel. Returns the first byte left to the scalar code.
+    /// </summary>
+    private static int PaethPixels(Span<byte> cur, ReadOnlySpan<byte> prev, int bpp)
+    {
+        int n = cur.Length;
+        ref byte cu = ref MemoryMarshal.GetReference(cur);
+        ref byte pr = ref MemoryMarshal.GetReference(prev);
+        var low = Vector128.Create((short)0xFF);
+        int i = bpp;
+        if (i + 8 > n) return i;
+        var a = Load8(ref cu, 0);
+        var c = Load8(ref pr, 0);
+        for (; i + 8 <= n; i += bpp)
+        {
+            var b = Load8(ref pr, i);
+            var x = Load8(ref cu, i);
+            var pa = b - c;
+            var pb = a - c;
+            var pc = Vector128.Abs(pa + pb);
+            pa = Vector128.Abs(pa);
+            pb = Vector128.Abs(pb);
+            var smallest = Vector128.Min(pc, Vector128.Min(pa, pb));
+            var nearest = Vector128.ConditionalSelect(Vector128.Equals(smallest, pa), a,
+                Vector128.ConditionalSelect(Vector128.Equals(smallest, pb), b, c));
+            var d = (x + nearest) & low;
+            ulong v = Vector128.Narrow(d.AsUInt16(), d.AsUInt16()).AsUInt64().ToScalar();
+            ref byte o = ref Unsafe.Add(ref cu, i);
+            switch (bpp)
+            {
+                case 3:
+                    Unsafe.WriteUnaligned(ref o, (ushort)v);
+                    Unsafe.Add(ref o, 2) = (byte)(v >> 16);
+                    break;
+                case 4:
+                    Unsafe.WriteUnaligned(ref o, (uint)v);
+                    break;
+                case 6:
+                    Unsafe.WriteUnaligned(ref o, (uint)v);
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, 4), (ushort)(v >> 32));
+                    break;
+                default:
+                    Unsafe.WriteUnaligned(ref o, v);
+                    break;
+            }
+            a = d;
+            c = b;
+        }
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<short> Load8(ref byte row, int at) =>
+        Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref row, at))).AsByte()).AsInt16();
 
     internal static byte Paeth(byte a, byte b, byte c)
     {

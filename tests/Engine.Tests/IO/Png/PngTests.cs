@@ -50,6 +50,35 @@ public class PngTests
     }
 
     [Test]
+    public void The_vector_paeth_and_up_rows_match_the_scalar_predictor([Values(1, 2, 3, 4, 6, 8)] int bpp)
+    {
+        // Random and nearly flat rows (ties between a, b and c), every length up to 80 so that each vector loop's tail runs.
+        var rng = new Random(bpp);
+        for (int n = 0; n <= 80; n++)
+            for (int trial = 0; trial < 20; trial++)
+            {
+                int spread = trial % 2 == 0 ? 256 : 3;
+                var prev = new byte[n];
+                var filtered = new byte[n];
+                rng.NextBytes(filtered);
+                for (int i = 0; i < n; i++) prev[i] = (byte)(100 + rng.Next(spread));
+                if (trial % 2 == 1) for (int i = 0; i < n; i++) filtered[i] = (byte)rng.Next(3);
+
+                var want = (byte[])filtered.Clone();
+                for (int i = 0; i < n; i++)
+                    want[i] += i < bpp ? prev[i] : PngReader.Paeth(want[i - bpp], prev[i], prev[i - bpp]);
+                var got = (byte[])filtered.Clone();
+                for (int i = 0; i < Math.Min(bpp, n); i++) got[i] += prev[i];
+                PngReader.PaethRow(got, prev, bpp);
+                Assert.That(got, Is.EqualTo(want), $"Paeth, {n} bytes, trial {trial}");
+
+                var up = (byte[])filtered.Clone();
+                PngReader.UpRow(up, prev);
+                Assert.That(up, Is.EqualTo(filtered.Select((f, i) => (byte)(f + prev[i])).ToArray()), $"Up, {n} bytes");
+            }
+    }
+
+    [Test]
     public void QuantizeClampsAndRoundsHalfUp()
     {
         Assert.That(Q(-1f, 8), Is.EqualTo(0));
