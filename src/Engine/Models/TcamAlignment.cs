@@ -1,5 +1,6 @@
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Profiling;
 
 namespace HdrOfx.Engine.Models;
 
@@ -49,6 +50,7 @@ public sealed class TcamAlignment : Module
         Tensor w1 = nb.Full, w2 = nb.Half, w3 = nb.Quarter;
         if (_cfg.FlowGuidance)
         {
+            using var stage = OpProfiler.Stage("prewarp");
             var f2 = flow.AvgPool2d(2) * 0.5f;
             var f3 = f2.AvgPool2d(2) * 0.5f;
             w1 = Tensor.FlowWarp(w1, flow, GridPadding.Border);
@@ -58,10 +60,12 @@ public sealed class TcamAlignment : Module
 
         var a3 = w3;
         if (_attnIn is not null)
-            a3 = InferenceScope.Run(() => w3 * _attnOut!.Forward(_attnIn.Forward(Tensor.Concat(new[] { reference.Quarter, w3 }, 1)).LeakyRelu(0.1f)).Sigmoid());
+            using (OpProfiler.Stage("attention"))
+                a3 = InferenceScope.Run(() => w3 * _attnOut!.Forward(_attnIn.Forward(Tensor.Concat(new[] { reference.Quarter, w3 }, 1)).LeakyRelu(0.1f)).Sigmoid());
 
         var a2 = InferenceScope.Run(() =>
         {
+            using var stage = OpProfiler.Stage("dcn");
             var up3 = Up(a3, w2);
             var guide = _guide.Forward(Tensor.Concat(new[] { reference.Half, w2, up3 }, 1)).LeakyRelu(0.1f);
             var d = (_dcn is not null ? _dcn.Forward(w2, guide) : _plainHalf!.Forward(w2 + guide)).LeakyRelu(0.1f);
@@ -70,6 +74,7 @@ public sealed class TcamAlignment : Module
 
         var a1 = InferenceScope.Run(() =>
         {
+            using var stage = OpProfiler.Stage("match");
             var m1 = _temperature is not null ? PatchMatch.Apply(reference.Full, w1, w1, _cfg.MatchRadius, _temperature) : w1;
             return _fuseFull.Forward(Tensor.Concat(new[] { m1, Up(a2, w1) }, 1)).LeakyRelu(0.1f);
         });

@@ -1,5 +1,6 @@
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Profiling;
 
 namespace HdrOfx.Engine.Models;
 
@@ -32,14 +33,18 @@ public sealed class TcamNet : Module
         if (x.Rank != 4 || x.Shape[2] % 4 != 0 || x.Shape[3] % 4 != 0)
             throw new ArgumentException($"TcamNet needs [B, 6, H, W] with H, W multiples of 4, got {Tensor.ShapeString(x.Shape)}");
         if (k < 1) throw new ArgumentException("TcamNet needs at least one neighbour");
-        var reference = InferenceScope.Run(() => _encoder.Encode(batch.Reference));
+        FeaturePyramid reference;
+        using (OpProfiler.Stage("encoder")) reference = InferenceScope.Run(() => _encoder.Encode(batch.Reference));
         var mean = InferenceScope.Run(() =>
         {
-            var nb = InferenceScope.Run(() => _encoder.Encode(batch.Neighbours));
+            FeaturePyramid nb;
+            using (OpProfiler.Stage("encoder")) nb = InferenceScope.Run(() => _encoder.Encode(batch.Neighbours));
             var repeated = k == 1 ? reference : new FeaturePyramid(Repeat(reference.Full, k), Repeat(reference.Half, k), Repeat(reference.Quarter, k));
-            var aligned = _tcam.Forward(repeated, nb, batch.Flows);
+            FeaturePyramid aligned;
+            using (OpProfiler.Stage("tcam")) aligned = _tcam.Forward(repeated, nb, batch.Flows);
             return k == 1 ? aligned : new FeaturePyramid(MeanOver(aligned.Full, k, b), MeanOver(aligned.Half, k, b), MeanOver(aligned.Quarter, k, b));
         });
+        using var stage = OpProfiler.Stage("decoder");
         return InferenceScope.Run(() => _decoder.Forward(reference, mean, batch.Classical, fusion));
     }
 

@@ -1,5 +1,6 @@
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Profiling;
 
 namespace HdrOfx.Engine.Models;
 
@@ -37,17 +38,21 @@ public sealed class TemporalDecoder : Module
     {
         var d3 = InferenceScope.Run(() =>
         {
+            using var stage = OpProfiler.Stage("quarter");
             var d = _quarter.Forward(_inQuarter.Forward(Tensor.Concat(new[] { reference.Quarter, alignedMean.Quarter }, 1)));
             return fusion is null ? d : fusion.Fuse(FeatureScale.Quarter, d);
         });
         var d2 = InferenceScope.Run(() =>
         {
+            using var stage = OpProfiler.Stage("half");
             var d = _half.Forward(_inHalf.Forward(Tensor.Concat(new[] { reference.Half, alignedMean.Half, TcamAlignment.Up(d3, reference.Half) }, 1)));
             return fusion is null ? d : fusion.Fuse(FeatureScale.Half, d);
         });
-        var d1 = InferenceScope.Run(() => _full1.Forward(Tensor.Concat(new[] { reference.Full, alignedMean.Full, TcamAlignment.Up(d2, reference.Full), classical }, 1)).LeakyRelu(0.1f));
+        Tensor d1;
+        using (OpProfiler.Stage("full1")) d1 = InferenceScope.Run(() => _full1.Forward(Tensor.Concat(new[] { reference.Full, alignedMean.Full, TcamAlignment.Up(d2, reference.Full), classical }, 1)).LeakyRelu(0.1f));
         return InferenceScope.Run(() =>
         {
+            using var stage = OpProfiler.Stage("full2");
             var d = _full2.Forward(d1).LeakyRelu(0.1f);
             return _head.Forward(fusion is null ? d : fusion.Fuse(FeatureScale.Full, d));
         });

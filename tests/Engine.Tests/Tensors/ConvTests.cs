@@ -12,6 +12,9 @@ public class ConvTests
     [TestCase(2, 4, 8, 9, 4, 3, 1, 2, 2, 1, false)]
     [TestCase(1, 6, 7, 7, 4, 3, 1, 1, 1, 2, true)]   // groups
     [TestCase(1, 4, 6, 6, 4, 3, 1, 1, 1, 4, true)]   // depthwise
+    [TestCase(2, 5, 9, 21, 5, 3, 1, 1, 1, 5, true)]  // depthwise 3×3 kernel: vector body, scalar edges and tail
+    [TestCase(1, 3, 1, 17, 3, 3, 1, 1, 1, 3, false)] // depthwise 3×3, one row
+    [TestCase(1, 2, 5, 10, 2, 3, 1, 1, 1, 2, true)]  // depthwise 3×3, exactly one vector per row
     [TestCase(2, 5, 6, 7, 3, 1, 1, 0, 1, 1, true)]   // 1×1 direct path
     [TestCase(1, 3, 6, 6, 2, 1, 2, 0, 1, 1, false)]  // 1×1 strided
     [TestCase(1, 2, 9, 10, 3, 5, 3, 2, 1, 1, true)]
