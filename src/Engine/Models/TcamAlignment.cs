@@ -47,6 +47,21 @@ public sealed class TcamAlignment : Module
     /// </summary>
     public FeaturePyramid Forward(FeaturePyramid reference, FeaturePyramid nb, Tensor flow)
     {
+        var (w1, a2, a3) = Coarse(reference, nb, flow);
+        var a1 = InferenceScope.Run(() =>
+        {
+            using var stage = OpProfiler.Stage("match");
+            return Fine(reference.Full, w1, Up(a2, w1));
+        });
+        return new FeaturePyramid(a1, a2, a3);
+    }
+
+    /// <summary>
+    /// The pre-warp at every scale, spatial attention at 1/4 and DCN at 1/2: the neighbour's pre-warped full-resolution
+    /// features and the aligned 1/2 and 1/4 features.
+    /// </summary>
+    internal (Tensor W1, Tensor A2, Tensor A3) Coarse(FeaturePyramid reference, FeaturePyramid nb, Tensor flow)
+    {
         Tensor w1 = nb.Full, w2 = nb.Half, w3 = nb.Quarter;
         if (_cfg.FlowGuidance)
         {
@@ -72,13 +87,14 @@ public sealed class TcamAlignment : Module
             return _fuseHalf.Forward(Tensor.Concat(new[] { d, up3 }, 1)).LeakyRelu(0.1f);
         });
 
-        var a1 = InferenceScope.Run(() =>
-        {
-            using var stage = OpProfiler.Stage("match");
-            var m1 = _temperature is not null ? PatchMatch.Apply(reference.Full, w1, w1, _cfg.MatchRadius, _temperature) : w1;
-            return _fuseFull.Forward(Tensor.Concat(new[] { m1, Up(a2, w1) }, 1)).LeakyRelu(0.1f);
-        });
-        return new FeaturePyramid(a1, a2, a3);
+        return (w1, a2, a3);
+    }
+
+    /// <summary>Full resolution: patch matching of the pre-warped neighbour <paramref name="w1"/> against the reference, fused with the upsampled 1/2 result.</summary>
+    internal Tensor Fine(Tensor referenceFull, Tensor w1, Tensor a2Up)
+    {
+        var m1 = _temperature is not null ? PatchMatch.Apply(referenceFull, w1, w1, _cfg.MatchRadius, _temperature) : w1;
+        return _fuseFull.Forward(Tensor.Concat(new[] { m1, a2Up }, 1)).LeakyRelu(0.1f);
     }
 
     internal static Tensor Up(Tensor x, Tensor like) => x.Resize(like.Shape[2], like.Shape[3]);
