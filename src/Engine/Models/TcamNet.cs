@@ -93,7 +93,7 @@ public sealed class TcamNet : Module
         {
             FeaturePyramid nb;
             using (OpProfiler.Stage("encoder")) nb = InferenceScope.Run(() => _encoder.Encode(batch.Neighbours));
-            var repeated = k == 1 ? reference : new FeaturePyramid(Repeat(reference.Full, k), Repeat(reference.Half, k), Repeat(reference.Quarter, k));
+            var repeated = k == 1 ? reference : new FeaturePyramid(reference.Full, Repeat(reference.Half, k), Repeat(reference.Quarter, k)); // Coarse reads no full-resolution reference
             Tensor a3;
             using (OpProfiler.Stage("tcam")) (w1, a2, a3) = _tcam.Coarse(repeated, nb, batch.Flows);
             TensorScope.Keep(w1);

@@ -1,5 +1,6 @@
 using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.Imaging;
+using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Reconstruction;
 using HdrOfx.Engine.Tensors;
 
@@ -66,17 +67,22 @@ public sealed class TcamSample
         int n = lin.PlaneSize;
         var x = new float[6 * n];
         float toRef = (float)(1.0 / f.Exposure);
-        for (int c = 0; c < 3; c++)
+        ParallelRange.For(3 * n, 1 << 15, new FrameChannelsBody(lin.Data, n, x, toRef, s));
+        return x;
+    }
+
+    private readonly struct FrameChannelsBody(float[] lin, int n, float[] x, float toRef, float s) : IRangeOperation
+    {
+        public void Invoke(int start, int end)
         {
-            var src = lin.Plane(c);
-            for (int p = 0; p < n; p++)
+            for (int i = start; i < end; i++)
             {
-                float v = Math.Clamp(src[p], 0f, 1f);
+                int c = i / n, p = i - c * n;
+                float v = Math.Clamp(lin[i], 0f, 1f);
                 x[c * n + p] = MathF.Pow(v, 1f / 2.2f);
                 x[(3 + c) * n + p] = MuLawDomain.Forward(v * toRef, s);
             }
         }
-        return x;
     }
 
     /// <summary>Stacks samples with the same size and neighbour count into one batch.</summary>
