@@ -11,8 +11,11 @@ namespace HdrOfx.Engine.Tensors.Cpu;
 /// </summary>
 public sealed partial class CpuBackend
 {
+    /// <summary>Off sends depthwise convolutions to the grouped GEMM (kernel benchmarks compare the two).</summary>
+    internal static bool DepthwiseKernel { get; set; } = true;
+
     private static bool IsDepthwise3x3(in ConvGeom g) =>
-        g.Cg == 1 && g.Og == 1 && g.Kh == 3 && g.Kw == 3 && g.P.StrideH == 1 && g.P.StrideW == 1 && g.P.PadH == 1 && g.P.PadW == 1
+        DepthwiseKernel && g.Cg == 1 && g.Og == 1 && g.Kh == 3 && g.Kw == 3 && g.P.StrideH == 1 && g.P.StrideW == 1 && g.P.PadH == 1 && g.P.PadW == 1
         && g.P.DilationH == 1 && g.P.DilationW == 1 && g.Ho == g.H && g.Wo == g.W;
 
     private static void Depthwise3x3(in ConvGeom g, float[] x, int xo, float[] w, int wo, float[]? b, int bo, float[] y, int yo) =>
