@@ -23,7 +23,10 @@ public static class OpProfiler
         public long Calls;
         public long Ticks;
         public long Bytes;
+        public double CpuSeconds;
     }
+
+    private static double ProcessCpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
     internal static bool On => _on;
 
@@ -51,10 +54,11 @@ public static class OpProfiler
         if (!_on) return default;
         var prev = _stage;
         _stage = prev is null ? name : prev + "/" + name;
-        return new StageHandle(prev, _stage, Stopwatch.GetTimestamp(), TensorArena.BytesAllocated);
+        return new StageHandle(prev, _stage, Stopwatch.GetTimestamp(), TensorArena.BytesAllocated, ProcessCpuSeconds());
     }
 
-    public readonly struct StageHandle(string? prev, string? label, long start, long arena0) : IDisposable
+    /// <summary>A stage's wall time, arena growth and the process's CPU time over it (all threads: stages that run concurrently each count the others' work).</summary>
+    public readonly struct StageHandle(string? prev, string? label, long start, long arena0, double cpu0) : IDisposable
     {
         public void Dispose()
         {
@@ -66,6 +70,7 @@ public static class OpProfiler
                 e.Calls++;
                 e.Ticks += Stopwatch.GetTimestamp() - start;
                 e.Bytes += TensorArena.BytesAllocated - arena0;
+                e.CpuSeconds += ProcessCpuSeconds() - cpu0;
             }
         }
     }
@@ -96,9 +101,9 @@ public static class OpProfiler
         double F(long t) => t / (double)Stopwatch.Frequency;
         lock (Gate)
         {
-            sb.AppendLine("stage | calls | wall s | arena growth MiB");
+            sb.AppendLine("stage | calls | wall s | process CPU s | arena growth MiB");
             foreach (var (k, e) in StageTotals.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                sb.AppendLine($"{k} | {e.Calls} | {F(e.Ticks):F3} | {e.Bytes / 1048576.0:F1}");
+                sb.AppendLine($"{k} | {e.Calls} | {F(e.Ticks):F3} | {e.CpuSeconds:F3} | {e.Bytes / 1048576.0:F1}");
             sb.AppendLine("op | calls | s | output MiB");
             foreach (var g in Entries.GroupBy(kv => kv.Key.Op).OrderByDescending(g => g.Sum(kv => kv.Value.Ticks)))
                 sb.AppendLine($"{g.Key} | {g.Sum(kv => kv.Value.Calls)} | {F(g.Sum(kv => kv.Value.Ticks)):F3} | {g.Sum(kv => kv.Value.Bytes) / 1048576.0:F1}");
