@@ -23,8 +23,9 @@ public class TcamProfileRunner
     public void Profile(int w, int h)
     {
         using var net = TcamWeights.Load(ShippedWeights);
+        if (int.TryParse(Environment.GetEnvironmentVariable("TCAM_TILE"), out int tile)) net.InferenceTile = tile;
         var window = Window(w, h);
-        TestContext.Out.WriteLine($"{w}x{h}, {Environment.ProcessorCount} logical CPUs, load {File.ReadAllText("/proc/loadavg").Trim()}");
+        TestContext.Out.WriteLine($"{w}x{h}, tile {net.InferenceTile}, {Environment.ProcessorCount} logical CPUs, load {File.ReadAllText("/proc/loadavg").Trim()}");
         TcamReconstruction.Prepare(window, 1, new ReconstructOptions(), default);
         var sw = Stopwatch.StartNew();
         var cpuPrep = Process.GetCurrentProcess().TotalProcessorTime;
