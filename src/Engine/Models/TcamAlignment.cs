@@ -76,15 +76,15 @@ public sealed class TcamAlignment : Module
         var a3 = w3;
         if (_attnIn is not null)
             using (OpProfiler.Stage("attention"))
-                a3 = InferenceScope.Run(() => w3 * _attnOut!.Forward(_attnIn.Forward(Tensor.Concat(new[] { reference.Quarter, w3 }, 1)).LeakyRelu(0.1f)).Sigmoid());
+                a3 = InferenceScope.Run(() => w3 * _attnOut!.Forward(TcamActivation.LeakyRelu(_attnIn.Forward(Tensor.Concat(new[] { reference.Quarter, w3 }, 1)))).Sigmoid());
 
         var a2 = InferenceScope.Run(() =>
         {
             using var stage = OpProfiler.Stage("dcn");
             var up3 = Up(a3, w2);
-            var guide = _guide.Forward(Tensor.Concat(new[] { reference.Half, w2, up3 }, 1)).LeakyRelu(0.1f);
-            var d = (_dcn is not null ? _dcn.Forward(w2, guide) : _plainHalf!.Forward(w2 + guide)).LeakyRelu(0.1f);
-            return _fuseHalf.Forward(Tensor.Concat(new[] { d, up3 }, 1)).LeakyRelu(0.1f);
+            var guide = TcamActivation.LeakyRelu(_guide.Forward(Tensor.Concat(new[] { reference.Half, w2, up3 }, 1)));
+            var d = TcamActivation.LeakyRelu(_dcn is not null ? _dcn.Forward(w2, guide) : _plainHalf!.Forward(w2 + guide));
+            return TcamActivation.LeakyRelu(_fuseHalf.Forward(Tensor.Concat(new[] { d, up3 }, 1)));
         });
 
         return (w1, a2, a3);
@@ -94,7 +94,7 @@ public sealed class TcamAlignment : Module
     internal Tensor Fine(Tensor referenceFull, Tensor w1, Tensor a2Up)
     {
         var m1 = _temperature is not null ? PatchMatch.Apply(referenceFull, w1, w1, _cfg.MatchRadius, _temperature) : w1;
-        return _fuseFull.Forward(Tensor.Concat(new[] { m1, a2Up }, 1)).LeakyRelu(0.1f);
+        return TcamActivation.LeakyRelu(_fuseFull.Forward(Tensor.Concat(new[] { m1, a2Up }, 1)));
     }
 
     internal static Tensor Up(Tensor x, Tensor like) => x.Resize(like.Shape[2], like.Shape[3]);

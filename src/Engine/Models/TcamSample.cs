@@ -93,24 +93,24 @@ public sealed class TcamSample
         foreach (var s in samples)
             if (s.Width != w || s.Height != h || s.NeighbourCount != k)
                 throw new ArgumentException($"a batch needs equal sizes and neighbour counts: {s.Width}x{s.Height}/{s.NeighbourCount} vs {w}x{h}/{k}");
-        var reference = new float[b * 6 * n];
-        var nbs = new float[k * b * 6 * n];
-        var flows = new float[k * b * 2 * n];
-        var classical = new float[b * 4 * n];
+        // written straight into the tensors (pooled storage): no per-frame staging arrays for the GC
+        var reference = Tensor.Empty(b, 6, h, w);
+        var nbs = Tensor.Empty(k * b, 6, h, w);
+        var flows = Tensor.Empty(k * b, 2, h, w);
+        var classical = Tensor.Empty(b, 4, h, w);
+        Span<float> rs = reference.Span, ns = nbs.Span, fs = flows.Span, cs = classical.Span;
         for (int i = 0; i < b; i++)
         {
             var s = samples[i];
-            s.Reference.CopyTo(reference, i * 6 * n);
-            s.Classical.CopyTo(classical, i * 4 * n);
+            s.Reference.AsSpan(0, 6 * n).CopyTo(rs.Slice(i * 6 * n));
+            s.Classical.AsSpan(0, 4 * n).CopyTo(cs.Slice(i * 4 * n));
             for (int j = 0; j < k; j++)
             {
-                s.Neighbours[j].CopyTo(nbs, (j * b + i) * 6 * n);
-                s.Flows[j].CopyTo(flows, (j * b + i) * 2 * n);
+                s.Neighbours[j].AsSpan(0, 6 * n).CopyTo(ns.Slice((j * b + i) * 6 * n));
+                s.Flows[j].AsSpan(0, 2 * n).CopyTo(fs.Slice((j * b + i) * 2 * n));
             }
         }
-        return new TcamBatch(
-            Tensor.FromArray(reference, b, 6, h, w), Tensor.FromArray(nbs, k * b, 6, h, w),
-            Tensor.FromArray(flows, k * b, 2, h, w), Tensor.FromArray(classical, b, 4, h, w), k);
+        return new TcamBatch(reference, nbs, flows, classical, k);
     }
 }
 

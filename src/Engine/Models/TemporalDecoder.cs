@@ -61,11 +61,11 @@ public sealed class TemporalDecoder : Module
     internal Tensor Fine(Tensor referenceFull, Tensor meanFull, Tensor d2Up, Tensor classical, ITemporalFusion? fusion)
     {
         Tensor d1;
-        using (OpProfiler.Stage("full1")) d1 = InferenceScope.Run(() => _full1.Forward(Tensor.Concat(new[] { referenceFull, meanFull, d2Up, classical }, 1)).LeakyRelu(0.1f));
+        using (OpProfiler.Stage("full1")) d1 = InferenceScope.Run(() => TcamActivation.LeakyRelu(_full1.Forward(Tensor.Concat(new[] { referenceFull, meanFull, d2Up, classical }, 1))));
         return InferenceScope.Run(() =>
         {
             using var stage = OpProfiler.Stage("full2");
-            var d = _full2.Forward(d1).LeakyRelu(0.1f);
+            var d = TcamActivation.LeakyRelu(_full2.Forward(d1));
             return _head.Forward(fusion is null ? d : fusion.Fuse(FeatureScale.Full, d));
         });
     }

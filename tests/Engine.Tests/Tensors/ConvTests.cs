@@ -32,6 +32,25 @@ public class ConvTests
             inputs, maxPerInput: 32).AssertWithin(1e-4, 1e-4); // forward: K = C·k² fp32 products (GEMM tolerance, see docs)
     }
 
+    /// <summary>The direct depthwise 3×3 kernel does the grouped GEMM's arithmetic: the same values, bit for bit.</summary>
+    [TestCase(2, 5, 9, 21, true)]
+    [TestCase(1, 3, 1, 17, false)]
+    [TestCase(1, 6, 12, 40, true)]
+    public void DepthwiseKernelEqualsTheGroupedGemm(int n, int c, int h, int w, bool bias)
+    {
+        var rng = new Rng((ulong)(c * 7 + w));
+        using var x = Tensor.Randn(rng, n, c, h, w);
+        using var wt = Tensor.Randn(rng, new[] { c, 1, 3, 3 }, 0.5f);
+        using var b = Tensor.Randn(rng, c);
+        float[] Run(bool kernel)
+        {
+            HdrOfx.Engine.Tensors.Cpu.CpuBackend.DepthwiseKernel = kernel;
+            try { using var y = Tensor.Conv2d(x, wt, bias ? b : null, 1, 1, 1, c); return y.ToArray(); }
+            finally { HdrOfx.Engine.Tensors.Cpu.CpuBackend.DepthwiseKernel = true; }
+        }
+        Assert.That(Run(true), Is.EqualTo(Run(false)));
+    }
+
     // N, Cin, H, W, Cout, k, stride, pad, outputPadding, dilation, groups, bias
     [TestCase(1, 2, 4, 4, 3, 3, 1, 0, 0, 1, 1, false)]
     [TestCase(2, 4, 3, 5, 2, 3, 2, 1, 1, 1, 1, true)]

@@ -68,7 +68,7 @@ public class ReduceTests
         Assert.That(y[2], Is.EqualTo(0.66524096f).Within(1e-6));
     }
 
-    /// <summary>The vectorized path along a strided dim (8 inner positions at a time, scalar tail) keeps the max shift.</summary>
+    /// <summary>The path along a strided dim (8 inner positions at a time, then the remainder) keeps the max shift.</summary>
     [Test]
     public void SoftmaxAlongStridedDimIsStableForLargeInputs()
     {

@@ -7,7 +7,8 @@ namespace HdrOfx.Engine.Tensors.Cpu;
 /// Depthwise 3×3 convolution, stride 1, padding 1, dilation 1 (Restormer's MDTA and GDFN "Dconv"): each channel
 /// convolved with its own 3×3 kernel. As a grouped GEMM every group is a 1 × 9 by 9 × pixels product, all packing
 /// and no arithmetic; here each output row is three input rows times nine broadcast weights, eight pixels a vector.
-/// Planes (image, channel) are the work items. Taps are summed in (row, column) order after the bias.
+/// Planes (image, channel) are the work items. The arithmetic is the GEMM's (<see cref="Sgemm"/>'s micro-kernel): the taps
+/// fused-multiply-added in (row, column) order from zero, then the bias added, so the values are the grouped GEMM's.
 /// </summary>
 public sealed partial class CpuBackend
 {
@@ -32,11 +33,11 @@ public sealed partial class CpuBackend
                 for (int t = 0; t < 9; t++) k[t] = wt[wo + ch * 9 + t];
                 float bias = b is null ? 0f : b[bo + ch];
                 int src = xo + plane * h * w, dst = yo + plane * h * w;
-                for (int r = 0; r < h; r++) Row(x, src, y, dst + r * w, r, h, w, k, bias);
+                for (int r = 0; r < h; r++) Row(x, src, y, dst + r * w, r, h, w, k, bias, b is not null);
             }
         }
 
-        private static void Row(float[] x, int src, float[] y, int dst, int r, int h, int w, ReadOnlySpan<float> k, float bias)
+        private static void Row(float[] x, int src, float[] y, int dst, int r, int h, int w, ReadOnlySpan<float> k, float bias, bool hasBias)
         {
             int i = 0;
             if (Vector256.IsHardwareAccelerated && w >= Vector256<float>.Count + 2)
@@ -47,27 +48,27 @@ public sealed partial class CpuBackend
                 var vb = Vector256.Create(bias);
                 for (; i <= w - 1 - Vector256<float>.Count; i += Vector256<float>.Count)
                 {
-                    var acc = vb;
+                    var acc = Vector256<float>.Zero;
                     for (int di = 0; di < 3; di++)
                     {
                         int ih = r - 1 + di;
                         if ((uint)ih >= (uint)h) continue;
                         nuint at = (nuint)(src + ih * w + i);
-                        acc += Vector256.Create(k[3 * di]) * Vector256.LoadUnsafe(ref px, at - 1);
-                        acc += Vector256.Create(k[3 * di + 1]) * Vector256.LoadUnsafe(ref px, at);
-                        acc += Vector256.Create(k[3 * di + 2]) * Vector256.LoadUnsafe(ref px, at + 1);
+                        acc = Vector256.FusedMultiplyAdd(Vector256.Create(k[3 * di]), Vector256.LoadUnsafe(ref px, at - 1), acc);
+                        acc = Vector256.FusedMultiplyAdd(Vector256.Create(k[3 * di + 1]), Vector256.LoadUnsafe(ref px, at), acc);
+                        acc = Vector256.FusedMultiplyAdd(Vector256.Create(k[3 * di + 2]), Vector256.LoadUnsafe(ref px, at + 1), acc);
                     }
-                    acc.StoreUnsafe(ref py, (nuint)(dst + i));
+                    (hasBias ? acc + vb : acc).StoreUnsafe(ref py, (nuint)(dst + i));
                 }
-                y[dst] = Scalar(x, src, r, 0, h, w, k, bias);
+                y[dst] = Scalar(x, src, r, 0, h, w, k, bias, hasBias);
             }
-            for (; i < w; i++) y[dst + i] = Scalar(x, src, r, i, h, w, k, bias);
+            for (; i < w; i++) y[dst + i] = Scalar(x, src, r, i, h, w, k, bias, hasBias);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Scalar(float[] x, int src, int r, int col, int h, int w, ReadOnlySpan<float> k, float bias)
+        private static float Scalar(float[] x, int src, int r, int col, int h, int w, ReadOnlySpan<float> k, float bias, bool hasBias)
         {
-            float acc = bias;
+            float acc = 0f;
             for (int di = 0; di < 3; di++)
             {
                 int ih = r - 1 + di;
@@ -75,10 +76,10 @@ public sealed partial class CpuBackend
                 for (int dj = 0; dj < 3; dj++)
                 {
                     int iw = col - 1 + dj;
-                    if ((uint)iw < (uint)w) acc += k[3 * di + dj] * x[src + ih * w + iw];
+                    if ((uint)iw < (uint)w) acc = MathF.FusedMultiplyAdd(k[3 * di + dj], x[src + ih * w + iw], acc);
                 }
             }
-            return acc;
+            return hasBias ? acc + bias : acc;
         }
     }
 }

@@ -255,11 +255,11 @@ public sealed partial class CpuBackend : IBackend
         SoftmaxGeometry(x, dim, out int outer, out int d, out int inner);
         float[] xa = x.CpuArray, ya = y.CpuArray;
         int xo = x.Offset, yo = y.Offset;
-        if (inner >= Vector256<float>.Count && Vector256.IsHardwareAccelerated && !ReferenceEquals(xa, ya))
+        if (inner >= 8 && !ReferenceEquals(xa, ya))
         {
-            int blocks = inner / Vector256<float>.Count;
-            ParallelRange.For(outer * blocks, Math.Max(1, 4096 / Math.Max(d, 1) / Vector256<float>.Count), new SoftmaxColumnsBody(xa, xo, ya, yo, d, inner, blocks));
-            int tail = inner - blocks * Vector256<float>.Count;
+            int blocks = inner / 8;
+            ParallelRange.For(outer * blocks, Math.Max(1, 512 / Math.Max(d, 1)), new SoftmaxColumnsBody(xa, xo, ya, yo, d, inner, blocks));
+            int tail = inner - blocks * 8;
             if (tail > 0) new SoftmaxTailBody(new SoftmaxBody(xa, xo, ya, yo, d, inner), inner, tail).Invoke(0, outer);
             return;
         }
@@ -267,35 +267,35 @@ public sealed partial class CpuBackend : IBackend
     }
 
     /// <summary>
-    /// Softmax along a strided dim (inner > 1, e.g. over the channels of an image): eight neighbouring inner positions
-    /// at a time, so the max, exp and sum run on whole vectors instead of one strided element at a time.
+    /// Softmax along a strided dim (inner > 1, e.g. over the channels of an image), eight neighbouring inner positions
+    /// at a time: each pass over d reads one contiguous run of eight values instead of d strided single values. Per
+    /// position the arithmetic is <see cref="SoftmaxBody"/>'s (MathF.Exp, the sum in float64), so the values are the same.
     /// </summary>
     private readonly struct SoftmaxColumnsBody(float[] x, int xo, float[] y, int yo, int d, int inner, int blocks) : IRangeOperation
     {
         public void Invoke(int s, int e)
         {
-            int vc = Vector256<float>.Count;
-            ref float px = ref x[0];
-            ref float py = ref y[0];
+            const int L = 8;
+            Span<float> m = stackalloc float[L];
+            Span<double> sum = stackalloc double[L];
             for (int r = s; r < e; r++)
             {
-                int o = r / blocks, j = (r - o * blocks) * vc;
-                nuint bx = (nuint)(xo + o * d * inner + j), by = (nuint)(yo + o * d * inner + j);
-                var m = Vector256.Create(float.NegativeInfinity);
-                for (int k = 0; k < d; k++) m = Vector256.Max(m, Vector256.LoadUnsafe(ref px, bx + (nuint)(k * inner)));
-                var sum = Vector256<float>.Zero;
+                int o = r / blocks, j = (r - o * blocks) * L;
+                int bx = xo + o * d * inner + j, by = yo + o * d * inner + j;
+                m.Fill(float.NegativeInfinity);
+                sum.Clear();
                 for (int k = 0; k < d; k++)
-                {
-                    var ev = Vector256.Exp(Vector256.LoadUnsafe(ref px, bx + (nuint)(k * inner)) - m);
-                    ev.StoreUnsafe(ref py, by + (nuint)(k * inner));
-                    sum += ev;
-                }
-                var inv = Vector256.Create(1f) / sum;
+                    for (int l = 0; l < L; l++) m[l] = MathF.Max(m[l], x[bx + k * inner + l]);
                 for (int k = 0; k < d; k++)
-                {
-                    nuint a = by + (nuint)(k * inner);
-                    (Vector256.LoadUnsafe(ref py, a) * inv).StoreUnsafe(ref py, a);
-                }
+                    for (int l = 0; l < L; l++)
+                    {
+                        float ev = MathF.Exp(x[bx + k * inner + l] - m[l]);
+                        y[by + k * inner + l] = ev;
+                        sum[l] += ev;
+                    }
+                for (int l = 0; l < L; l++) m[l] = (float)(1.0 / sum[l]);
+                for (int k = 0; k < d; k++)
+                    for (int l = 0; l < L; l++) y[by + k * inner + l] *= m[l];
             }
         }
     }
