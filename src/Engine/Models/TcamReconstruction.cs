@@ -26,14 +26,15 @@ public sealed class TcamReconstruction : IReconstructionMethod
     {
         Reconstructor.Validate(frames, refIndex);
         var net = _net();
-        var (classical, sample) = Prepare(frames, refIndex, options, cancel);
+        var (classical, sample) = Prepare(frames, refIndex, options, cancel, pooled: true);
         if (sample is null) return classical;
-        var residual = Infer(net, sample);
-        return classical.ReplaceHdr(ApplyResidual(sample, residual));
+        using (sample) return classical.ReplaceHdr(ApplyResidual(sample, Infer(net, sample)));
     }
 
     /// <summary>The classical merge and the network's input built on it; the sample is null when no neighbour is present.</summary>
-    public static (ReconstructResult Classical, TcamSample? Sample) Prepare(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, CancellationToken cancel)
+    /// <param name="pooled">The sample's arrays come from the tensor arena; the caller disposes the sample (see <see cref="TcamSample.Build"/>).</param>
+    public static (ReconstructResult Classical, TcamSample? Sample) Prepare(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, CancellationToken cancel,
+        bool pooled = false)
     {
         var classical = new ClassicalReconstruction("classical", AlignmentMode.OpticalFlow).Reconstruct(frames, refIndex, options, cancel);
         var reference = frames[refIndex]!;
@@ -48,7 +49,7 @@ public sealed class TcamReconstruction : IReconstructionMethod
         }
         if (present == 0) return (classical, null);
         cancel.ThrowIfCancellationRequested();
-        return (classical, TcamSample.Build(frames, refIndex, classical.Hdr, flows));
+        return (classical, TcamSample.Build(frames, refIndex, classical.Hdr, flows, pooled));
     }
 
     /// <summary>
