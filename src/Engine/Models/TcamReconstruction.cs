@@ -28,7 +28,10 @@ public sealed class TcamReconstruction : IReconstructionMethod
         var net = _net();
         var (classical, sample) = Prepare(frames, refIndex, options, cancel, pooled: true);
         if (sample is null) return classical;
-        using (sample) return classical.ReplaceHdr(ApplyResidual(sample, Infer(net, sample)));
+        ReconstructResult result;
+        using (sample) result = classical.ReplaceHdr(ApplyResidual(sample, Infer(net, sample)));
+        FrameGarbage.AfterFrame();
+        return result;
     }
 
     /// <summary>The classical merge and the network's input built on it; the sample is null when no neighbour is present.</summary>
