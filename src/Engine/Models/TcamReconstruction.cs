@@ -1,5 +1,6 @@
 using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.Imaging;
+using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Reconstruction;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Autograd;
@@ -42,17 +43,24 @@ public sealed class TcamReconstruction : IReconstructionMethod
         var classical = new ClassicalReconstruction("classical", AlignmentMode.OpticalFlow).Reconstruct(frames, refIndex, options, cancel);
         var reference = frames[refIndex]!;
         var flows = new FlowField?[frames.Count];
-        int present = 0;
-        for (int i = 0; i < frames.Count; i++)
-        {
-            if (i == refIndex || frames[i] is null) continue;
-            cancel.ThrowIfCancellationRequested();
-            flows[i] = OpticalFlow.Compute(reference.Linear, reference.Ev, frames[i]!.Linear, frames[i]!.Ev, ClassicalReconstruction.MergeFlowDefaults);
-            present++;
-        }
-        if (present == 0) return (classical, null);
+        var neighbours = Enumerable.Range(0, frames.Count).Where(i => i != refIndex && frames[i] is not null).ToArray();
+        if (neighbours.Length == 0) return (classical, null);
+        cancel.ThrowIfCancellationRequested();
+        ParallelRange.Jobs(neighbours.Length, new FlowJobs(frames, reference, neighbours, flows)); // one solve per core, as the merge does
         cancel.ThrowIfCancellationRequested();
         return (classical, TcamSample.Build(frames, refIndex, classical.Hdr, flows, pooled));
+    }
+
+    private readonly struct FlowJobs(IReadOnlyList<FrameInput?> frames, FrameInput reference, int[] neighbours, FlowField?[] flows) : IRangeOperation
+    {
+        public void Invoke(int s, int e)
+        {
+            for (int j = s; j < e; j++)
+            {
+                var f = frames[neighbours[j]]!;
+                flows[neighbours[j]] = OpticalFlow.Compute(reference.Linear, reference.Ev, f.Linear, f.Ev, ClassicalReconstruction.MergeFlowDefaults);
+            }
+        }
     }
 
     /// <summary>
