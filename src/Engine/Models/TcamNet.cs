@@ -89,7 +89,7 @@ public sealed class TcamNet : Module
         FeaturePyramid reference;
         using (OpProfiler.Stage("encoder")) reference = InferenceScope.Run(() => _encoder.Encode(batch.Reference));
         Tensor w1 = null!, a2 = null!, d2 = null!;
-        using (var coarse = new TensorScope())
+        using (new TensorScope())
         {
             FeaturePyramid nb;
             using (OpProfiler.Stage("encoder")) nb = InferenceScope.Run(() => _encoder.Encode(batch.Neighbours));

@@ -94,16 +94,22 @@ public sealed class TcamReconstruction : IReconstructionMethod
     {
         var c = sample.ClassicalHdr;
         var hdr = new ImageF(c.Width, c.Height, 3);
-        int n3 = 3 * c.PlaneSize;
-        float s = sample.Scale;
-        for (int p = 0; p < n3; p++)
-        {
-            float r = residual[p];
-            if (r == 0f) { hdr.Data[p] = c.Data[p]; continue; }
-            float mu = sample.Classical[p];
-            hdr.Data[p] = MathF.Max(c.Data[p] + MuLawDomain.Inverse(mu + r, s) - MuLawDomain.Inverse(mu, s), 0f);
-        }
+        ParallelRange.For(3 * c.PlaneSize, 1 << 15, new ResidualBody(c.Data, sample.Classical, residual, hdr.Data, sample.Scale));
         return hdr;
+    }
+
+    private readonly struct ResidualBody(float[] c, float[] classicalMu, float[] residual, float[] hdr, float s) : IRangeOperation
+    {
+        public void Invoke(int start, int end)
+        {
+            for (int p = start; p < end; p++)
+            {
+                float r = residual[p];
+                if (r == 0f) { hdr[p] = c[p]; continue; }
+                float mu = classicalMu[p];
+                hdr[p] = MathF.Max(c[p] + MuLawDomain.Inverse(mu + r, s) - MuLawDomain.Inverse(mu, s), 0f);
+            }
+        }
     }
 }
 

@@ -60,7 +60,7 @@ public sealed class TcamSample : IDisposable
             for (int p = 0; p < n; p++) conf[p] += c is null ? 1f : c[p];
         }
         var classical = New(4 * n);
-        for (int p = 0; p < 3 * n; p++) classical[p] = MuLawDomain.Forward(classicalHdr.Data[p], s);
+        ParallelRange.For(3 * n, 1 << 15, new MuLawBody(classicalHdr.Data, classical, s));
         float inv = nbs.Count == 0 ? 0f : 1f / nbs.Count;
         for (int p = 0; p < n; p++) classical[3 * n + p] = conf[p] * inv;
         if (pooled) TensorArena.Return(conf);
@@ -90,6 +90,14 @@ public sealed class TcamSample : IDisposable
         float toRef = (float)(1.0 / f.Exposure);
         ParallelRange.For(3 * n, 1 << 15, new FrameChannelsBody(lin.Data, n, x, toRef, s));
         return x;
+    }
+
+    private readonly struct MuLawBody(float[] hdr, float[] mu, float s) : IRangeOperation
+    {
+        public void Invoke(int start, int end)
+        {
+            for (int p = start; p < end; p++) mu[p] = MuLawDomain.Forward(hdr[p], s);
+        }
     }
 
     private readonly struct FrameChannelsBody(float[] lin, int n, float[] x, float toRef, float s) : IRangeOperation
