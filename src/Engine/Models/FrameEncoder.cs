@@ -18,9 +18,9 @@ public sealed class FrameEncoder : Module
 
     public FeaturePyramid Encode(Tensor x)
     {
-        var f1 = _c1.Forward(x).LeakyRelu(0.1f);
-        var f2 = _c2.Forward(f1).LeakyRelu(0.1f);
-        var f3 = _c3.Forward(f2).LeakyRelu(0.1f);
+        var f1 = TcamActivation.LeakyRelu(_c1.Forward(x));
+        var f2 = TcamActivation.LeakyRelu(_c2.Forward(f1));
+        var f3 = TcamActivation.LeakyRelu(_c3.Forward(f2));
         return new FeaturePyramid(f1, f2, f3);
     }
 }

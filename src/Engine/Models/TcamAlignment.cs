@@ -1,5 +1,6 @@
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Profiling;
 
 namespace HdrOfx.Engine.Models;
 
@@ -46,9 +47,25 @@ public sealed class TcamAlignment : Module
     /// </summary>
     public FeaturePyramid Forward(FeaturePyramid reference, FeaturePyramid nb, Tensor flow)
     {
+        var (w1, a2, a3) = Coarse(reference, nb, flow);
+        var a1 = InferenceScope.Run(() =>
+        {
+            using var stage = OpProfiler.Stage("match");
+            return Fine(reference.Full, w1, Up(a2, w1));
+        });
+        return new FeaturePyramid(a1, a2, a3);
+    }
+
+    /// <summary>
+    /// The pre-warp at every scale, spatial attention at 1/4 and DCN at 1/2: the neighbour's pre-warped full-resolution
+    /// features and the aligned 1/2 and 1/4 features.
+    /// </summary>
+    internal (Tensor W1, Tensor A2, Tensor A3) Coarse(FeaturePyramid reference, FeaturePyramid nb, Tensor flow)
+    {
         Tensor w1 = nb.Full, w2 = nb.Half, w3 = nb.Quarter;
         if (_cfg.FlowGuidance)
         {
+            using var stage = OpProfiler.Stage("prewarp");
             var f2 = flow.AvgPool2d(2) * 0.5f;
             var f3 = f2.AvgPool2d(2) * 0.5f;
             w1 = Tensor.FlowWarp(w1, flow, GridPadding.Border);
@@ -58,22 +75,26 @@ public sealed class TcamAlignment : Module
 
         var a3 = w3;
         if (_attnIn is not null)
-            a3 = InferenceScope.Run(() => w3 * _attnOut!.Forward(_attnIn.Forward(Tensor.Concat(new[] { reference.Quarter, w3 }, 1)).LeakyRelu(0.1f)).Sigmoid());
+            using (OpProfiler.Stage("attention"))
+                a3 = InferenceScope.Run(() => w3 * _attnOut!.Forward(TcamActivation.LeakyRelu(_attnIn.Forward(Tensor.Concat(new[] { reference.Quarter, w3 }, 1)))).Sigmoid());
 
         var a2 = InferenceScope.Run(() =>
         {
+            using var stage = OpProfiler.Stage("dcn");
             var up3 = Up(a3, w2);
-            var guide = _guide.Forward(Tensor.Concat(new[] { reference.Half, w2, up3 }, 1)).LeakyRelu(0.1f);
-            var d = (_dcn is not null ? _dcn.Forward(w2, guide) : _plainHalf!.Forward(w2 + guide)).LeakyRelu(0.1f);
-            return _fuseHalf.Forward(Tensor.Concat(new[] { d, up3 }, 1)).LeakyRelu(0.1f);
+            var guide = TcamActivation.LeakyRelu(_guide.Forward(Tensor.Concat(new[] { reference.Half, w2, up3 }, 1)));
+            var d = TcamActivation.LeakyRelu(_dcn is not null ? _dcn.Forward(w2, guide) : _plainHalf!.Forward(w2 + guide));
+            return TcamActivation.LeakyRelu(_fuseHalf.Forward(Tensor.Concat(new[] { d, up3 }, 1)));
         });
 
-        var a1 = InferenceScope.Run(() =>
-        {
-            var m1 = _temperature is not null ? PatchMatch.Apply(reference.Full, w1, w1, _cfg.MatchRadius, _temperature) : w1;
-            return _fuseFull.Forward(Tensor.Concat(new[] { m1, Up(a2, w1) }, 1)).LeakyRelu(0.1f);
-        });
-        return new FeaturePyramid(a1, a2, a3);
+        return (w1, a2, a3);
+    }
+
+    /// <summary>Full resolution: patch matching of the pre-warped neighbour <paramref name="w1"/> against the reference, fused with the upsampled 1/2 result.</summary>
+    internal Tensor Fine(Tensor referenceFull, Tensor w1, Tensor a2Up)
+    {
+        var m1 = _temperature is not null ? PatchMatch.Apply(referenceFull, w1, w1, _cfg.MatchRadius, _temperature) : w1;
+        return TcamActivation.LeakyRelu(_fuseFull.Forward(Tensor.Concat(new[] { m1, a2Up }, 1)));
     }
 
     internal static Tensor Up(Tensor x, Tensor like) => x.Resize(like.Shape[2], like.Shape[3]);

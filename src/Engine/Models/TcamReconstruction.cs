@@ -1,5 +1,6 @@
 using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.Imaging;
+using HdrOfx.Engine.Parallelism;
 using HdrOfx.Engine.Reconstruction;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Autograd;
@@ -26,29 +27,40 @@ public sealed class TcamReconstruction : IReconstructionMethod
     {
         Reconstructor.Validate(frames, refIndex);
         var net = _net();
-        var (classical, sample) = Prepare(frames, refIndex, options, cancel);
+        var (classical, sample) = Prepare(frames, refIndex, options, cancel, pooled: true);
         if (sample is null) return classical;
-        var residual = Infer(net, sample);
-        return classical.ReplaceHdr(ApplyResidual(sample, residual));
+        ReconstructResult result;
+        using (sample) result = classical.ReplaceHdr(ApplyResidual(sample, Infer(net, sample)));
+        FrameGarbage.AfterFrame();
+        return result;
     }
 
     /// <summary>The classical merge and the network's input built on it; the sample is null when no neighbour is present.</summary>
-    public static (ReconstructResult Classical, TcamSample? Sample) Prepare(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, CancellationToken cancel)
+    /// <param name="pooled">The sample's arrays come from the tensor arena; the caller disposes the sample (see <see cref="TcamSample.Build"/>).</param>
+    public static (ReconstructResult Classical, TcamSample? Sample) Prepare(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, CancellationToken cancel,
+        bool pooled = false)
     {
         var classical = new ClassicalReconstruction("classical", AlignmentMode.OpticalFlow).Reconstruct(frames, refIndex, options, cancel);
         var reference = frames[refIndex]!;
         var flows = new FlowField?[frames.Count];
-        int present = 0;
-        for (int i = 0; i < frames.Count; i++)
-        {
-            if (i == refIndex || frames[i] is null) continue;
-            cancel.ThrowIfCancellationRequested();
-            flows[i] = OpticalFlow.Compute(reference.Linear, reference.Ev, frames[i]!.Linear, frames[i]!.Ev, ClassicalReconstruction.MergeFlowDefaults);
-            present++;
-        }
-        if (present == 0) return (classical, null);
+        var neighbours = Enumerable.Range(0, frames.Count).Where(i => i != refIndex && frames[i] is not null).ToArray();
+        if (neighbours.Length == 0) return (classical, null);
         cancel.ThrowIfCancellationRequested();
-        return (classical, TcamSample.Build(frames, refIndex, classical.Hdr, flows));
+        ParallelRange.Jobs(neighbours.Length, new FlowJobs(frames, reference, neighbours, flows)); // one solve per core, as the merge does
+        cancel.ThrowIfCancellationRequested();
+        return (classical, TcamSample.Build(frames, refIndex, classical.Hdr, flows, pooled));
+    }
+
+    private readonly struct FlowJobs(IReadOnlyList<FrameInput?> frames, FrameInput reference, int[] neighbours, FlowField?[] flows) : IRangeOperation
+    {
+        public void Invoke(int s, int e)
+        {
+            for (int j = s; j < e; j++)
+            {
+                var f = frames[neighbours[j]]!;
+                flows[neighbours[j]] = OpticalFlow.Compute(reference.Linear, reference.Ev, f.Linear, f.Ev, ClassicalReconstruction.MergeFlowDefaults);
+            }
+        }
     }
 
     /// <summary>
@@ -82,16 +94,22 @@ public sealed class TcamReconstruction : IReconstructionMethod
     {
         var c = sample.ClassicalHdr;
         var hdr = new ImageF(c.Width, c.Height, 3);
-        int n3 = 3 * c.PlaneSize;
-        float s = sample.Scale;
-        for (int p = 0; p < n3; p++)
-        {
-            float r = residual[p];
-            if (r == 0f) { hdr.Data[p] = c.Data[p]; continue; }
-            float mu = sample.Classical[p];
-            hdr.Data[p] = MathF.Max(c.Data[p] + MuLawDomain.Inverse(mu + r, s) - MuLawDomain.Inverse(mu, s), 0f);
-        }
+        ParallelRange.For(3 * c.PlaneSize, 1 << 15, new ResidualBody(c.Data, sample.Classical, residual, hdr.Data, sample.Scale));
         return hdr;
+    }
+
+    private readonly struct ResidualBody(float[] c, float[] classicalMu, float[] residual, float[] hdr, float s) : IRangeOperation
+    {
+        public void Invoke(int start, int end)
+        {
+            for (int p = start; p < end; p++)
+            {
+                float r = residual[p];
+                if (r == 0f) { hdr[p] = c[p]; continue; }
+                float mu = classicalMu[p];
+                hdr[p] = MathF.Max(c[p] + MuLawDomain.Inverse(mu + r, s) - MuLawDomain.Inverse(mu, s), 0f);
+            }
+        }
     }
 }
 

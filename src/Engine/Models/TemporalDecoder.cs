@@ -1,5 +1,6 @@
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Profiling;
 
 namespace HdrOfx.Engine.Models;
 
@@ -35,20 +36,36 @@ public sealed class TemporalDecoder : Module
     /// <returns>The residual [B, 3, H, W] in the μ-law domain.</returns>
     public Tensor Forward(FeaturePyramid reference, FeaturePyramid alignedMean, Tensor classical, ITemporalFusion? fusion = null)
     {
+        var d2 = Coarse(reference.Half, reference.Quarter, alignedMean.Half, alignedMean.Quarter, fusion);
+        return InferenceScope.Run(() => Fine(reference.Full, alignedMean.Full, TcamAlignment.Up(d2, reference.Full), classical, fusion));
+    }
+
+    /// <summary>The 1/4 and 1/2 scales (Restormer blocks): the 1/2 feature d2.</summary>
+    internal Tensor Coarse(Tensor referenceHalf, Tensor referenceQuarter, Tensor meanHalf, Tensor meanQuarter, ITemporalFusion? fusion)
+    {
         var d3 = InferenceScope.Run(() =>
         {
-            var d = _quarter.Forward(_inQuarter.Forward(Tensor.Concat(new[] { reference.Quarter, alignedMean.Quarter }, 1)));
+            using var stage = OpProfiler.Stage("quarter");
+            var d = _quarter.Forward(_inQuarter.Forward(Tensor.Concat(new[] { referenceQuarter, meanQuarter }, 1)));
             return fusion is null ? d : fusion.Fuse(FeatureScale.Quarter, d);
         });
-        var d2 = InferenceScope.Run(() =>
-        {
-            var d = _half.Forward(_inHalf.Forward(Tensor.Concat(new[] { reference.Half, alignedMean.Half, TcamAlignment.Up(d3, reference.Half) }, 1)));
-            return fusion is null ? d : fusion.Fuse(FeatureScale.Half, d);
-        });
-        var d1 = InferenceScope.Run(() => _full1.Forward(Tensor.Concat(new[] { reference.Full, alignedMean.Full, TcamAlignment.Up(d2, reference.Full), classical }, 1)).LeakyRelu(0.1f));
         return InferenceScope.Run(() =>
         {
-            var d = _full2.Forward(d1).LeakyRelu(0.1f);
+            using var stage = OpProfiler.Stage("half");
+            var d = _half.Forward(_inHalf.Forward(Tensor.Concat(new[] { referenceHalf, meanHalf, TcamAlignment.Up(d3, referenceHalf) }, 1)));
+            return fusion is null ? d : fusion.Fuse(FeatureScale.Half, d);
+        });
+    }
+
+    /// <summary>Full resolution: two 3×3 convs on [reference, aligned mean, upsampled d2, classical] and the zero-initialized head.</summary>
+    internal Tensor Fine(Tensor referenceFull, Tensor meanFull, Tensor d2Up, Tensor classical, ITemporalFusion? fusion)
+    {
+        Tensor d1;
+        using (OpProfiler.Stage("full1")) d1 = InferenceScope.Run(() => TcamActivation.LeakyRelu(_full1.Forward(Tensor.Concat(new[] { referenceFull, meanFull, d2Up, classical }, 1))));
+        return InferenceScope.Run(() =>
+        {
+            using var stage = OpProfiler.Stage("full2");
+            var d = TcamActivation.LeakyRelu(_full2.Forward(d1));
             return _head.Forward(fusion is null ? d : fusion.Fuse(FeatureScale.Full, d));
         });
     }

@@ -56,7 +56,7 @@ public static class ParallelRange
             return;
         }
         var jobs = new Serial<T>(operation);
-        ThreadPoolExecutor.RunUnwrapped(count, -1, jobs.Invoke);
+        ThreadPoolExecutor.RunUnwrapped(count, Math.Min(count, MaxThreads), jobs.Invoke);
     }
 
     private static void Run<T>(int count, int bands, in T operation, IParallelExecutor executor) where T : struct, IRangeOperation

@@ -46,7 +46,7 @@ public class TcamBenchmarkRunner
             tcam.Reconstruct(window, 1, new ReconstructOptions(), default);
             double cpuS = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             if (f == 0) arenaAfterFirst = TensorArena.BytesAllocated;
-            TestContext.Out.WriteLine($"{w}x{h} tcam frame {f}: {sw.Elapsed.TotalSeconds:F2} s wall, {cpuS:F2} s CPU, arena {TensorArena.BytesAllocated / (1 << 20)} MiB, process {Process.GetCurrentProcess().WorkingSet64 / (1 << 20)} MiB");
+            TestContext.Out.WriteLine($"{w}x{h} tcam frame {f}: {sw.Elapsed.TotalSeconds:F2} s wall, {cpuS:F2} s CPU, arena {TensorArena.BytesAllocated / (1 << 20)} MiB, process {Process.GetCurrentProcess().WorkingSet64 / (1 << 20)} MiB, peak {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB, load {File.ReadAllText("/proc/loadavg").Trim()}");
         }
         Assert.That(TensorArena.BytesAllocated, Is.EqualTo(arenaAfterFirst), "the arena stops growing after the first frame");
     }

@@ -22,11 +22,16 @@ public class TcamMemoryTests
     /// <summary>Live managed heap growth allowed over a thousand frames: a leak of 1 KB a frame fails (one frame's HDR planes here are 10.6 KB).</summary>
     private const long HeapBound = 1 << 20;
 
+    /// <summary>Pool growth allowed on several threads: a leaked 34×26 plane a frame would be 3.5 MB over the run.</summary>
+    private const long PoolGrowthBound = 256 << 10;
+
     /// <param name="threads">0: the engine's default. The heap is checked on one thread only: the kernels keep per-thread
     /// buffers (the GEMM's pinned 3.2 MB packing panels), which grow with the thread pool, never with frames.</param>
-    [TestCase(0)]
-    [TestCase(1)]
-    public void A_thousand_frames_allocate_nothing_new_after_warm_up(int threads)
+    /// <param name="tile">The tiled full-resolution path's tile side (16: several tiles a frame); 0 = the whole-image path.</param>
+    [TestCase(0, 0)]
+    [TestCase(1, 0)]
+    [TestCase(1, 16)]
+    public void A_thousand_frames_allocate_nothing_new_after_warm_up(int threads, int tile)
     {
         var windows = new[] { 9ul, 10ul, 11ul }
             .Select(seed => TcamTestData.Window(size: 34, seed: seed).Select(f => (FrameInput?)new FrameInput(Crop(f!.Linear, 34, 26), f.Ev)).ToArray())
@@ -34,6 +39,7 @@ public class TcamMemoryTests
         using var net = new TcamNet(TcamConfig.Tiny, new Rng(21));
         var rng = new Rng(22);
         foreach (var (_, p) in net.NamedParameters()) Tensor.Randn(rng, p.Shape, 0.3f).Span.CopyTo(p.Span); // the head too: a non-zero residual
+        net.InferenceTile = tile;
         var tcam = new TcamReconstruction(net);
 
         void Frame(int i)
@@ -54,8 +60,17 @@ public class TcamMemoryTests
             TestContext.Out.WriteLine($"{ParallelRange.MaxThreads} thread(s), {Frames} frames: live managed heap {heap0} -> {heap1} bytes, " +
                 $"arena fresh {TensorArena.BytesAllocated - arena0} bytes, pool fresh {Scratch.FreshBytes - fresh0} bytes, pool held {retained0} -> {Scratch.RetainedBytes} bytes");
             Assert.That(TensorArena.BytesAllocated - arena0, Is.EqualTo(0), "tensor arena allocations after the warm-up");
-            Assert.That(Scratch.FreshBytes - fresh0, Is.EqualTo(0), "image pool allocations after the warm-up");
-            Assert.That(Scratch.RetainedBytes, Is.EqualTo(retained0), "image pool size");
+            if (threads == 1)
+            {
+                Assert.That(Scratch.FreshBytes - fresh0, Is.EqualTo(0), "image pool allocations after the warm-up");
+                Assert.That(Scratch.RetainedBytes, Is.EqualTo(retained0), "image pool size");
+            }
+            else
+            {
+                // The two neighbours' flows are solved as concurrent jobs: the pool grows to the largest overlap the
+                // scheduler happens to produce, once, which a warm-up cannot force. A leak is one buffer a frame.
+                Assert.That(Scratch.FreshBytes - fresh0, Is.LessThan(PoolGrowthBound), "image pool allocations after the warm-up");
+            }
             if (threads == 1) Assert.That(heap1 - heap0, Is.LessThan(HeapBound), "live managed heap growth");
         }
         finally { ParallelRange.MaxThreads = saved; }

@@ -98,6 +98,30 @@ public class ParallelRangeTests
         Assert.That(ex.Calls, Is.EqualTo(new[] { 4 }), "outside a job the loop is parallel again");
     }
 
+    /// <summary>Two jobs that each wait for the other finish only when they run at the same time.</summary>
+    [Test]
+    public void Jobs_run_concurrently()
+    {
+        int threads = ParallelRange.MaxThreads;
+        ParallelRange.MaxThreads = 2;
+        try
+        {
+            using var barrier = new Barrier(2);
+            var met = new bool[2];
+            ParallelRange.Jobs(2, new MeetJob(barrier, met));
+            Assert.That(met, Has.All.True, "each job saw the other arrive");
+        }
+        finally { ParallelRange.MaxThreads = threads; }
+    }
+
+    private readonly struct MeetJob(Barrier barrier, bool[] met) : IRangeOperation
+    {
+        public void Invoke(int start, int end)
+        {
+            for (int j = start; j < end; j++) met[j] = barrier.SignalAndWait(TimeSpan.FromSeconds(10));
+        }
+    }
+
     [Test]
     public void The_first_exception_comes_back_as_itself_not_wrapped()
     {

@@ -12,6 +12,9 @@ public class ConvTests
     [TestCase(2, 4, 8, 9, 4, 3, 1, 2, 2, 1, false)]
     [TestCase(1, 6, 7, 7, 4, 3, 1, 1, 1, 2, true)]   // groups
     [TestCase(1, 4, 6, 6, 4, 3, 1, 1, 1, 4, true)]   // depthwise
+    [TestCase(2, 5, 9, 21, 5, 3, 1, 1, 1, 5, true)]  // depthwise 3×3 kernel: vector body, scalar edges and tail
+    [TestCase(1, 3, 1, 17, 3, 3, 1, 1, 1, 3, false)] // depthwise 3×3, one row
+    [TestCase(1, 2, 5, 10, 2, 3, 1, 1, 1, 2, true)]  // depthwise 3×3, exactly one vector per row
     [TestCase(2, 5, 6, 7, 3, 1, 1, 0, 1, 1, true)]   // 1×1 direct path
     [TestCase(1, 3, 6, 6, 2, 1, 2, 0, 1, 1, false)]  // 1×1 strided
     [TestCase(1, 2, 9, 10, 3, 5, 3, 2, 1, 1, true)]
@@ -27,6 +30,25 @@ public class ConvTests
             t => Tensor.Conv2d(t[0], t[1], bias ? t[2] : null, stride, pad, dil, groups),
             r => Reference.Conv2d(r[0], r[1], bias ? r[2] : null, stride, stride, pad, pad, dil, dil, groups),
             inputs, maxPerInput: 32).AssertWithin(1e-4, 1e-4); // forward: K = C·k² fp32 products (GEMM tolerance, see docs)
+    }
+
+    /// <summary>The direct depthwise 3×3 kernel does the grouped GEMM's arithmetic: the same values, bit for bit.</summary>
+    [TestCase(2, 5, 9, 21, true)]
+    [TestCase(1, 3, 1, 17, false)]
+    [TestCase(1, 6, 12, 40, true)]
+    public void DepthwiseKernelEqualsTheGroupedGemm(int n, int c, int h, int w, bool bias)
+    {
+        var rng = new Rng((ulong)(c * 7 + w));
+        using var x = Tensor.Randn(rng, n, c, h, w);
+        using var wt = Tensor.Randn(rng, new[] { c, 1, 3, 3 }, 0.5f);
+        using var b = Tensor.Randn(rng, c);
+        float[] Run(bool kernel)
+        {
+            HdrOfx.Engine.Tensors.Cpu.CpuBackend.DepthwiseKernel = kernel;
+            try { using var y = Tensor.Conv2d(x, wt, bias ? b : null, 1, 1, 1, c); return y.ToArray(); }
+            finally { HdrOfx.Engine.Tensors.Cpu.CpuBackend.DepthwiseKernel = true; }
+        }
+        Assert.That(Run(true), Is.EqualTo(Run(false)));
     }
 
     // N, Cin, H, W, Cout, k, stride, pad, outputPadding, dilation, groups, bias

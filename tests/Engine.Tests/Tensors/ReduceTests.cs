@@ -49,6 +49,9 @@ public class ReduceTests
     [TestCase(new[] { 3, 5 }, 0)]
     [TestCase(new[] { 2, 4, 3, 2 }, 1)]
     [TestCase(new[] { 2, 4, 3, 33 }, -1)]
+    [TestCase(new[] { 2, 9, 5, 7 }, 1)]
+    [TestCase(new[] { 2, 9, 4, 4 }, 1)]
+    [TestCase(new[] { 3, 17, 8 }, 0)]
     public void SoftmaxMatchesReference(int[] shape, int dim)
     {
         var rng = new Rng(4);
@@ -63,5 +66,20 @@ public class ReduceTests
         var y = x.Softmax(0).ToArray();
         Assert.That(y.Sum(), Is.EqualTo(1f).Within(1e-6));
         Assert.That(y[2], Is.EqualTo(0.66524096f).Within(1e-6));
+    }
+
+    /// <summary>The path along a strided dim (8 inner positions at a time, then the remainder) keeps the max shift.</summary>
+    [Test]
+    public void SoftmaxAlongStridedDimIsStableForLargeInputs()
+    {
+        var v = new float[3 * 11];
+        for (int k = 0; k < 3; k++) for (int j = 0; j < 11; j++) v[k * 11 + j] = 1000f + k + j;
+        using var x = Tensor.FromArray(v, 3, 11);
+        var y = x.Softmax(0).ToArray();
+        for (int j = 0; j < 11; j++)
+        {
+            Assert.That(y[j] + y[11 + j] + y[22 + j], Is.EqualTo(1f).Within(1e-6));
+            Assert.That(y[22 + j], Is.EqualTo(0.66524096f).Within(1e-6));
+        }
     }
 }

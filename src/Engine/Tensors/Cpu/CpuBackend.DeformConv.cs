@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace HdrOfx.Engine.Tensors.Cpu;
 
@@ -42,14 +43,18 @@ public sealed partial class CpuBackend
     /// <summary>
     /// col[(c·K + k), t] = m · x_c(p_t + p_k + Δp) for pixels p0..p0+pc of image n. The four taps of a (group, kernel
     /// point, pixel) — plane indices clamped into the image, weights times the mask, zero where a tap is outside — are
-    /// the same for every channel of the group, so they are computed once and reused C/G times.
+    /// the same for every channel of the group, so they are computed once (tap j of pixel t at [j·pc + t]) and reused
+    /// C/G times, eight pixels at a time with AVX2 gathers: w₀·x₀ + w₁·x₁ + w₂·x₂ + w₃·x₃, the scalar tail's order.
     /// </summary>
-    private static void DeformIm2Col(in DcnGeom g, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc, float[] col)
+    private static unsafe void DeformIm2Col(in DcnGeom g, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc, float[] col)
     {
         var P = g.P;
         int plane = g.H * g.W, K = g.K, H = g.H, W = g.W;
         var idx = _dcnTapIdx; var wt = _dcnTapW;
         if (idx == null || idx.Length < 4 * pc) { _dcnTapIdx = idx = new int[Math.Max(4 * pc, 1024)]; _dcnTapW = wt = new float[idx.Length]; }
+        fixed (float* px = x)
+        fixed (int* pi = idx)
+        fixed (float* pw = wt)
         for (int grp = 0; grp < P.DeformGroups; grp++)
         for (int k = 0; k < K; k++)
         {
@@ -61,11 +66,10 @@ public sealed partial class CpuBackend
                 int p = p0 + t, oh = p / g.Wo, ow = p - oh * g.Wo;
                 float hs = oh * P.StrideH - P.PadH + i * P.DilationH + off[ob + p];
                 float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[ob + g.Pix + p];
-                int q = 4 * t;
                 if (!(hs > -1f && hs < H && ws > -1f && ws < W))
                 {
-                    idx[q] = idx[q + 1] = idx[q + 2] = idx[q + 3] = 0;
-                    wt![q] = wt[q + 1] = wt[q + 2] = wt[q + 3] = 0f;
+                    idx[t] = idx[pc + t] = idx[2 * pc + t] = idx[3 * pc + t] = 0;
+                    wt![t] = wt[pc + t] = wt[2 * pc + t] = wt[3 * pc + t] = 0f;
                     continue;
                 }
                 float m = msk[mb + p];
@@ -73,18 +77,30 @@ public sealed partial class CpuBackend
                 float lh = hs - h0, lw = ws - w0;
                 bool vh0 = h0 >= 0, vh1 = h0 + 1 < H, vw0 = w0 >= 0, vw1 = w0 + 1 < W;
                 int ch0 = vh0 ? h0 : 0, ch1 = vh1 ? h0 + 1 : 0, cw0 = vw0 ? w0 : 0, cw1 = vw1 ? w0 + 1 : 0;
-                idx[q] = ch0 * W + cw0; idx[q + 1] = ch0 * W + cw1; idx[q + 2] = ch1 * W + cw0; idx[q + 3] = ch1 * W + cw1;
-                wt![q] = vh0 && vw0 ? m * (1 - lh) * (1 - lw) : 0f;
-                wt[q + 1] = vh0 && vw1 ? m * (1 - lh) * lw : 0f;
-                wt[q + 2] = vh1 && vw0 ? m * lh * (1 - lw) : 0f;
-                wt[q + 3] = vh1 && vw1 ? m * lh * lw : 0f;
+                idx[t] = ch0 * W + cw0; idx[pc + t] = ch0 * W + cw1; idx[2 * pc + t] = ch1 * W + cw0; idx[3 * pc + t] = ch1 * W + cw1;
+                wt![t] = vh0 && vw0 ? m * (1 - lh) * (1 - lw) : 0f;
+                wt[pc + t] = vh0 && vw1 ? m * (1 - lh) * lw : 0f;
+                wt[2 * pc + t] = vh1 && vw0 ? m * lh * (1 - lw) : 0f;
+                wt[3 * pc + t] = vh1 && vw1 ? m * lh * lw : 0f;
             }
             for (int c = grp * g.Cg; c < (grp + 1) * g.Cg; c++)
             {
-                int xb = xo + (n * g.C + c) * plane;
-                int dst = (c * K + k) * pc;
-                for (int t = 0, q = 0; t < pc; t++, q += 4)
-                    col[dst + t] = wt![q] * x[xb + idx[q]] + wt[q + 1] * x[xb + idx[q + 1]] + wt[q + 2] * x[xb + idx[q + 2]] + wt[q + 3] * x[xb + idx[q + 3]];
+                float* xc = px + xo + (n * g.C + c) * plane;
+                int dst = (c * K + k) * pc, t = 0;
+                if (Avx2.IsSupported)
+                {
+                    fixed (float* pcol = &col[dst])
+                        for (; t <= pc - 8; t += 8)
+                        {
+                            var v = Avx.LoadVector256(pw + t) * Avx2.GatherVector256(xc, Avx.LoadVector256(pi + t), 4)
+                                + Avx.LoadVector256(pw + pc + t) * Avx2.GatherVector256(xc, Avx.LoadVector256(pi + pc + t), 4)
+                                + Avx.LoadVector256(pw + 2 * pc + t) * Avx2.GatherVector256(xc, Avx.LoadVector256(pi + 2 * pc + t), 4)
+                                + Avx.LoadVector256(pw + 3 * pc + t) * Avx2.GatherVector256(xc, Avx.LoadVector256(pi + 3 * pc + t), 4);
+                            Avx.Store(pcol + t, v);
+                        }
+                }
+                for (; t < pc; t++)
+                    col[dst + t] = wt![t] * xc[idx[t]] + wt[pc + t] * xc[idx[pc + t]] + wt[2 * pc + t] * xc[idx[2 * pc + t]] + wt[3 * pc + t] * xc[idx[3 * pc + t]];
             }
         }
     }

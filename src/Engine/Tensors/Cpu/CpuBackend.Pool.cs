@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace HdrOfx.Engine.Tensors.Cpu;
 
 /// <summary>
@@ -134,6 +136,11 @@ public sealed partial class CpuBackend
     {
         public void Invoke(int s, int e)
         {
+            if (!Backward)
+            {
+                Forward(s, e);
+                return;
+            }
             for (int pl = s; pl < e; pl++)
             {
                 int xb = Xo + pl * H * W, yb = Yo + pl * Ho * Wo;
@@ -159,7 +166,60 @@ public sealed partial class CpuBackend
                 }
             }
         }
+
+        /// <summary>
+        /// y = a·(p·x00 + q·x01) + b·(p·x10 + q·x11), as the backward's loop reads it, with each input row's
+        /// horizontal blend computed once and kept while output rows still use it (an upsampling reads each
+        /// input row twice or more), and the vertical blend eight pixels a vector. Same operations, same result.
+        /// </summary>
+        private void Forward(int s, int e)
+        {
+            var rowA = RowBuffer(ref _resizeRowA, Wo);
+            var rowB = RowBuffer(ref _resizeRowB, Wo);
+            for (int pl = s; pl < e; pl++)
+            {
+                int xb = Xo + pl * H * W, yb = Yo + pl * Ho * Wo;
+                int inA = -1, inB = -1;
+                for (int oh = 0; oh < Ho; oh++)
+                {
+                    int i0 = Ih0[oh], i1 = Ih1[oh];
+                    if (inA != i0)
+                    {
+                        if (inB == i0) { (rowA, rowB) = (rowB, rowA); (inA, inB) = (inB, inA); }
+                        else { HorizontalBlend(xb + i0 * W, rowA); inA = i0; }
+                    }
+                    if (inB != i1) { HorizontalBlend(xb + i1 * W, rowB); inB = i1; }
+                    float b = Lh[oh], a = 1f - b;
+                    int yi = yb + oh * Wo, ow = 0;
+                    if (Vector256.IsHardwareAccelerated)
+                    {
+                        var va = Vector256.Create(a); var vb = Vector256.Create(b);
+                        ref float ra = ref rowA[0]; ref float rb = ref rowB[0]; ref float py = ref Y[yi];
+                        for (; ow <= Wo - Vector256<float>.Count; ow += Vector256<float>.Count)
+                            (va * Vector256.LoadUnsafe(ref ra, (nuint)ow) + vb * Vector256.LoadUnsafe(ref rb, (nuint)ow)).StoreUnsafe(ref py, (nuint)ow);
+                    }
+                    for (; ow < Wo; ow++) Y[yi + ow] = a * rowA[ow] + b * rowB[ow];
+                }
+            }
+        }
+
+        private void HorizontalBlend(int row, float[] dst)
+        {
+            for (int ow = 0; ow < Wo; ow++)
+            {
+                float q = Lw[ow], p = 1f - q;
+                dst[ow] = p * X[row + Iw0[ow]] + q * X[row + Iw1[ow]];
+            }
+        }
+
+        private static float[] RowBuffer(ref float[]? buffer, int n)
+        {
+            if (buffer == null || buffer.Length < n) buffer = new float[Math.Max(n, 256)];
+            return buffer;
+        }
     }
+
+    [ThreadStatic] private static float[]? _resizeRowA, _resizeRowB;
 }
 
 public sealed partial class CpuBackend

@@ -234,6 +234,9 @@ public sealed partial class Tensor
     /// <summary>this = this + s.</summary>
     public Tensor AddScalarInPlace(float s) { CheckInPlace("AddScalarInPlace"); Backend.Unary(UnaryOp.AddScalar, this, this, s); return this; }
 
+    /// <summary>this = LeakyReLU(this) (inference: the activation needs no buffer of its own).</summary>
+    public Tensor LeakyReluInPlace(float negativeSlope = 0.01f) { CheckInPlace("LeakyReluInPlace"); Backend.Unary(UnaryOp.LeakyRelu, this, this, negativeSlope); return this; }
+
     /// <summary>Fills with a constant.</summary>
     public Tensor Fill(float v) { CheckInPlace("Fill"); Backend.Fill(this, v); return this; }
 }
