@@ -35,10 +35,12 @@ public static class TrainCommand
         var diffusionSteps = new Option<int>("--diffusion-steps") { Description = "zica: DDIM steps of the prior in training and validation.", DefaultValueFactory = _ => Engine.Models.Ldm.DdimSampler.DefaultSteps };
         var validateWeights = new Option<string?>("--validate-weights") { Description = "tcam: only run the validation pass on this weights file (e.g. the shipped tcam.safetensors) and print its rows as CSV." };
         var temporalWeight = new Option<float>("--temporal-weight") { Description = "tcam: weight of the temporal loss (λ_t; may change on --resume, and the log records it).", DefaultValueFactory = _ => Engine.Training.TcamLoss.DefaultTemporalWeight };
+        var init = new Option<string?>("--init") { Description = "tcam: start a fresh run from these weights (e.g. the shipped tcam.safetensors) instead of a random init, for a fine-tuning schedule of its own." };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate of the schedule (default 1e-3 for tcam, ae and ldm, 5e-4 for zica)." };
         var clips = new Option<int>("--clips") { Description = "Clips per step (each gives two consecutive reference windows).", DefaultValueFactory = _ => 2 };
         var cmd = new Command("train", "Train a neural stage on synthetic data from the training panoramas; checkpoints every few minutes and resumes with --resume.")
         {
-            stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips, temporalWeight, batch, autoencoder,
+            stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips, temporalWeight, init, lr, batch, autoencoder,
             tcamWeights, ldmWeights, diffusionSteps, validateWeights,
         };
         cmd.SetAction(r => CliRunner.Run("train", (logs, cancel) =>
@@ -50,6 +52,7 @@ public static class TrainCommand
             {
                 Seed = r.GetValue(seed) ?? o.Seed,
                 Steps = r.GetValue(steps) ?? o.Steps,
+                LearningRate = r.GetValue(lr) ?? o.LearningRate,
             };
             if (stageName is "ae" or "ldm")
                 return LdmTraining.Run(Shared(new LdmTrainOptions
@@ -82,8 +85,11 @@ public static class TrainCommand
                 Crop = r.GetValue(crop) ?? 128,
                 ClipsPerStep = r.GetValue(clips),
                 TemporalWeight = r.GetValue(temporalWeight),
+                InitWeights = r.GetValue(init) is { } initPath ? Path.GetFullPath(initPath) : null,
             });
             if (o.Steps < 1 || o.ClipsPerStep < 1) throw new CliError("--steps and --clips must be positive");
+            if (!double.IsFinite(o.LearningRate) || o.LearningRate <= 0 || o.LearningRate < o.MinLearningRate)
+                throw new CliError($"--lr must be a finite number ≥ the schedule's floor {o.MinLearningRate:G3}");
             if (!float.IsFinite(o.TemporalWeight) || o.TemporalWeight < 0) throw new CliError("--temporal-weight must be a finite number ≥ 0");
             var (names, images) = Panoramas.LoadAll(log);
             if (r.GetValue(validateWeights) is { } weights)

@@ -19,6 +19,8 @@ public sealed record TcamTrainOptions : StageTrainOptions
     /// <summary>Clips per step; each gives two consecutive reference windows.</summary>
     public int ClipsPerStep { get; init; } = 2;
     public int Crop { get; init; } = 128;
+    /// <summary>A fresh run starts from these weights (a file of the same config) instead of a random init; ignored on resume.</summary>
+    public string? InitWeights { get; init; }
     /// <summary>λ_t of <see cref="TcamLoss"/>.</summary>
     public float TemporalWeight { get; init; } = TcamLoss.DefaultTemporalWeight;
     /// <summary>Validation frames per clip (from the start; 0 = all 12).</summary>

@@ -41,7 +41,18 @@ public sealed class TcamTrainer : IDisposable
         _sampler = sampler;
         _validation = validation;
         Net = new TcamNet(o.Config, new Rng(o.Seed));
+        if (o.InitWeights is { } init && !o.Resume) LoadInit(init);
         _run = new StageRun(o, Net, emaWarmup: false, [("config", o.Config.Name), ("seed", o.Seed.ToString(CultureInfo.InvariantCulture))], log);
+    }
+
+    private void LoadInit(string path)
+    {
+        using var from = TcamWeights.Load(path);
+        if (from.Config.Describe() != Net.Config.Describe())
+            throw new ModelWeightsException($"TCAM weights '{path}' are config {from.Config.Name}, not {Net.Config.Name}");
+        var source = from.NamedParameters().ToDictionary(p => p.Key, p => p.Value);
+        foreach (var (name, p) in Net.NamedParameters()) source[name].Span.CopyTo(p.Span);
+        _log.LogInformation("TCAM training starts from the weights in '{Path}'", path);
     }
 
     /// <summary>One optimization step on the step's deterministic batch; returns the loss terms as numbers.</summary>
