@@ -22,15 +22,7 @@ public class TcamBenchmarkRunner
     [TestCase(1920, 1080, 3)]
     public void TcamFrame(int w, int h, int frames)
     {
-        var pano = ProceduralHdr.Panorama(w, h, 1);
-        var window = new FrameInput?[3];
-        for (int i = 0; i < 3; i++)
-        {
-            double ev = i == 1 ? -1 : 1;
-            var lin = new ImageF(w, h, 3);
-            for (int p = 0; p < lin.Data.Length; p++) lin.Data[p] = Math.Clamp(pano.Data[p] * (float)Math.Pow(2, ev), 0f, 1f);
-            window[i] = new FrameInput(lin, ev);
-        }
+        var window = TcamProfileRunner.Window(w, h);
         using var net = new TcamNet(TcamConfig.Compact, new Rng(1));
         var tcam = new TcamReconstruction(net);
         var classical = new ClassicalReconstruction("classical", AlignmentMode.OpticalFlow);
