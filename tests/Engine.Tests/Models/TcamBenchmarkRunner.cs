@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using HdrOfx.Engine.Classical;
-using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.Models;
 using HdrOfx.Engine.Reconstruction;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Tensors.Cpu;
-using HdrOfx.Engine.Tests.Synthesis;
 using NUnit.Framework;
 
 namespace HdrOfx.Engine.Tests.Models;
