@@ -66,6 +66,7 @@ public class TcamWeightsTests
     [Test]
     public void TheRegisteredMethodLoadsLazilyFromTheModelsFolder()
     {
+        HdrOfx.Engine.Classical.ClassicalMethods.Register();
         TcamMethods.Register();
         Assert.That(Reconstructor.Methods, Does.Contain("tcam"));
         var frames = TcamTestData.Window();
