@@ -16,7 +16,11 @@ namespace HdrOfx.Engine.Training.Ldm;
 public sealed record LdmValidationRow(int Crop, double Ev, double PsnrMu, double PsnrMuSingle, double ClippedFraction, double PsnrMuClipped, double PsnrMuClippedSingle);
 
 /// <summary>One validation clip, each frame alone at its own EV: `hdr-ldm` and `single`, and PSNR-μ in the pixels clipped in the input.</summary>
-public sealed record LdmClipRow(string Clip, ClipScore HdrLdm, ClipScore Single, double ClippedFraction, double PsnrMuClipped, double PsnrMuClippedSingle);
+/// <remarks>
+/// <see cref="Oracle"/> is `single` with every clipped pixel replaced by the truth: the best any method can score that
+/// keeps the measured pixels where they are not clipped (as `hdr-ldm` does, Eq. 1 of vitm-tc), i.e. its ceiling.
+/// </remarks>
+public sealed record LdmClipRow(string Clip, ClipScore HdrLdm, ClipScore Single, ClipScore Oracle, double ClippedFraction, double PsnrMuClipped, double PsnrMuClippedSingle);
 
 public static class LdmValidation
 {
@@ -45,6 +49,7 @@ public static class LdmValidation
             var ldm = new List<ImageF>();
             var single = new List<ImageF>();
             var masks = new List<bool[]>();
+            var oracle = new List<ImageF>();
             for (int t = 0; t < n; t++)
             {
                 cancel.ThrowIfCancellationRequested();
@@ -52,12 +57,13 @@ public static class LdmValidation
                 ldm.Add(method.Reconstruct(new[] { input }, 0, options, cancel).Hdr);
                 single.Add(new Classical.SingleExposureReconstruction().Reconstruct(new[] { input }, 0, options, cancel).Hdr);
                 masks.Add(ClippedMask(input.Linear));
+                oracle.Add(WithTruthWhere(single[^1], clip.Hdr[t], masks[^1]));
             }
             var truths = clip.Hdr.Take(n).ToArray();
             float peak = ClipPeak.Of(truths);
             double Clipped(List<ImageF> res) => MaskedPsnrMu(res, truths, peak, masks);
             rows.Add(new LdmClipRow(spec.Name, TcamValidation.Score(clip, ldm), TcamValidation.Score(clip, single),
-                masks.Average(m => m.Count(b => b) / (double)m.Length), Clipped(ldm), Clipped(single)));
+                TcamValidation.Score(clip, oracle), masks.Average(m => m.Count(b => b) / (double)m.Length), Clipped(ldm), Clipped(single)));
         }
         return rows;
     }
@@ -101,6 +107,17 @@ public static class LdmValidation
     {
         float inv = (float)Math.Pow(2, -c.Ev);
         return new ImageF(c.Linear.Width, c.Linear.Height, 3, c.Linear.Data.Select(v => v * inv).ToArray());
+    }
+
+    /// <summary>A copy of <paramref name="estimate"/> holding <paramref name="truth"/>'s pixels where the mask holds.</summary>
+    public static ImageF WithTruthWhere(ImageF estimate, ImageF truth, bool[] mask)
+    {
+        var data = (float[])estimate.Data.Clone();
+        int n = estimate.PlaneSize;
+        for (int p = 0; p < n; p++)
+            if (mask[p])
+                for (int ch = 0; ch < 3; ch++) data[ch * n + p] = truth.Data[ch * n + p];
+        return new ImageF(estimate.Width, estimate.Height, 3, data);
     }
 
     public static bool[] ClippedMask(ImageF linear)
