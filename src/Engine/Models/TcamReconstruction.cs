@@ -10,7 +10,9 @@ namespace HdrOfx.Engine.Models;
 /// <summary>
 /// The `tcam` method: the classical merge, each neighbour's classical flow (computed again with the merge's flow
 /// options: the merge does not hand its flows out), then <see cref="TcamNet"/>'s μ-law residual:
-/// H = c + T⁻¹(T(c) + r) − T⁻¹(T(c)), so r = 0 gives the classical merge c bit for bit.
+/// H = c + T⁻¹(T(c) + r) − T⁻¹(T(c)), so r = 0 gives the classical merge c bit for bit. Residuals smaller than
+/// <see cref="ResidualDeadZone"/> are dropped and larger ones shrunk by it (a soft threshold): they change from frame
+/// to frame on still pixels and were all the flicker tcam added over classical (docs/results.md).
 /// </summary>
 public sealed class TcamReconstruction : IReconstructionMethod
 {
@@ -22,6 +24,16 @@ public sealed class TcamReconstruction : IReconstructionMethod
     public TcamReconstruction(TcamNet net) : this(() => net) { }
 
     public string Name => "tcam";
+
+    /// <summary>
+    /// τ of the soft threshold r ↦ sign(r)·max(|r| − τ, 0) on the μ-law residual. Chosen on the synth-bench/1 clips
+    /// made from training panoramas (training/tcam-deadzone): the smallest τ of 0.001·2^k with every such clip's
+    /// flicker at most classical's, except bench02, which no τ changes.
+    /// </summary>
+    public const float ResidualDeadZone = 0.004f;
+
+    /// <summary>The soft threshold sign(r)·max(|r| − τ, 0).</summary>
+    public static float Shrink(float r, float tau) => r > tau ? r - tau : r < -tau ? r + tau : 0f;
 
     public ReconstructResult Reconstruct(IReadOnlyList<FrameInput?> frames, int refIndex, ReconstructOptions options, CancellationToken cancel)
     {
@@ -89,22 +101,22 @@ public sealed class TcamReconstruction : IReconstructionMethod
         }
     }
 
-    /// <summary>H = c + T⁻¹(T(c) + r) − T⁻¹(T(c)) per value (r = 0 leaves c unchanged, bit for bit).</summary>
-    public static ImageF ApplyResidual(TcamSample sample, float[] residual)
+    /// <summary>H = c + T⁻¹(T(c) + r') − T⁻¹(T(c)) per value with r' = <see cref="Shrink"/>(r, τ) (r' = 0 leaves c unchanged, bit for bit).</summary>
+    public static ImageF ApplyResidual(TcamSample sample, float[] residual, float deadZone = ResidualDeadZone)
     {
         var c = sample.ClassicalHdr;
         var hdr = new ImageF(c.Width, c.Height, 3);
-        ParallelRange.For(3 * c.PlaneSize, 1 << 15, new ResidualBody(c.Data, sample.Classical, residual, hdr.Data, sample.Scale));
+        ParallelRange.For(3 * c.PlaneSize, 1 << 15, new ResidualBody(c.Data, sample.Classical, residual, hdr.Data, sample.Scale, deadZone));
         return hdr;
     }
 
-    private readonly struct ResidualBody(float[] c, float[] classicalMu, float[] residual, float[] hdr, float s) : IRangeOperation
+    private readonly struct ResidualBody(float[] c, float[] classicalMu, float[] residual, float[] hdr, float s, float tau) : IRangeOperation
     {
         public void Invoke(int start, int end)
         {
             for (int p = start; p < end; p++)
             {
-                float r = residual[p];
+                float r = Shrink(residual[p], tau);
                 if (r == 0f) { hdr[p] = c[p]; continue; }
                 float mu = classicalMu[p];
                 hdr[p] = MathF.Max(c[p] + MuLawDomain.Inverse(mu + r, s) - MuLawDomain.Inverse(mu, s), 0f);

@@ -65,6 +65,30 @@ public class TcamNetTests
     }
 
     [Test]
+    public void ResidualsInsideTheDeadZoneLeaveTheMergeAndLargerOnesAreShrunk()
+    {
+        var (classical, sample) = TcamReconstruction.Prepare(TcamTestData.Window(), 1, new ReconstructOptions(), default);
+        using var s = sample!;
+        const float tau = TcamReconstruction.ResidualDeadZone;
+        var rng = new Random(6);
+        var r = new float[3 * s.ClassicalHdr.PlaneSize];
+        for (int i = 0; i < r.Length; i++) r[i] = (float)(rng.NextDouble() - 0.5) * 8 * tau;
+        var hdr = TcamReconstruction.ApplyResidual(s, r);
+        int inside = 0;
+        for (int i = 0; i < r.Length; i++)
+        {
+            float c = s.ClassicalHdr.Data[i], mu = s.Classical[i];
+            double shrunk = Math.Abs(r[i]) <= tau ? 0 : r[i] - Math.Sign(r[i]) * tau;
+            if (shrunk == 0) { inside++; Assert.That(hdr.Data[i], Is.EqualTo(c), $"value {i}: inside the dead zone"); continue; }
+            double expected = Math.Max(c + MuLawDomain.Inverse((float)(mu + shrunk), s.Scale) - MuLawDomain.Inverse(mu, s.Scale), 0);
+            Assert.That(hdr.Data[i], Is.EqualTo(expected).Within(1e-5 * Math.Max(1, expected)), $"value {i}");
+        }
+        Assert.That(inside, Is.InRange(r.Length / 8, r.Length / 2), "the test covers both sides of τ");
+        Assert.That(TcamReconstruction.ApplyResidual(s, r, deadZone: 0).Data, Is.Not.EqualTo(hdr.Data), "τ = 0 keeps every residual");
+        classical.Dispose();
+    }
+
+    [Test]
     public void MuLawDomainInvertsAndMatchesTheScalarForm()
     {
         var h = new[] { 0f, 1e-4f, 0.01f, 0.3f, 1f, 2.5f };
