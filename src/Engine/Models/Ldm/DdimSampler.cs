@@ -4,13 +4,22 @@ namespace HdrOfx.Engine.Models.Ldm;
 /// Deterministic DDIM sampling (Song et al. 2021, arXiv 2010.02502) with η = 0, as HDR-V-Diff samples HDR-LDM
 /// (§3.1: 10 steps). Timesteps are spaced "trailing" (Lin et al. 2024): t_i = round(T − i·T/S) − 1 for
 /// i = 0 … S − 1, so even one step starts from pure noise at t = T − 1; the chain ends at ᾱ = 1.
+/// With a bound b, each step's predicted x₀ is clamped to [−b, b] and ε recomputed from it (the "clip_sample" of the
+/// DDIM reference code and of diffusers' DDIMScheduler): at t = T − 1, √ᾱ ≈ 0.07, so x₀ = (x_t − √(1−ᾱ)ε)/√ᾱ
+/// multiplies the predictor's error by ≈ 14, and a latent known to lie in (−1, 1) (HDR-LDM's tanh) need not leave it.
 /// </summary>
 public sealed class DdimSampler
 {
     public const int MinSteps = 1, MaxSteps = 50, DefaultSteps = 10;
     private readonly NoiseSchedule _schedule;
+    private readonly double _bound;
 
-    public DdimSampler(NoiseSchedule schedule) => _schedule = schedule;
+    /// <param name="x0Bound">b &gt; 0 clamps every predicted x₀ to [−b, b]; +∞ (the default) leaves it free.</param>
+    public DdimSampler(NoiseSchedule schedule, double x0Bound = double.PositiveInfinity)
+    {
+        if (!(x0Bound > 0)) throw new ArgumentOutOfRangeException(nameof(x0Bound), $"the x₀ bound must be positive, got {x0Bound}");
+        (_schedule, _bound) = (schedule, x0Bound);
+    }
 
     public NoiseSchedule Schedule => _schedule;
 
@@ -26,7 +35,8 @@ public sealed class DdimSampler
 
     /// <summary>
     /// One step from t to <paramref name="prev"/> (−1 = the clean end), formula (12) of arXiv 2010.02502 with σ_t = 0:
-    /// x_prev = √ᾱ_prev · (x_t − √(1 − ᾱ_t)·ε)/√ᾱ_t + √(1 − ᾱ_prev)·ε.
+    /// x_prev = √ᾱ_prev · (x_t − √(1 − ᾱ_t)·ε)/√ᾱ_t + √(1 − ᾱ_prev)·ε; with a bound, x₀ is clamped and
+    /// ε = (x_t − √ᾱ_t·x₀)/√(1 − ᾱ_t) recomputed before the second term.
     /// </summary>
     public void Step(ReadOnlySpan<float> xt, ReadOnlySpan<float> eps, int t, int prev, Span<float> dst)
     {
@@ -35,7 +45,13 @@ public sealed class DdimSampler
         for (int i = 0; i < dst.Length; i++)
         {
             double x0 = (xt[i] - sn * eps[i]) / sa;
-            dst[i] = (float)(sap * x0 + snp * eps[i]);
+            double e = eps[i];
+            if (Math.Abs(x0) > _bound)
+            {
+                x0 = Math.CopySign(_bound, x0);
+                e = (xt[i] - sa * x0) / sn;
+            }
+            dst[i] = (float)(sap * x0 + snp * e);
         }
     }
 

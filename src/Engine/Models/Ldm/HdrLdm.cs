@@ -17,6 +17,9 @@ public sealed class HdrLdm : Module
     public NoiseSchedule Schedule { get; }
     private readonly object _gate = new();
 
+    /// <summary>The latent lies in (−1, 1) (the encoder ends in tanh), so sampling clamps its x₀ predictions there.</summary>
+    public const double LatentBound = 1.0;
+
     public HdrLdm(LdmConfig config, Rng rng)
     {
         Config = config;
@@ -65,7 +68,7 @@ public sealed class HdrLdm : Module
             if (pw != 0 || ph != 0) c = c.Pad2d(0, pw, 0, ph, PadMode.Replicate);
             var zc = AutoencoderTiles.Encode(Autoencoder, c);
             float e = (float)ev;
-            new DdimSampler(Schedule).Sample(z, steps, (zt, t) =>
+            new DdimSampler(Schedule, LatentBound).Sample(z, steps, (zt, t) =>
             {
                 using var inner = new TensorScope();
                 float tf = t;

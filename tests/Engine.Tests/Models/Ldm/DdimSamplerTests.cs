@@ -48,4 +48,44 @@ public class DdimSamplerTests
         });
         for (int i = 0; i < x.Length; i++) Assert.That(x[i], Is.EqualTo(x0[i]).Within(1e-4), $"element {i}");
     }
+
+    [Test]
+    public void ABoundClampsX0AndRecomputesEpsilon()
+    {
+        var s = new NoiseSchedule(3, 0.01, 0.04);
+        var dst = new float[1];
+        new DdimSampler(s, x0Bound: 1).Step(new[] { 0.7f }, new[] { -0.4f }, 2, 0, dst);
+        double a = 0.929016, ap = 0.99;
+        double x0 = (0.7 - Math.Sqrt(1 - a) * -0.4) / Math.Sqrt(a); // 0.834: inside, so the step is unchanged
+        Assert.That(dst[0], Is.EqualTo(Math.Sqrt(ap) * x0 + Math.Sqrt(1 - ap) * -0.4).Within(1e-6));
+        new DdimSampler(s, x0Bound: 0.5).Step(new[] { 0.7f }, new[] { -0.4f }, 2, 0, dst);
+        double e = (0.7 - Math.Sqrt(a) * 0.5) / Math.Sqrt(1 - a);
+        Assert.That(dst[0], Is.EqualTo(Math.Sqrt(ap) * 0.5 + Math.Sqrt(1 - ap) * e).Within(1e-6));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSampler(s, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSampler(s, double.NaN));
+    }
+
+    [TestCase(1)]
+    [TestCase(10)]
+    public void WithABoundAPerfectPredictorStillRecoversAnX0InsideIt(int steps)
+    {
+        var rng = new Rng(7);
+        var x0 = Tensor.Randn(rng, 256).ToArray().Select(MathF.Tanh).ToArray();
+        var x = Tensor.Randn(rng, 256).ToArray();
+        var schedule = Sampler.Schedule;
+        new DdimSampler(schedule, HdrLdm.LatentBound).Sample(x, steps, (xt, t) =>
+        {
+            double a = schedule.AlphaBar(t);
+            return xt.Select((v, i) => (float)((v - Math.Sqrt(a) * x0[i]) / Math.Sqrt(1 - a))).ToArray();
+        });
+        for (int i = 0; i < x.Length; i++) Assert.That(x[i], Is.EqualTo(x0[i]).Within(1e-4), $"element {i}");
+    }
+
+    [Test]
+    public void WithABoundAWildPredictorEndsInsideIt()
+    {
+        var x = Tensor.Randn(new Rng(8), 256).ToArray();
+        new DdimSampler(Sampler.Schedule, 1).Sample(x, 4, (xt, _) => xt.Select(v => -50 * v).ToArray());
+        Assert.That(x, Has.All.InRange(-1f, 1f));
+    }
 }
