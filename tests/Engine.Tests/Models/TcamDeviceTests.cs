@@ -17,8 +17,12 @@ namespace HdrOfx.Engine.Tests.Models;
 [NonParallelizable]
 public class TcamDeviceTests
 {
-    /// <summary>Normwise tolerance of device vs CPU on the residual (<see cref="TcamDeviceCheck.Tolerance"/>, see there).</summary>
-    private const double Tolerance = TcamDeviceCheck.Tolerance;
+    /// <summary>
+    /// Normwise tolerance of device vs CPU on the residual on the emulated device: the per-op parity tolerance (the
+    /// emulator's GEMM accumulates in double; measured 1.8e-6 on the 34×34 window). A real GPU gets
+    /// <see cref="TcamDeviceCheck.Tolerance"/> (cuDNN's algorithms sum in other orders).
+    /// </summary>
+    private const double Tolerance = 1e-4;
 
     private static nint Emulator()
     {
@@ -113,9 +117,11 @@ public class TcamDeviceTests
 
         long allocations = gpu.Pool.DeviceAllocations;
         long inUse = gpu.Pool.InUseBytes;
+        int toHost = api.DeviceToHostCopies;
         Assert.That(inUse, Is.GreaterThanOrEqualTo(net.Parameters().Sum(p => p.Numel) * 4L), "the weights stay on the device");
         var again = placement.Infer(net, sample);
         Assert.That(again, Is.EqualTo(dev), "deterministic");
+        Assert.That(api.DeviceToHostCopies - toHost, Is.EqualTo(1), "no host round-trip inside the forward pass: one copy back, the residual");
         Assert.That(gpu.Pool.DeviceAllocations, Is.EqualTo(allocations), "the second frame allocates nothing: the weights were moved once");
         Assert.That(gpu.Pool.InUseBytes, Is.EqualTo(inUse), "each frame's tensors are released");
 
@@ -179,7 +185,7 @@ public class TcamDeviceTests
     {
         var gpu = Backend(new EmulatedCudaApi(Emulator()));
         using var net = TcamDeviceCheck.RandomNet(TcamConfig.Compact, 7);
-        var ok = TcamDeviceCheck.Run("emulated", net, new TcamDevice(() => (gpu, ""), _ => { }), 24, 20, neighbours: 4);
+        var ok = TcamDeviceCheck.Run("emulated", net, new TcamDevice(() => (gpu, ""), _ => { }), 24, 20, neighbours: 4, tolerance: Tolerance);
         TestContext.Out.WriteLine($"24×20, 4 neighbours: {ok.RelativeError:E2}");
         Assert.That(ok.Passed, Is.True, $"{ok.Error} {ok.RelativeError}");
         var broken = Backend(new FailingCudaApi(new EmulatedCudaApi(Emulator()), CudaFailure.Launch, 10));
