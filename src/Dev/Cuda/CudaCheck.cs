@@ -188,7 +188,7 @@ public static class CudaCheck
     private static int Tcam(StringBuilder report, Action<string> log, CudaBackend gpu, CudaCheckOptions o)
     {
         report.AppendLine("## tcam on the device\n");
-        report.AppendLine(Invariant($"The network's forward pass (config compact, every parameter random, random inputs) through `TcamDevice` against the CPU path (tiled, {Environment.ProcessorCount} threads). Error: max|gpu − cpu| / max|cpu| over the residual; tolerance {TcamDeviceCheck.Tolerance:E0}. GPU time per frame includes the input upload and the residual's copy back; first call also moves the weights.\n"));
+        report.AppendLine(Invariant($"The network's forward pass (config compact, every parameter random, random inputs) through `TcamDevice` against the CPU path (tiled, {Environment.ProcessorCount} threads). Error: max|gpu − cpu| / max|cpu| over the residual; tolerance {TcamDeviceCheck.Tolerance:G3}. GPU time per frame includes the input upload and the residual's copy back; first call also moves the weights.\n"));
         report.AppendLine("| window | neighbours | error | max abs residual | CPU | GPU | GPU first call | speed-up | result |");
         report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
         var sizes = new List<(int W, int H, int K, int Reps)> { (o.TcamSmallWidth, o.TcamSmallHeight, 2, 1), (o.TcamSmallWidth, o.TcamSmallHeight, 4, 1) };
@@ -209,6 +209,7 @@ public static class CudaCheck
             report.AppendLine(Invariant($"| {w}×{h} | {k} | {r.RelativeError:E2} | {r.MaxAbsCpu:G3} | {r.CpuSeconds * 1e3:F1} ms | {r.DeviceSeconds * 1e3:F1} ms | {r.FirstDeviceSeconds * 1e3:F1} ms | {r.CpuSeconds / r.DeviceSeconds:F1}× | {result} |"));
             log(Invariant($"tcam {w}x{h} K={k}: error {r.RelativeError:E2}, CPU {r.CpuSeconds * 1e3:F1} ms, GPU {r.DeviceSeconds * 1e3:F1} ms: {result}"));
         }
+        report.AppendLine(Invariant($"\nDevice memory: the pool's peak in use over the whole check so far is {gpu.Pool.PeakInUseBytes / 1073741824.0:F2} GiB (every benchmark above included, with the benchmarks the {o.TcamWidth}×{o.TcamHeight} whole-image pass too), {gpu.Pool.CachedBytes / 1073741824.0:F2} GiB cached now."));
         report.AppendLine("\nOnly the network: the classical merge, the flows and the input planes of a real frame stay on the CPU (docs/models.md).\n");
         return failures;
     }
