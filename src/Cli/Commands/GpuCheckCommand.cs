@@ -16,7 +16,7 @@ public static class GpuCheckCommand
         var skipBench = new Option<bool>("--parity-only") { Description = "Run the parity checks only, no benchmarks." };
         var gemm = new Option<int>("--gemm-size") { Description = "Matrix size of the GEMM benchmark.", DefaultValueFactory = _ => 4096 };
         var cmd = new Command("gpu-check",
-            "Check the CUDA backend against the CPU (every op, forward and backward; the U-Net training) and measure it. " +
+            "Check the CUDA backend against the CPU (every op, forward and backward; the U-Net training; tcam's forward pass) and measure it. " +
             "Exit 0: all parity checks passed; 1: some failed; 3: no usable CUDA device (nothing run).")
         {
             output, skipBench, gemm,

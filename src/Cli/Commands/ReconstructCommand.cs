@@ -72,7 +72,11 @@ public static class ReconstructCommand
             TcamWeights.Directory = r.GetValue(models) ?? Path.Combine(AppContext.BaseDirectory, "models");
             Reconstructor.Resolve(options.Method);
             Reconstructor.CheckInput(options.Method, pattern.Length);
-            if (options.Method.Equals("tcam", StringComparison.OrdinalIgnoreCase)) TcamWeights.Shared();
+            if (options.Method.Equals("tcam", StringComparison.OrdinalIgnoreCase))
+            {
+                TcamWeights.Shared();
+                TcamDevice.Log = m => log.LogInformation("{Message}", m); // where tcam runs (CUDA or the CPU, and why)
+            }
             if (options.Method.Equals(Engine.Models.Ldm.HdrLdmReconstruction.MethodName, StringComparison.OrdinalIgnoreCase)) Engine.Models.Ldm.LdmWeights.Shared();
             if (options.Method.Equals(Engine.Models.Zica.HdrVDiffReconstruction.MethodName, StringComparison.OrdinalIgnoreCase)) Engine.Models.Zica.ZicaWeights.Shared();
             if (options.Method.Equals("oracle", StringComparison.OrdinalIgnoreCase))

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using HdrOfx.Dev.Benchmarks;
 using HdrOfx.Dev.Nn;
+using HdrOfx.Engine.Models;
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors.Cuda;
 
@@ -11,14 +12,16 @@ namespace HdrOfx.Dev.Cuda;
 /// <summary>Options of <see cref="CudaCheck.Run"/>: which parts to run and how big the benchmarks are.</summary>
 public sealed record CudaCheckOptions(bool Parity = true, bool Benchmarks = true, int GemmSize = 4096, double MinSeconds = 1.0,
     int BandwidthFloats = 1 << 28, int ConvBatch = 8, int ConvSize = 256, int TrainSize = 128, int TrainBatch = 4, int MemorySteps = 1000,
-    int ParityTrainSize = 32, int ParityTrainChannels = 8, int TrainSteps = 10);
+    int ParityTrainSize = 32, int ParityTrainChannels = 8, int TrainSteps = 10,
+    int TcamSmallWidth = 64, int TcamSmallHeight = 48, int TcamWidth = 1920, int TcamHeight = 1080, int TcamRepetitions = 3);
 
 /// <summary>
 /// Everything issue 5 asks a GPU machine to show, in one run of the self-contained binary (`hdrofx gpu-check`), as a
 /// markdown report: the device and libraries, CPU/GPU parity of every op at fp32 (GEMM ops also TF32 and BF16), the
 /// U-Net training parity, GEMM TFLOP/s at 4096³ in fp32/TF32/BF16, elementwise against copy bandwidth, conv2d
-/// forward+backward throughput, the training-step speedup over the CPU, a 1,000-step training run without memory growth, and the
-/// error for an allocation larger than the device.
+/// forward+backward throughput, the training-step speedup over the CPU, a 1,000-step training run without memory growth, the
+/// error for an allocation larger than the device, and `tcam`'s forward pass on the device against the CPU (parity on small
+/// windows, time and parity at 1080p).
 /// </summary>
 public static class CudaCheck
 {
@@ -31,17 +34,15 @@ public static class CudaCheck
         report.AppendLine(Invariant($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; host: {Environment.MachineName}, {Environment.ProcessorCount} logical CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}"));
         report.AppendLine($"- {CudaRuntime.Describe()}");
         report.AppendLine($"- kernel source: {CudaKernelSource.Kernels().Count} kernels in {CudaKernelSource.Files.Length} files, SHA-256 {CudaKernelSource.Hash[..16]}…");
-        var api = CudaDriverApi.TryCreate(out string why);
-        if (api is null)
+        var gpu = CudaEngine.TryGet(out string why); // the engine's backend, the one `tcam` uses
+        if (gpu is null)
         {
             report.AppendLine($"\n**SKIPPED**: no usable CUDA device ({why}). Nothing below was run.");
             return NoDevice;
         }
-        using var apiScope = api;
+        var api = (CudaDriverApi)gpu.Api;
         foreach (var (lib, path) in CudaRuntime.Libraries!.LoadedFrom) report.AppendLine($"- {lib}: {path}");
         report.AppendLine($"- NVRTC {api.NvrtcVersion}; kernel cache {api.Cache.Folder}");
-        using var gpu = new CudaBackend(api, index: 0);
-        Backends.Register(gpu);
         var sw = Stopwatch.StartNew();
         gpu.Api.Function("hx_unary");
         report.AppendLine(Invariant($"- kernel module ready in {sw.Elapsed.TotalSeconds:F2} s ({(api.Cache.Hits > 0 ? "from the disk cache" : "compiled by NVRTC")}{(api.FromPtx ? ", from PTX" : ", cubin")})"));
@@ -55,6 +56,7 @@ public static class CudaCheck
         int failures = 0;
         if (options.Parity) failures += Parity(report, log, gpu, options);
         if (options.Benchmarks) Benchmarks(report, log, gpu, options);
+        failures += Tcam(report, log, gpu, options);
         report.AppendLine(failures == 0 ? "\n**All parity checks passed.**" : $"\n**{failures} parity check(s) FAILED.**");
         return failures == 0 ? Passed : Failed;
     }
@@ -176,6 +178,40 @@ public static class CudaCheck
         }
         report.AppendLine("\nThe classical reconstruction has no GPU path yet (the 1080p/4K inference figures of issue 5 are not measured).\n");
         Memory(report, gpu, o);
+    }
+
+    /// <summary>
+    /// `tcam` (issue 13) through <see cref="TcamDevice"/>, the path the method takes: random-weight compact models on random
+    /// windows, device against the CPU's production path; small windows with 2 and 4 neighbours always, 1080p (timed)
+    /// with the benchmarks. A device failure shows as the fallback's message.
+    /// </summary>
+    private static int Tcam(StringBuilder report, Action<string> log, CudaBackend gpu, CudaCheckOptions o)
+    {
+        report.AppendLine("## tcam on the device\n");
+        report.AppendLine(Invariant($"The network's forward pass (config compact, every parameter random, random inputs) through `TcamDevice` against the CPU path (tiled, {Environment.ProcessorCount} threads). Error: max|gpu − cpu| / max|cpu| over the residual; tolerance {TcamDeviceCheck.Tolerance:G3}. GPU time per frame includes the input upload and the residual's copy back; first call also moves the weights.\n"));
+        report.AppendLine("| window | neighbours | error | max abs residual | CPU | GPU | GPU first call | speed-up | result |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        var sizes = new List<(int W, int H, int K, int Reps)> { (o.TcamSmallWidth, o.TcamSmallHeight, 2, 1), (o.TcamSmallWidth, o.TcamSmallHeight, 4, 1) };
+        if (o.Benchmarks) sizes.Add((o.TcamWidth, o.TcamHeight, 2, o.TcamRepetitions));
+        int failures = 0;
+        using var net = TcamDeviceCheck.RandomNet(TcamConfig.Compact, 7);
+        foreach (var (w, h, k, reps) in sizes)
+        {
+            var device = new TcamDevice(() => (gpu, ""), m => log(m)); // a fresh placement per row: one row's fallback does not hide the next
+            TcamDeviceResult r;
+            try { r = TcamDeviceCheck.Run($"{w}x{h}", net, device, w, h, k, reps); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                r = new TcamDeviceResult($"{w}x{h}", w, h, k, double.NaN, 0, double.NaN, double.NaN, double.NaN, TcamDeviceCheck.Tolerance, $"{e.GetType().Name}: {e.Message}");
+            }
+            if (!r.Passed) failures++;
+            string result = r.Passed ? "pass" : r.Error is not null ? "FAIL: " + OneLine(r.Error) : "FAIL";
+            report.AppendLine(Invariant($"| {w}×{h} | {k} | {r.RelativeError:E2} | {r.MaxAbsCpu:G3} | {r.CpuSeconds * 1e3:F1} ms | {r.DeviceSeconds * 1e3:F1} ms | {r.FirstDeviceSeconds * 1e3:F1} ms | {r.CpuSeconds / r.DeviceSeconds:F1}× | {result} |"));
+            log(Invariant($"tcam {w}x{h} K={k}: error {r.RelativeError:E2}, CPU {r.CpuSeconds * 1e3:F1} ms, GPU {r.DeviceSeconds * 1e3:F1} ms: {result}"));
+        }
+        report.AppendLine(Invariant($"\nDevice memory: the pool's peak in use over the whole check so far is {gpu.Pool.PeakInUseBytes / 1073741824.0:F2} GiB (every benchmark above included, with the benchmarks the {o.TcamWidth}×{o.TcamHeight} whole-image pass too), {gpu.Pool.CachedBytes / 1073741824.0:F2} GiB cached now."));
+        report.AppendLine("\nOnly the network: the classical merge, the flows and the input planes of a real frame stay on the CPU (docs/models.md).\n");
+        return failures;
     }
 
     /// <summary>A training run (the U-Net of the training parity, AdamW) of MemorySteps steps: no device allocation and no growth in use after the first steps.</summary>

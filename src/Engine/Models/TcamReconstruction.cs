@@ -17,11 +17,17 @@ namespace HdrOfx.Engine.Models;
 public sealed class TcamReconstruction : IReconstructionMethod
 {
     private readonly Func<TcamNet> _net;
+    private readonly TcamDevice _device;
     private static readonly object ForwardGate = new();
 
-    public TcamReconstruction(Func<TcamNet> net) => _net = net;
+    /// <param name="device">Where the network runs (<see cref="TcamDevice"/>); null: the CPU.</param>
+    public TcamReconstruction(Func<TcamNet> net, TcamDevice? device = null)
+    {
+        _net = net;
+        _device = device ?? TcamDevice.Cpu;
+    }
 
-    public TcamReconstruction(TcamNet net) : this(() => net) { }
+    public TcamReconstruction(TcamNet net, TcamDevice? device = null) : this(() => net, device) { }
 
     public string Name => "tcam";
 
@@ -42,7 +48,7 @@ public sealed class TcamReconstruction : IReconstructionMethod
         var (classical, sample) = Prepare(frames, refIndex, options, cancel, pooled: true);
         if (sample is null) return classical;
         ReconstructResult result;
-        using (sample) result = classical.ReplaceHdr(ApplyResidual(sample, Infer(net, sample)));
+        using (sample) result = classical.ReplaceHdr(ApplyResidual(sample, _device.Infer(net, sample)));
         FrameGarbage.AfterFrame();
         return result;
     }
@@ -125,8 +131,11 @@ public sealed class TcamReconstruction : IReconstructionMethod
     }
 }
 
-/// <summary>Registration of `tcam` (by the CLI's and the plug-in's start-up code); weights come from <see cref="TcamWeights.Shared"/>.</summary>
+/// <summary>
+/// Registration of `tcam` (by the CLI's and the plug-in's start-up code); weights come from <see cref="TcamWeights.Shared"/>,
+/// and the network runs on the engine's CUDA device when there is one (<see cref="TcamDevice.Shared"/>).
+/// </summary>
 public static class TcamMethods
 {
-    public static void Register() => Reconstructor.Register("tcam", () => new TcamReconstruction(TcamWeights.Shared));
+    public static void Register() => Reconstructor.Register("tcam", () => new TcamReconstruction(TcamWeights.Shared, TcamDevice.Shared));
 }

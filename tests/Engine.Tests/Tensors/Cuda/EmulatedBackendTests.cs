@@ -93,7 +93,8 @@ public class EmulatedBackendTests
 
     /// <summary>gpu-check at sizes the CPU emulator runs in seconds (the emulated and the fake-driver report tests).</summary>
     internal static readonly CudaCheckOptions TinyCheck = new(GemmSize: 32, MinSeconds: 0, BandwidthFloats: 4096, ConvBatch: 1, ConvSize: 8,
-        TrainSize: 16, TrainBatch: 1, MemorySteps: 14, ParityTrainSize: 16, ParityTrainChannels: 4, TrainSteps: 2);
+        TrainSize: 16, TrainBatch: 1, MemorySteps: 14, ParityTrainSize: 16, ParityTrainChannels: 4, TrainSteps: 2,
+        TcamSmallWidth: 16, TcamSmallHeight: 12, TcamWidth: 24, TcamHeight: 20, TcamRepetitions: 1);
 
     [Test]
     public void The_gpu_check_report_runs_through_on_the_emulated_device()
@@ -109,6 +110,7 @@ public class EmulatedBackendTests
         Assert.That(text, Does.Contain("| conv3x3_pad1 | Bf16 |").And.Contain("U-Net training").And.Contain("GEMM 32³ Tf32"));
         Assert.That(text, Does.Contain("no growth"));
         Assert.That(text, Does.Contain("fails with: `CUDA out of memory"));
+        Assert.That(text, Does.Contain("## tcam on the device").And.Contain("| 24×20 | 2 |"));
         Assert.That(text, Does.Not.Contain("FAIL"));
         TestContext.Out.WriteLine(text);
     }

@@ -101,6 +101,28 @@ public class FakeDriverTests
         Assert.That(code, Is.EqualTo(CudaCheck.Passed), text);
         Assert.That(text, Does.Contain("Convolution path: cuDNN.").And.Contain("fallback on the same").And.Contain("all pass"));
         Assert.That(text, Does.Contain("fails with: `CUDA out of memory"));
+        Assert.That(text, Does.Contain("## tcam on the device").And.Contain("| 24×20 | 2 |"), "tcam's forward pass through the driver binding and cuDNN");
+    }
+
+    [Test]
+    public void Tcam_falls_back_to_the_CPU_when_the_device_runs_out_of_memory()
+    {
+        var (libs, ctx) = Open(budget: 1L << 20);
+        try
+        {
+            using var api = CudaDriverApi.TryCreate(ctx, out _, new KernelCache(TempCache()))!;
+            using var gpu = new CudaBackend(api, index: 16);
+            Backends.Register(gpu);
+            using var net = HdrOfx.Dev.Cuda.TcamDeviceCheck.RandomNet(HdrOfx.Engine.Models.TcamConfig.Compact, 7);
+            var logs = new List<string>();
+            var placement = new HdrOfx.Engine.Models.TcamDevice(() => (gpu, ""), logs.Add);
+            using var scope = new TensorScope();
+            Assert.That(placement.TryResidual(net, HdrOfx.Dev.Cuda.TcamDeviceCheck.RandomBatch(3, 64, 48, 2)), Is.Null);
+            Assert.That(placement.FallbackReason, Does.Contain("CUDA out of memory").And.Contain("Fake CUDA Device"));
+            Assert.That(logs, Has.Count.EqualTo(2));
+            Assert.That(placement.ActiveDevice, Is.Null);
+        }
+        finally { FakeCudaDriver.Configure(libs.Driver, -1); }
     }
 
     /// <summary>artifacts/aot/hdrofx (scripts/publish-aot.sh), found by walking up from the test binary; null if not published.</summary>

@@ -15,14 +15,12 @@ public class GpuBackendTests
 {
     private static CudaBackend? _gpu;
 
-    private static CudaBackend Gpu()
+    internal static CudaBackend Gpu()
     {
         if (_gpu != null) return _gpu;
-        var api = CudaDriverApi.TryCreate(out string why);
-        if (api is null) Prerequisite.NoGpu("no usable CUDA device: " + why);
-        _gpu = new CudaBackend(api!, index: 0);
-        Backends.Register(_gpu);
-        return _gpu;
+        _gpu = CudaEngine.TryGet(out string why); // the engine's backend for device 0, shared with tcam (GpuTcamTests)
+        if (_gpu is null) Prerequisite.NoGpu("no usable CUDA device: " + why);
+        return _gpu!;
     }
 
     public static IEnumerable<TestCaseData> Cases()
