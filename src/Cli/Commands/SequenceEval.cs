@@ -1,0 +1,87 @@
+using System.Globalization;
+using HdrOfx.Cli.Infrastructure;
+using HdrOfx.Engine.Imaging;
+using HdrOfx.Engine.IO;
+using HdrOfx.Engine.IO.Sequences;
+using HdrOfx.Engine.Metrics;
+using Microsoft.Extensions.Logging;
+
+namespace HdrOfx.Cli.Commands;
+
+/// <summary>
+/// `hdrofx eval --result --truth`, in two steps that `hdrofx bench --only eval` also times apart: <see cref="Read"/>
+/// (every frame pair decoded, pairs in parallel) and <see cref="Score"/> (the table). Reading alone is the floor eval is
+/// measured against (issue 11).
+/// </summary>
+public static class SequenceEval
+{
+    public sealed record FramePair(int Frame, string ResultPath, string TruthPath);
+
+    public static FramePair[] Match(string resultPattern, string truthPattern, ILogger log)
+    {
+        var rs = SequencePattern.Parse(resultPattern).Enumerate();
+        var ts = SequencePattern.Parse(truthPattern).Enumerate();
+        if (rs.IsEmpty) throw new CliError($"no result frames match '{resultPattern}'");
+        if (ts.IsEmpty) throw new CliError($"no truth frames match '{truthPattern}'");
+        var truthPaths = ts.Frames.ToDictionary(f => f.Frame, f => f.Path);
+        var pairs = rs.Frames.Where(f => truthPaths.ContainsKey(f.Frame)).Select(f => new FramePair(f.Frame, f.Path, truthPaths[f.Frame])).ToArray();
+        if (pairs.Length == 0) throw new CliError("result and truth share no frame numbers");
+        if (pairs.Length < rs.Frames.Count) log.LogWarning("{Count} result frames have no truth frame and are skipped", rs.Frames.Count - pairs.Length);
+        return pairs;
+    }
+
+    /// <summary>Decodes every pair, pairs in parallel: the reading eval does, and the whole of what the bench's reading row times.</summary>
+    public static (ImageF[] Results, ImageF[] Truths) Read(FramePair[] pairs)
+    {
+        var results = new ImageF[pairs.Length];
+        var truths = new ImageF[pairs.Length];
+        InParallel(pairs.Length, i =>
+        {
+            results[i] = FrameFiles.Read(pairs[i].ResultPath);
+            truths[i] = FrameFiles.Read(pairs[i].TruthPath);
+        });
+        return (results, truths);
+    }
+
+    /// <summary>The eval table of decoded pairs (checked here: finite, same size). Disposes the frames.</summary>
+    public static string Score(FramePair[] pairs, ImageF[] results, ImageF[] truths)
+    {
+        InParallel(pairs.Length, i =>
+        {
+            var (a, b) = (results[i], truths[i]);
+            FrameFiles.RequireFinite(a, pairs[i].ResultPath);
+            FrameFiles.RequireFinite(b, pairs[i].TruthPath);
+            if (!a.SameSize(b)) throw new CliError($"frame {pairs[i].Frame}: result is {a.Width}x{a.Height}, truth is {b.Width}x{b.Height}");
+        });
+        float peak = ClipPeak.Of(truths);
+        var tonedResults = new ImageF[pairs.Length];
+        var tonedTruths = new ImageF[pairs.Length];
+        var scores = new FrameScores[pairs.Length];
+        InParallel(pairs.Length, i =>
+        {
+            tonedResults[i] = MuLaw.Tonemap(results[i], peak);
+            tonedTruths[i] = MuLaw.Tonemap(truths[i], peak);
+            scores[i] = new(Psnr.MuOfTonemapped(tonedResults[i], tonedTruths[i]), Ssim.MuOfTonemapped(tonedResults[i], tonedTruths[i]),
+                Psnr.Linear(results[i], truths[i], peak), Psnr.Pu21Encoded(results[i], truths[i], peak));
+        });
+        var t = new MarkdownTable("frame", "PSNR-μ (dB)", "SSIM-μ", "PSNR-L (dB)", "PU21-PSNR (dB)");
+        for (int i = 0; i < pairs.Length; i++)
+            t.Add(pairs[i].Frame, scores[i].PsnrMu, scores[i].SsimMu.ToString("0.0000", CultureInfo.InvariantCulture), scores[i].PsnrLinear, scores[i].PsnrPu21);
+        // The means ClipScore.Compute gives, without computing every metric a second time.
+        t.Add("**mean**", scores.Average(x => x.PsnrMu), scores.Average(x => x.SsimMu).ToString("0.0000", CultureInfo.InvariantCulture),
+            scores.Average(x => x.PsnrLinear), scores.Average(x => x.PsnrPu21));
+        double flicker = TemporalStability.FlickerOfTonemapped(tonedResults, tonedTruths);
+        foreach (var img in tonedResults.Concat(tonedTruths)) img.Dispose();
+        return t + $"\nClip peak {peak.ToString("G6", CultureInfo.InvariantCulture)} (all metrics normalize by it); flicker on static pixels {flicker.ToString("0.00000", CultureInfo.InvariantCulture)} (μ-law units, lower is better).\n";
+    }
+
+    /// <summary>Parallel.For that rethrows a failure as itself (a CliError stays one plain line).</summary>
+    private static void InParallel(int count, Action<int> body)
+    {
+        try { Parallel.For(0, count, body); }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+    }
+}
