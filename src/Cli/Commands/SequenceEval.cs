@@ -46,23 +46,26 @@ public static class SequenceEval
     /// <summary>The eval table of decoded pairs (checked here: finite, same size). Disposes the frames.</summary>
     public static string Score(FramePair[] pairs, ImageF[] results, ImageF[] truths)
     {
+        var peaks = new float[pairs.Length];
         InParallel(pairs.Length, i =>
         {
             var (a, b) = (results[i], truths[i]);
             FrameFiles.RequireFinite(a, pairs[i].ResultPath);
             FrameFiles.RequireFinite(b, pairs[i].TruthPath);
             if (!a.SameSize(b)) throw new CliError($"frame {pairs[i].Frame}: result is {a.Width}x{a.Height}, truth is {b.Width}x{b.Height}");
+            peaks[i] = ClipPeak.OfFrame(b);
         });
-        float peak = ClipPeak.Of(truths);
+        float peak = ClipPeak.Of(peaks);
+        // One pass a pair gives PSNR-μ, PSNR-L, PU21 and the μ-law frames that SSIM-μ and the flicker read (docs/metrics.md).
+        var tables = new HalfValueTables(peak);
         var tonedResults = new ImageF[pairs.Length];
         var tonedTruths = new ImageF[pairs.Length];
         var scores = new FrameScores[pairs.Length];
         InParallel(pairs.Length, i =>
         {
-            tonedResults[i] = MuLaw.Tonemap(results[i], peak);
-            tonedTruths[i] = MuLaw.Tonemap(truths[i], peak);
-            scores[i] = new(Psnr.MuOfTonemapped(tonedResults[i], tonedTruths[i]), Ssim.MuOfTonemapped(tonedResults[i], tonedTruths[i]),
-                Psnr.Linear(results[i], truths[i], peak), Psnr.Pu21Encoded(results[i], truths[i], peak));
+            (scores[i], tonedResults[i], tonedTruths[i]) = FramePairMetrics.Score(results[i], truths[i], tables);
+            results[i].Dispose();
+            truths[i].Dispose();
         });
         var t = new MarkdownTable("frame", "PSNR-μ (dB)", "SSIM-μ", "PSNR-L (dB)", "PU21-PSNR (dB)");
         for (int i = 0; i < pairs.Length; i++)

@@ -30,7 +30,7 @@ public static class FramePairMetrics
     }
 
     /// <summary>The three sums of squared differences over the samples, in order; writes the μ-law values.</summary>
-    internal static (double Mu, double Linear, double Pu21) Sums(ReadOnlySpan<float> r, ReadOnlySpan<float> t, HalfValueTables tables,
+    public static (double Mu, double Linear, double Pu21) Sums(ReadOnlySpan<float> r, ReadOnlySpan<float> t, HalfValueTables tables,
         Span<float> muR, Span<float> muT)
     {
         if (t.Length != r.Length || muR.Length < r.Length || muT.Length < r.Length)
