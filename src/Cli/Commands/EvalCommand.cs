@@ -41,11 +41,7 @@ public static class EvalCommand
         return cmd;
     }
 
-    /// <summary>The eval table of two sequences: <see cref="SequenceEval.Read"/> then <see cref="SequenceEval.Score"/>.</summary>
-    internal static string CompareSequences(string resultPattern, string truthPattern, ILogger log)
-    {
-        var pairs = SequenceEval.Match(resultPattern, truthPattern, log);
-        var (results, truths) = SequenceEval.Read(pairs);
-        return SequenceEval.Score(pairs, results, truths);
-    }
+    /// <summary>The eval table of two sequences (<see cref="SequenceEval.Compare"/>).</summary>
+    internal static string CompareSequences(string resultPattern, string truthPattern, ILogger log) =>
+        SequenceEval.Compare(SequenceEval.Match(resultPattern, truthPattern, log));
 }

@@ -9,9 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace HdrOfx.Cli.Commands;
 
 /// <summary>
-/// `hdrofx eval --result --truth`, in two steps that `hdrofx bench --only eval` also times apart: <see cref="Read"/>
-/// (every frame pair decoded, pairs in parallel) and <see cref="Score"/> (the table). Reading alone is the floor eval is
-/// measured against (issue 11).
+/// `hdrofx eval --result --truth`: <see cref="Compare"/> gives the table; <see cref="Read"/> is its reading alone, the
+/// floor that `hdrofx bench --only eval` measures eval against (issue 11).
 /// </summary>
 public static class SequenceEval
 {
@@ -30,29 +29,32 @@ public static class SequenceEval
         return pairs;
     }
 
-    /// <summary>Decodes every pair, pairs in parallel: the reading eval does, and the whole of what the bench's reading row times.</summary>
+    /// <summary>
+    /// The reading eval does, without the scoring: the truth frames in parallel, then the result frames in parallel.
+    /// The bench's reading row times exactly this; <see cref="Compare"/> decodes the same files the same way.
+    /// </summary>
     public static (ImageF[] Results, ImageF[] Truths) Read(FramePair[] pairs)
     {
-        var results = new ImageF[pairs.Length];
         var truths = new ImageF[pairs.Length];
-        InParallel(pairs.Length, i =>
-        {
-            results[i] = FrameFiles.Read(pairs[i].ResultPath);
-            truths[i] = FrameFiles.Read(pairs[i].TruthPath);
-        });
+        var results = new ImageF[pairs.Length];
+        InParallel(pairs.Length, i => truths[i] = FrameFiles.Read(pairs[i].TruthPath));
+        InParallel(pairs.Length, i => results[i] = FrameFiles.Read(pairs[i].ResultPath));
         return (results, truths);
     }
 
-    /// <summary>The eval table of decoded pairs (checked here: finite, same size). Disposes the frames.</summary>
-    public static string Score(FramePair[] pairs, ImageF[] results, ImageF[] truths)
+    /// <summary>
+    /// The eval table. The truth frames come first (pairs in parallel) for the clip peak every metric normalizes by;
+    /// then each result frame is scored as soon as it is decoded, so one pair's scoring overlaps another's decoding.
+    /// The source frames are dropped once scored; the μ-law frames stay for the flicker.
+    /// </summary>
+    public static string Compare(FramePair[] pairs)
     {
+        var truths = new ImageF[pairs.Length];
         var peaks = new float[pairs.Length];
         InParallel(pairs.Length, i =>
         {
-            var (a, b) = (results[i], truths[i]);
-            FrameFiles.RequireFinite(a, pairs[i].ResultPath);
+            var b = truths[i] = FrameFiles.Read(pairs[i].TruthPath);
             FrameFiles.RequireFinite(b, pairs[i].TruthPath);
-            if (!a.SameSize(b)) throw new CliError($"frame {pairs[i].Frame}: result is {a.Width}x{a.Height}, truth is {b.Width}x{b.Height}");
             peaks[i] = ClipPeak.OfFrame(b);
         });
         float peak = ClipPeak.Of(peaks);
@@ -63,9 +65,11 @@ public static class SequenceEval
         var scores = new FrameScores[pairs.Length];
         InParallel(pairs.Length, i =>
         {
-            (scores[i], tonedResults[i], tonedTruths[i]) = FramePairMetrics.Score(results[i], truths[i], tables);
-            results[i].Dispose();
-            truths[i].Dispose();
+            using var a = FrameFiles.Read(pairs[i].ResultPath);
+            using var b = truths[i];
+            FrameFiles.RequireFinite(a, pairs[i].ResultPath);
+            if (!a.SameSize(b)) throw new CliError($"frame {pairs[i].Frame}: result is {a.Width}x{a.Height}, truth is {b.Width}x{b.Height}");
+            (scores[i], tonedResults[i], tonedTruths[i]) = FramePairMetrics.Score(a, b, tables);
         });
         var t = new MarkdownTable("frame", "PSNR-μ (dB)", "SSIM-μ", "PSNR-L (dB)", "PU21-PSNR (dB)");
         for (int i = 0; i < pairs.Length; i++)
