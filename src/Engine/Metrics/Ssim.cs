@@ -58,7 +58,7 @@ public static class Ssim
         return k;
     }
 
-    /// <summary>Output columns per strip: the strip's ring of horizontal sums (5 × 11 rows × 264 doubles, 113 KiB) stays in L2.</summary>
+    /// <summary>Output columns per strip: the strip's ring of horizontal sums (4 × 11 rows × 264 doubles, 91 KiB) stays in L2.</summary>
     internal const int Strip = 256;
 
     /// <summary>
@@ -66,7 +66,7 @@ public static class Ssim
     /// each pass adds the two samples that share a weight and takes six fused multiply-adds instead of eleven products:
     /// the rounding differs from the per-pixel formula in the last bits (tests: within 1e-10 of a float64 per-pixel
     /// reference; docs/metrics.md). Columns run in strips of <see cref="Strip"/>; within a strip, each row's horizontal
-    /// pass (of x, y, x², y², xy) goes into a ring of the last 11 rows, from which each output row's vertical pass reads.
+    /// pass (of x, y, x² + y², xy: the variances enter SSIM only as their sum) goes into a ring of the last 11 rows, from which each output row's vertical pass reads.
     /// </summary>
     public static double OnPlane(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int width, int height)
     {
@@ -76,11 +76,11 @@ public static class Ssim
             throw new ArgumentException($"planes hold {x.Length} and {y.Length} samples, fewer than {width}x{height}");
         var k = Kernel();
         int ow = width - 2 * Radius, oh = height - 2 * Radius;
-        // A ring row holds a strip plus one cache line: rows 2 KiB apart would share two L1 sets among the 55 rows the
+        // A ring row holds a strip plus one cache line: rows 2 KiB apart would share two L1 sets among the 44 rows the
         // vertical pass reads at once, and every load would miss.
         int strip = Math.Min(Strip, ow), stride = strip + 2 * Radius, ringRow = strip + 8;
-        var rows = ArrayPool<double>.Shared.Rent(5 * stride);
-        var ring = ArrayPool<double>.Shared.Rent(5 * Taps * ringRow);
+        var rows = ArrayPool<double>.Shared.Rent(4 * stride);
+        var ring = ArrayPool<double>.Shared.Rent(4 * Taps * ringRow);
         Span<int> slots = stackalloc int[Taps];
         double total = 0;
         try
@@ -109,13 +109,13 @@ public static class Ssim
 
     private const int Taps = 2 * Radius + 1;
 
-    /// <summary>x, y, x², y², xy of one strip row in float64, quantity q at rows[q·stride ..].</summary>
+    /// <summary>x, y, x² + y², xy of one strip row in float64, quantity q at rows[q·stride ..].</summary>
     private static void Products(ReadOnlySpan<float> x, ReadOnlySpan<float> y, double[] rows, int stride)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);
         ref double d = ref MemoryMarshal.GetArrayDataReference(rows);
-        if (rows.Length < 4 * stride + x.Length || y.Length != x.Length) throw new ArgumentException("strip row buffers too small");
+        if (rows.Length < 3 * stride + x.Length || y.Length != x.Length) throw new ArgumentException("strip row buffers too small");
         int j = 0;
         if (Vector256.IsHardwareAccelerated)
             for (; j + 4 <= x.Length; j += 4)
@@ -125,9 +125,8 @@ public static class Ssim
                 ref double o = ref Unsafe.Add(ref d, j);
                 a.StoreUnsafe(ref o);
                 b.StoreUnsafe(ref o, (nuint)stride);
-                (a * a).StoreUnsafe(ref o, (nuint)(2 * stride));
-                (b * b).StoreUnsafe(ref o, (nuint)(3 * stride));
-                (a * b).StoreUnsafe(ref o, (nuint)(4 * stride));
+                (a * a + b * b).StoreUnsafe(ref o, (nuint)(2 * stride));
+                (a * b).StoreUnsafe(ref o, (nuint)(3 * stride));
             }
         for (; j < x.Length; j++)
         {
@@ -135,9 +134,8 @@ public static class Ssim
             ref double o = ref Unsafe.Add(ref d, j);
             o = a;
             Unsafe.Add(ref o, stride) = b;
-            Unsafe.Add(ref o, 2 * stride) = a * a;
-            Unsafe.Add(ref o, 3 * stride) = b * b;
-            Unsafe.Add(ref o, 4 * stride) = a * b;
+            Unsafe.Add(ref o, 2 * stride) = a * a + b * b;
+            Unsafe.Add(ref o, 3 * stride) = a * b;
         }
     }
 }
