@@ -41,30 +41,33 @@ public static class FramePairMetrics
         ref float mt = ref MemoryMarshal.GetReference(muT);
         ref float muTable = ref MemoryMarshal.GetArrayDataReference(tables.Mu);
         ref double puTable = ref MemoryMarshal.GetArrayDataReference(tables.Pu21Code);
+        ref double linTable = ref MemoryMarshal.GetArrayDataReference(tables.Linear);
         double sMu = 0, sLin = 0, sPu = 0;
         for (int i = 0; i < r.Length; i++)
         {
             float a = Unsafe.Add(ref rr, i), b = Unsafe.Add(ref rt, i);
             int ba = BitConverter.SingleToInt32Bits(a), bb = BitConverter.SingleToInt32Bits(b);
             float ma, mb;
-            double pa, pb;
+            double pa, pb, la, lb;
             if (((ba | bb) & HalfValueTables.LowMask) == 0)
             {
                 // Both are named by their top 19 bits (every half is): the tables hold the formula's values.
                 nint ia = (nint)((uint)ba >> HalfValueTables.Shift), ib = (nint)((uint)bb >> HalfValueTables.Shift);
                 ma = Unsafe.Add(ref muTable, ia); mb = Unsafe.Add(ref muTable, ib);
                 pa = Unsafe.Add(ref puTable, ia); pb = Unsafe.Add(ref puTable, ib);
+                la = Unsafe.Add(ref linTable, ia); lb = Unsafe.Add(ref linTable, ib);
             }
             else
             {
                 ma = tables.MuOf(a); mb = tables.MuOf(b);
                 pa = tables.Pu21Of(a); pb = tables.Pu21Of(b);
+                la = tables.LinearOf(a); lb = tables.LinearOf(b);
             }
             Unsafe.Add(ref mr, i) = ma;
             Unsafe.Add(ref mt, i) = mb;
             double dm = ma - mb; // float difference, as Psnr.Mu and Psnr.MuOfTonemapped take it
             sMu += dm * dm;
-            double dl = tables.LinearOf(a) - tables.LinearOf(b);
+            double dl = la - lb;
             sLin += dl * dl;
             double dp = pa - pb;
             sPu += dp * dp;

@@ -3,11 +3,11 @@ using System.Runtime.CompilerServices;
 namespace HdrOfx.Engine.Metrics;
 
 /// <summary>
-/// The per-sample μ-law value and PU21 code for one clip peak, looked up instead of computed. A float whose low 13 mantissa
+/// The per-sample μ-law value, PU21 code and clamped linear value for one clip peak, looked up instead of computed. A float whose low 13 mantissa
 /// bits are zero has at most 11 significant bits, which every half value has (normal or subnormal): such a float is
 /// named exactly by its top 19 bits, and every table holds the term of that exact value, so a lookup gives what the
 /// formula gives, to the bit. Other floats (a float EXR) go through the formula. The tables are 2^19 entries
-/// (6 MiB) and fill in a few milliseconds: the formula runs only where the clamps leave it a choice.
+/// (10 MiB) and fill in a few milliseconds: the formula runs only where the clamps leave it a choice.
 /// </summary>
 public sealed class HalfValueTables
 {
@@ -20,6 +20,7 @@ public sealed class HalfValueTables
     private readonly double _invD, _puScale;
     internal readonly float[] Mu = new float[Entries];
     internal readonly double[] Pu21Code = new double[Entries];
+    internal readonly double[] Linear = new double[Entries];
 
     public HalfValueTables(float peak)
     {
@@ -36,6 +37,7 @@ public sealed class HalfValueTables
             // The clamps inside MuLaw.Apply and Pu21.Encode decide these without the logarithm or the powers.
             float h = v * _inv;
             Mu[k] = h <= 0f ? mu0 : h >= 1f ? mu1 : MuLaw.Apply(h);
+            Linear[k] = LinearOf(v);
             double y = Math.Min(v, peak) * _puScale;
             Pu21Code[k] = y <= Metrics.Pu21.MinLuminance ? pu0 : y >= Metrics.Pu21.MaxLuminance ? pu1 : Metrics.Pu21.Encode(y);
         }

@@ -125,4 +125,42 @@ public class FramePairMetricsTests
         Assert.That(ClipPeak.OfFrame(new ImageF(length, 1, 1)), Is.EqualTo(0f));
         Assert.Throws<ArgumentException>(() => ClipPeak.Of([0f, 0f]));
     }
+
+    [TestCase(37, 23, 3)] [TestCase(16, 12, 1)] [TestCase(35, 13, 4)]
+    public void Flicker_of_scored_frames_matches_the_per_pixel_formula(int w, int h, int channels)
+    {
+        // Truth frames with still pixels (a copy of the frame before) and moving ones; results all different.
+        var truth = new List<ImageF>();
+        var result = new List<ImageF>();
+        for (int t = 0; t < 5; t++)
+        {
+            var tr = t == 0 ? Frame(w, h, channels, 7, true) : truth[t - 1].Clone();
+            for (int i = t; i < tr.Data.Length; i += 4) tr.Data[i] = (float)(Half)(tr.Data[i] * 1.3f + 0.01f);
+            truth.Add(tr);
+            result.Add(Frame(w, h, channels, 30 + t, t % 2 == 0));
+        }
+        float peak = ClipPeak.Of(truth);
+        var tables = new HalfValueTables(peak);
+        var scored = Enumerable.Range(0, 5).Select(t => FramePairMetrics.Score(result[t], truth[t], tables)).ToList();
+        int cs = Math.Min(channels, 3);
+        float inv = 1f / peak;
+        double sum = 0;
+        long n = 0;
+        for (int t = 1; t < 5; t++)
+            for (int i = 0; i < w * h; i++)
+            {
+                bool still = true;
+                for (int c = 0; c < cs && still; c++)
+                    still = MathF.Abs(MuLaw.Apply(truth[t].Plane(c)[i] * inv) - MuLaw.Apply(truth[t - 1].Plane(c)[i] * inv)) < 1e-3f;
+                if (!still) continue;
+                for (int c = 0; c < cs; c++)
+                    sum += MathF.Abs(MuLaw.Apply(result[t].Plane(c)[i] * inv) - MuLaw.Apply(result[t - 1].Plane(c)[i] * inv));
+                n += cs;
+            }
+        Assert.That(n, Is.GreaterThan(0), "the case has still pixels");
+        double flicker = TemporalStability.FlickerOfTonemapped(scored.Select(x => x.TonedResult).ToList(), scored.Select(x => x.TonedTruth).ToList());
+        Assert.That(flicker, Is.EqualTo(sum / n).Within(1e-12 * (sum / n)));
+        Assert.That(flicker, Is.EqualTo(TemporalStability.Flicker(result, truth, peak)).Within(1e-12 * (sum / n)));
+        foreach (var x in scored) { x.TonedResult.Dispose(); x.TonedTruth.Dispose(); }
+    }
 }
