@@ -35,6 +35,41 @@ public static class FramePairMetrics
     {
         if (t.Length != r.Length || muR.Length < r.Length || muT.Length < r.Length)
             throw new ArgumentException($"lengths differ: result {r.Length}, truth {t.Length}, μ-law {muR.Length}/{muT.Length}");
+        var acc = new Accumulators();
+        int i = 0;
+        while (i < r.Length)
+        {
+            i = HalfRun(r, t, tables, muR, muT, i, ref acc);
+            if (i == r.Length) break;
+            // A sample that is not a half: the formula, then back to the lookups.
+            float a = r[i], b = t[i];
+            float ma = muR[i] = tables.MuOf(a), mb = muT[i] = tables.MuOf(b);
+            acc.Add(ma - mb, tables.LinearOf(a) - tables.LinearOf(b), tables.Pu21Of(a) - tables.Pu21Of(b));
+            i++;
+        }
+        return (acc.Mu, acc.Linear, acc.Pu21);
+    }
+
+    private struct Accumulators
+    {
+        public double Mu, Linear, Pu21;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(double dm, double dl, double dp)
+        {
+            Mu += dm * dm;
+            Linear += dl * dl;
+            Pu21 += dp * dp;
+        }
+    }
+
+    /// <summary>
+    /// Samples from <paramref name="start"/> while both are halves (table lookups only); returns the first index that is
+    /// not, or the length. No calls inside, so the three sums stay in registers.
+    /// </summary>
+    private static int HalfRun(ReadOnlySpan<float> r, ReadOnlySpan<float> t, HalfValueTables tables, Span<float> muR, Span<float> muT,
+        int start, ref Accumulators acc)
+    {
         ref float rr = ref MemoryMarshal.GetReference(r);
         ref float rt = ref MemoryMarshal.GetReference(t);
         ref float mr = ref MemoryMarshal.GetReference(muR);
@@ -42,36 +77,25 @@ public static class FramePairMetrics
         ref float muTable = ref MemoryMarshal.GetArrayDataReference(tables.Mu);
         ref double puTable = ref MemoryMarshal.GetArrayDataReference(tables.Pu21Code);
         ref double linTable = ref MemoryMarshal.GetArrayDataReference(tables.Linear);
-        double sMu = 0, sLin = 0, sPu = 0;
-        for (int i = 0; i < r.Length; i++)
+        double sMu = acc.Mu, sLin = acc.Linear, sPu = acc.Pu21;
+        int i = start, n = r.Length;
+        for (; i < n; i++)
         {
-            float a = Unsafe.Add(ref rr, i), b = Unsafe.Add(ref rt, i);
-            int ba = BitConverter.SingleToInt32Bits(a), bb = BitConverter.SingleToInt32Bits(b);
-            float ma, mb;
-            double pa, pb, la, lb;
-            if (((ba | bb) & HalfValueTables.LowMask) == 0)
-            {
-                // Both are named by their top 19 bits (every half is): the tables hold the formula's values.
-                nint ia = (nint)((uint)ba >> HalfValueTables.Shift), ib = (nint)((uint)bb >> HalfValueTables.Shift);
-                ma = Unsafe.Add(ref muTable, ia); mb = Unsafe.Add(ref muTable, ib);
-                pa = Unsafe.Add(ref puTable, ia); pb = Unsafe.Add(ref puTable, ib);
-                la = Unsafe.Add(ref linTable, ia); lb = Unsafe.Add(ref linTable, ib);
-            }
-            else
-            {
-                ma = tables.MuOf(a); mb = tables.MuOf(b);
-                pa = tables.Pu21Of(a); pb = tables.Pu21Of(b);
-                la = tables.LinearOf(a); lb = tables.LinearOf(b);
-            }
+            int ba = BitConverter.SingleToInt32Bits(Unsafe.Add(ref rr, i)), bb = BitConverter.SingleToInt32Bits(Unsafe.Add(ref rt, i));
+            if (((ba | bb) & HalfValueTables.LowMask) != 0) break;
+            // Both are named by their top 19 bits (every half is): the tables hold the formula's values.
+            nint ia = (nint)((uint)ba >> HalfValueTables.Shift), ib = (nint)((uint)bb >> HalfValueTables.Shift);
+            float ma = Unsafe.Add(ref muTable, ia), mb = Unsafe.Add(ref muTable, ib);
             Unsafe.Add(ref mr, i) = ma;
             Unsafe.Add(ref mt, i) = mb;
             double dm = ma - mb; // float difference, as Psnr.Mu and Psnr.MuOfTonemapped take it
             sMu += dm * dm;
-            double dl = la - lb;
+            double dl = Unsafe.Add(ref linTable, ia) - Unsafe.Add(ref linTable, ib);
             sLin += dl * dl;
-            double dp = pa - pb;
+            double dp = Unsafe.Add(ref puTable, ia) - Unsafe.Add(ref puTable, ib);
             sPu += dp * dp;
         }
-        return (sMu, sLin, sPu);
+        acc.Mu = sMu; acc.Linear = sLin; acc.Pu21 = sPu;
+        return i;
     }
 }

@@ -58,8 +58,8 @@ public static class Ssim
         return k;
     }
 
-    /// <summary>Output columns per strip: the strip's ring of horizontal sums (4 × 11 rows × 264 doubles, 91 KiB) stays in L2.</summary>
-    internal const int Strip = 256;
+    /// <summary>Output columns per strip: the strip's ring of horizontal sums (4 × 11 rows × 72 doubles, 25 KiB) stays in L1.</summary>
+    internal const int Strip = 64;
 
     /// <summary>
     /// Mean SSIM of two single-channel planes with values in [0,1], in float64. The 11-tap Gaussian is symmetric, so
