@@ -45,7 +45,7 @@ public static class SequenceEval
     /// <summary>
     /// The eval table. The truth frames come first (pairs in parallel) for the clip peak every metric normalizes by;
     /// then each result frame is scored as soon as it is decoded, so one pair's scoring overlaps another's decoding.
-    /// The source frames are dropped once scored; the μ-law frames stay for the flicker.
+    /// The source frames are dropped once scored; a frame's μ-law images once the flicker terms on both its sides are taken.
     /// </summary>
     public static string Compare(FramePair[] pairs)
     {
@@ -60,8 +60,7 @@ public static class SequenceEval
         float peak = ClipPeak.Of(peaks);
         // One pass a pair gives PSNR-μ, PSNR-L, PU21 and the μ-law frames that SSIM-μ and the flicker read (docs/metrics.md).
         var tables = new HalfValueTables(peak);
-        var tonedResults = new ImageF[pairs.Length];
-        var tonedTruths = new ImageF[pairs.Length];
+        var flicker = new FlickerAccumulator(pairs.Length);
         var scores = new FrameScores[pairs.Length];
         InParallel(pairs.Length, i =>
         {
@@ -69,7 +68,9 @@ public static class SequenceEval
             using var b = truths[i];
             FrameFiles.RequireFinite(a, pairs[i].ResultPath);
             if (!a.SameSize(b)) throw new CliError($"frame {pairs[i].Frame}: result is {a.Width}x{a.Height}, truth is {b.Width}x{b.Height}");
-            (scores[i], tonedResults[i], tonedTruths[i]) = FramePairMetrics.Score(a, b, tables);
+            var (score, tonedResult, tonedTruth) = FramePairMetrics.Score(a, b, tables);
+            scores[i] = score;
+            flicker.Add(i, tonedResult, tonedTruth);
         });
         var t = new MarkdownTable("frame", "PSNR-μ (dB)", "SSIM-μ", "PSNR-L (dB)", "PU21-PSNR (dB)");
         for (int i = 0; i < pairs.Length; i++)
@@ -77,9 +78,7 @@ public static class SequenceEval
         // The means ClipScore.Compute gives, without computing every metric a second time.
         t.Add("**mean**", scores.Average(x => x.PsnrMu), scores.Average(x => x.SsimMu).ToString("0.0000", CultureInfo.InvariantCulture),
             scores.Average(x => x.PsnrLinear), scores.Average(x => x.PsnrPu21));
-        double flicker = TemporalStability.FlickerOfTonemapped(tonedResults, tonedTruths);
-        foreach (var img in tonedResults.Concat(tonedTruths)) img.Dispose();
-        return t + $"\nClip peak {peak.ToString("G6", CultureInfo.InvariantCulture)} (all metrics normalize by it); flicker on static pixels {flicker.ToString("0.00000", CultureInfo.InvariantCulture)} (μ-law units, lower is better).\n";
+        return t + $"\nClip peak {peak.ToString("G6", CultureInfo.InvariantCulture)} (all metrics normalize by it); flicker on static pixels {flicker.Value().ToString("0.00000", CultureInfo.InvariantCulture)} (μ-law units, lower is better).\n";
     }
 
     /// <summary>Parallel.For that rethrows a failure as itself (a CliError stays one plain line).</summary>

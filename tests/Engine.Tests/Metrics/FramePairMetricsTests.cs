@@ -163,4 +163,34 @@ public class FramePairMetricsTests
         Assert.That(flicker, Is.EqualTo(TemporalStability.Flicker(result, truth, peak)).Within(1e-12 * (sum / n)));
         foreach (var x in scored) { x.TonedResult.Dispose(); x.TonedTruth.Dispose(); }
     }
+
+    [TestCase(1)] [TestCase(2)] [TestCase(7)]
+    public void Flicker_accumulated_in_any_order_equals_the_flicker_of_all_frames(int frames)
+    {
+        var truth = new List<ImageF>();
+        var result = new List<ImageF>();
+        for (int t = 0; t < frames; t++)
+        {
+            var tr = t == 0 ? Frame(29, 19, 3, 11, true) : truth[t - 1].Clone();
+            for (int i = t; i < tr.Data.Length; i += 3) tr.Data[i] = (float)(Half)(tr.Data[i] * 0.9f + 0.02f);
+            truth.Add(tr);
+            result.Add(Frame(29, 19, 3, 50 + t, true));
+        }
+        var tables = new HalfValueTables(ClipPeak.Of(truth));
+        var toned = Enumerable.Range(0, frames).Select(t => FramePairMetrics.Score(result[t], truth[t], tables)).ToList();
+        double expected = TemporalStability.FlickerOfTonemapped(toned.Select(x => x.TonedResult).ToList(), toned.Select(x => x.TonedTruth).ToList());
+        // Copies, added from two threads in a shuffled order.
+        var acc = new FlickerAccumulator(frames);
+        var copies = toned.Select(x => (R: x.TonedResult.Clone(), T: x.TonedTruth.Clone())).ToList();
+        var order = Enumerable.Range(0, frames).OrderBy(t => (t * 5 + 3) % frames).ToArray();
+        Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = 2 }, t => acc.Add(t, copies[t].R, copies[t].T));
+        Assert.That(acc.Value(), Is.EqualTo(expected));
+        foreach (var (r, t) in copies)
+        {
+            Assert.Throws<ObjectDisposedException>(() => _ = r.Data, "every μ-law image is given back");
+            Assert.Throws<ObjectDisposedException>(() => _ = t.Data);
+        }
+        Assert.Throws<InvalidOperationException>(() => new FlickerAccumulator(2).Value(), "a missing frame");
+        foreach (var x in toned) { x.TonedResult.Dispose(); x.TonedTruth.Dispose(); }
+    }
 }
