@@ -58,7 +58,7 @@ public static class Ssim
         return k;
     }
 
-    /// <summary>Output columns per strip: the strip's ring of horizontal sums (4 × 11 rows × 72 doubles, 25 KiB) stays in L1.</summary>
+    /// <summary>Output columns per strip: the strip's ring of horizontal sums (4 × 12 rows × 72 doubles, 27 KiB) stays in L1.</summary>
     internal const int Strip = 64;
 
     /// <summary>
@@ -66,7 +66,7 @@ public static class Ssim
     /// each pass adds the two samples that share a weight and takes six fused multiply-adds instead of eleven products:
     /// the rounding differs from the per-pixel formula in the last bits (tests: within 1e-10 of a float64 per-pixel
     /// reference; docs/metrics.md). Columns run in strips of <see cref="Strip"/>; within a strip, each row's horizontal
-    /// pass (of x, y, x² + y², xy: the variances enter SSIM only as their sum) goes into a ring of the last 11 rows, from which each output row's vertical pass reads.
+    /// pass (of x, y, x² + y², xy: the variances enter SSIM only as their sum) goes into a ring of the last 12 rows, from which the vertical pass filters two output rows at a time (they share 11 of their 12 input rows; the horizontal pass likewise takes eight columns from 15 loads).
     /// </summary>
     public static double OnPlane(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int width, int height)
     {
@@ -76,12 +76,12 @@ public static class Ssim
             throw new ArgumentException($"planes hold {x.Length} and {y.Length} samples, fewer than {width}x{height}");
         var k = Kernel();
         int ow = width - 2 * Radius, oh = height - 2 * Radius;
-        // A ring row holds a strip plus one cache line: rows 2 KiB apart would share two L1 sets among the 44 rows the
-        // vertical pass reads at once, and every load would miss.
+        // A ring row holds a strip plus one cache line: rows a power of two apart would share a few L1 sets among the 48
+        // rows the vertical pass reads at once, and every load would miss.
         int strip = Math.Min(Strip, ow), stride = strip + 2 * Radius, ringRow = strip + 8;
         var rows = ArrayPool<double>.Shared.Rent(4 * stride);
-        var ring = ArrayPool<double>.Shared.Rent(4 * Taps * ringRow);
-        Span<int> slots = stackalloc int[Taps];
+        var ring = ArrayPool<double>.Shared.Rent(4 * SsimRows.Taps1 * ringRow);
+        Span<int> slots = stackalloc int[SsimRows.Taps1];
         double total = 0;
         try
         {
@@ -91,11 +91,19 @@ public static class Ssim
                 for (int row = 0; row < height; row++)
                 {
                     Products(x.Slice(row * width + x0, sw + 2 * Radius), y.Slice(row * width + x0, sw + 2 * Radius), rows, stride);
-                    SsimRows.Horizontal(rows, stride, ring, row % Taps, ringRow, sw, k);
-                    int oy = row - 2 * Radius;
-                    if (oy < 0) continue;
-                    for (int i = 0; i < Taps; i++) slots[i] = (oy + i) % Taps;
-                    total += SsimRows.Vertical(ring, slots, ringRow, sw, k);
+                    SsimRows.Horizontal(rows, stride, ring, row % SsimRows.Taps1, ringRow, sw, k);
+                    // Output rows in pairs (oy, oy + 1) once their twelve input rows are in the ring; an odd last one alone.
+                    int oy = row - 2 * Radius - 1;
+                    if (oy >= 0 && oy % 2 == 0)
+                    {
+                        for (int i = 0; i < SsimRows.Taps1; i++) slots[i] = (oy + i) % SsimRows.Taps1;
+                        total += SsimRows.Vertical2(ring, slots, ringRow, sw, k);
+                    }
+                }
+                if (oh % 2 == 1)
+                {
+                    for (int i = 0; i < Taps; i++) slots[i] = (oh - 1 + i) % SsimRows.Taps1;
+                    total += SsimRows.Vertical(ring, slots[..Taps], ringRow, sw, k);
                 }
             }
         }
