@@ -18,7 +18,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
 
     public override string Identifier => Id;
     public override uint VersionMajor => 1;
-    public override uint VersionMinor => 0;
+    public override uint VersionMinor => 1;
 
     public override void OnLoad()
     {
@@ -87,7 +87,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
         ps.DefineInt(P.Phase, P.PhaseLabel, P.PhaseHint, 0, 0, P.PhaseMax, 0, P.PhaseMax).Parent(P.GroupExposure);
         ps.DefineChoice(P.InputTransfer, P.InputTransferLabel, P.InputTransferHint, P.InputTransferOptions, 0).Parent(P.GroupExposure);
 
-        ps.DefineChoice(P.Method, P.MethodLabel, P.MethodHint, P.MethodOptions, 0).Parent(P.GroupReconstruction);
+        ps.DefineChoice(P.Method, P.MethodLabel, P.MethodHint, P.MethodOptions, P.MethodDefault).Parent(P.GroupReconstruction);
         ps.DefineString(P.MethodOverride, "Method Override", "Advanced: name of a registered reconstruction method; empty uses Method.", "")
             .Secret().Parent(P.GroupReconstruction);
         ps.DefineInt(P.LdmSteps, P.LdmStepsLabel, P.LdmStepsHint, Engine.Models.Ldm.DdimSampler.DefaultSteps, Engine.Models.Ldm.DdimSampler.MinSteps,

@@ -53,4 +53,22 @@ public class TcamCliTests
         for (int t = 0; t < 3; t++)
             Assert.That(File.ReadAllBytes(Path.Combine(dir, "out", $"n.{t:0000}.exr")), Is.EqualTo(File.ReadAllBytes(Path.Combine(dir, "out", $"c.{t:0000}.exr"))), $"frame {t}");
     }
+
+    [Test]
+    public void BenchTcamTimesFramesWithTheGivenWeightsAndNamesMissingOnes()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "hdrofx-cli-tests", Guid.NewGuid().ToString("N"));
+        string models = Path.Combine(dir, "models");
+        Directory.CreateDirectory(models);
+        var missing = CliProcess.Run("bench", "--only", "tcam", "--width", "48", "--height", "32", "--tcam-frames", "1", "--models", models);
+        Assert.That(missing.ExitCode, Is.EqualTo(1), missing.StdErr);
+        Assert.That(missing.StdErr, Does.Contain(Path.Combine(models, TcamWeights.FileName)));
+
+        using (var net = new TcamNet(TcamConfig.Tiny, new Rng(1))) TcamWeights.Save(net, Path.Combine(models, TcamWeights.FileName), DType.F16);
+        var r = CliProcess.Run("bench", "--only", "tcam", "--width", "48", "--height", "32", "--tcam-frames", "2", "--models", models);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.StdErr);
+        var row = r.StdOut.Split('\n').Single(l => l.StartsWith("| 2 exposures | 48x32 | 2 |", StringComparison.Ordinal));
+        var cells = row.Split('|', StringSplitOptions.TrimEntries);
+        Assert.That(double.Parse(cells[4], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(0), row);
+    }
 }

@@ -14,7 +14,7 @@ namespace HdrOfx.Cli.Commands;
 /// <summary>`hdrofx bench`: speed figures for docs/benchmarks.md, with the machine they came from.</summary>
 public static class BenchCommand
 {
-    private static readonly string[] Suites = ["classical", "batch", "eval", "tensor", "nn"];
+    private static readonly string[] Suites = ["classical", "batch", "eval", "tcam", "tensor", "nn"];
 
     public static Command Create()
     {
@@ -23,15 +23,17 @@ public static class BenchCommand
         var frames = new Option<int>("--frames") { Description = "Timed frames per classical run (one warm-up frame is added).", DefaultValueFactory = _ => 8 };
         var only = new Option<string>("--only")
         {
-            Description = "Comma-separated suites to run: classical (reconstruction frames/s), batch (end to end PNG → EXR against reconstruction only, same run), eval (hdrofx eval against reading its two half PIZ EXR sequences; --frames pairs), tensor (GEMM, conv2d, peak), nn (U-Net training step).",
+            Description = "Comma-separated suites to run: classical (reconstruction frames/s), batch (end to end PNG → EXR against reconstruction only, same run), eval (hdrofx eval against reading its two half PIZ EXR sequences; --frames pairs), tcam (the neural method, seconds a frame, memory), tensor (GEMM, conv2d, peak), nn (U-Net training step).",
             DefaultValueFactory = _ => string.Join(',', Suites),
         };
         var seconds = new Option<double>("--min-seconds") { Description = "Minimum measuring time per tensor benchmark.", DefaultValueFactory = _ => 1.0 };
         var rounds = new Option<int>("--rounds") { Description = "Alternating rounds of the batch and eval benchmarks.", DefaultValueFactory = _ => 2 };
         var output = new Option<string?>("--output", "-o") { Description = "Also write the report (markdown) to this file." };
+        var tcamFrames = new Option<int>("--tcam-frames") { Description = "Timed frames of the tcam benchmark (one warm-up frame is added).", DefaultValueFactory = _ => 5 };
+        var models = new Option<string?>("--models") { Description = "Folder holding tcam.safetensors for the tcam benchmark; default: models/ beside the executable." };
         var cmd = new Command("bench", "Measure speed on this machine (classical reconstruction, tensor engine, U-Net training) and print a markdown report.")
         {
-            width, height, frames, only, seconds, rounds, output,
+            width, height, frames, only, seconds, rounds, output, tcamFrames, models,
         };
         cmd.SetAction(r => CliRunner.Run("bench", (logs, cancel) =>
         {
@@ -54,6 +56,12 @@ public static class BenchCommand
                 if (r.GetValue(rounds) < 1) throw new CliError("--rounds must be at least 1");
                 var e = EvalBenchmark.Run(r.GetValue(width), r.GetValue(height), r.GetValue(frames), r.GetValue(rounds), log, cancel);
                 report.AppendLine(EvalBenchmark.Report(e, r.GetValue(width), r.GetValue(height)));
+            }
+            if (selected.Contains("tcam"))
+            {
+                if (r.GetValue(tcamFrames) < 1) throw new CliError("--tcam-frames must be at least 1");
+                string weights = Path.Combine(r.GetValue(models) ?? Path.Combine(AppContext.BaseDirectory, "models"), HdrOfx.Engine.Models.TcamWeights.FileName);
+                report.AppendLine(Tcam(r.GetValue(width), r.GetValue(height), r.GetValue(tcamFrames), weights, log, cancel));
             }
             if (selected.Contains("tensor")) report.AppendLine(Tensor(r.GetValue(seconds), log, cancel));
             if (selected.Contains("nn")) report.AppendLine(UNet(log, cancel));
@@ -86,6 +94,18 @@ public static class BenchCommand
             table.Add($"{pattern} exposures", $"{b.Width}x{b.Height}", b.FramesPerSecond, b.MsPerFrame, b.BestMsPerFrame, b.FeaturesMs, b.FlowMs, b.TrustMs, b.MergeMs);
         }
         return "## Classical reconstruction\n\n" + table;
+    }
+
+    private static string Tcam(int w, int h, int frames, string weights, ILogger log, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        log.LogInformation("tcam at {W}x{H}, {Frames} frames after one warm-up, weights {Weights}", w, h, frames, weights);
+        var b = TcamBenchmark.Run(w, h, frames, weights, (i, s, c) => log.LogInformation("tcam frame {I}: {Wall:F2} s, {Cpu:F2} s CPU", i, s, c));
+        var table = new MarkdownTable("tcam", "size", "frames", "s/frame (mean)", "s/frame (median)", "s/frame (min–max)", "CPU s/frame", "warm-up s", "tensor arena MiB", "peak RSS MiB");
+        table.Add("2 exposures", $"{b.Width}x{b.Height}", b.WallSeconds.Length, b.MeanWall, b.MedianWall,
+            string.Create(CultureInfo.InvariantCulture, $"{b.WallSeconds.Min():F2}–{b.WallSeconds.Max():F2}"), b.MeanCpu, b.WarmUpSeconds,
+            b.ArenaBytes / 1048576.0, b.PeakResidentBytes / 1048576.0);
+        return "## Neural reconstruction (tcam, CPU)\n\n" + table;
     }
 
     private static string Tensor(double minSeconds, ILogger log, CancellationToken cancel)
