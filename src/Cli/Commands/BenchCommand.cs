@@ -14,7 +14,7 @@ namespace HdrOfx.Cli.Commands;
 /// <summary>`hdrofx bench`: speed figures for docs/benchmarks.md, with the machine they came from.</summary>
 public static class BenchCommand
 {
-    private static readonly string[] Suites = ["classical", "batch", "tcam", "tensor", "nn"];
+    private static readonly string[] Suites = ["classical", "batch", "eval", "tcam", "tensor", "nn"];
 
     public static Command Create()
     {
@@ -23,11 +23,11 @@ public static class BenchCommand
         var frames = new Option<int>("--frames") { Description = "Timed frames per classical run (one warm-up frame is added).", DefaultValueFactory = _ => 8 };
         var only = new Option<string>("--only")
         {
-            Description = "Comma-separated suites to run: classical (reconstruction frames/s), batch (end to end PNG → EXR against reconstruction only, same run), tcam (the neural method, seconds a frame, memory), tensor (GEMM, conv2d, peak), nn (U-Net training step).",
+            Description = "Comma-separated suites to run: classical (reconstruction frames/s), batch (end to end PNG → EXR against reconstruction only, same run), eval (hdrofx eval against reading its two half PIZ EXR sequences; --frames pairs), tcam (the neural method, seconds a frame, memory), tensor (GEMM, conv2d, peak), nn (U-Net training step).",
             DefaultValueFactory = _ => string.Join(',', Suites),
         };
         var seconds = new Option<double>("--min-seconds") { Description = "Minimum measuring time per tensor benchmark.", DefaultValueFactory = _ => 1.0 };
-        var rounds = new Option<int>("--rounds") { Description = "Alternating rounds of the batch benchmark.", DefaultValueFactory = _ => 2 };
+        var rounds = new Option<int>("--rounds") { Description = "Alternating rounds of the batch and eval benchmarks.", DefaultValueFactory = _ => 2 };
         var output = new Option<string?>("--output", "-o") { Description = "Also write the report (markdown) to this file." };
         var tcamFrames = new Option<int>("--tcam-frames") { Description = "Timed frames of the tcam benchmark (one warm-up frame is added).", DefaultValueFactory = _ => 5 };
         var models = new Option<string?>("--models") { Description = "Folder holding tcam.safetensors for the tcam benchmark; default: models/ beside the executable." };
@@ -50,6 +50,12 @@ public static class BenchCommand
                 if (r.GetValue(rounds) < 1) throw new CliError("--rounds must be at least 1");
                 var (b, costs) = BatchBenchmark.Run(r.GetValue(width), r.GetValue(height), r.GetValue(frames), r.GetValue(rounds), log, cancel);
                 report.AppendLine(BatchBenchmark.Report(b, costs, r.GetValue(width), r.GetValue(height)));
+            }
+            if (selected.Contains("eval"))
+            {
+                if (r.GetValue(rounds) < 1) throw new CliError("--rounds must be at least 1");
+                var e = EvalBenchmark.Run(r.GetValue(width), r.GetValue(height), r.GetValue(frames), r.GetValue(rounds), log, cancel);
+                report.AppendLine(EvalBenchmark.Report(e, r.GetValue(width), r.GetValue(height)));
             }
             if (selected.Contains("tcam"))
             {

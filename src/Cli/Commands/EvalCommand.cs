@@ -1,10 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using HdrOfx.Cli.Infrastructure;
-using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.IO;
-using HdrOfx.Engine.IO.Sequences;
-using HdrOfx.Engine.Metrics;
 using HdrOfx.Engine.Models.Ldm;
 using Microsoft.Extensions.Logging;
 
@@ -45,61 +41,7 @@ public static class EvalCommand
         return cmd;
     }
 
-    private static string CompareSequences(string resultPattern, string truthPattern, ILogger log)
-    {
-        var rs = SequencePattern.Parse(resultPattern).Enumerate();
-        var ts = SequencePattern.Parse(truthPattern).Enumerate();
-        if (rs.IsEmpty) throw new CliError($"no result frames match '{resultPattern}'");
-        if (ts.IsEmpty) throw new CliError($"no truth frames match '{truthPattern}'");
-        var truthPaths = ts.Frames.ToDictionary(f => f.Frame, f => f.Path);
-        var pairs = rs.Frames.Where(f => truthPaths.ContainsKey(f.Frame)).ToArray();
-        if (pairs.Length == 0) throw new CliError("result and truth share no frame numbers");
-        if (pairs.Length < rs.Frames.Count) log.LogWarning("{Count} result frames have no truth frame and are skipped", rs.Frames.Count - pairs.Length);
-
-        // Frames are read in parallel, and each frame's metrics computed once, in parallel too.
-        var results = new ImageF[pairs.Length];
-        var truths = new ImageF[pairs.Length];
-        InParallel(pairs.Length, i =>
-        {
-            var f = pairs[i];
-            var a = FrameFiles.Read(f.Path);
-            var b = FrameFiles.Read(truthPaths[f.Frame]);
-            FrameFiles.RequireFinite(a, f.Path);
-            FrameFiles.RequireFinite(b, truthPaths[f.Frame]);
-            if (!a.SameSize(b)) throw new CliError($"frame {f.Frame}: result is {a.Width}x{a.Height}, truth is {b.Width}x{b.Height}");
-            results[i] = a;
-            truths[i] = b;
-        });
-        float peak = ClipPeak.Of(truths);
-        // Each frame is tonemapped once for PSNR-μ, SSIM-μ and flicker (the same values as each metric tonemapping it).
-        var tonedResults = new ImageF[pairs.Length];
-        var tonedTruths = new ImageF[pairs.Length];
-        var scores = new (double Mu, double Ssim, double Linear, double Pu21)[pairs.Length];
-        InParallel(pairs.Length, i =>
-        {
-            tonedResults[i] = MuLaw.Tonemap(results[i], peak);
-            tonedTruths[i] = MuLaw.Tonemap(truths[i], peak);
-            scores[i] = (Psnr.MuOfTonemapped(tonedResults[i], tonedTruths[i]), Ssim.MuOfTonemapped(tonedResults[i], tonedTruths[i]),
-                Psnr.Linear(results[i], truths[i], peak), Psnr.Pu21Encoded(results[i], truths[i], peak));
-        });
-        var t = new MarkdownTable("frame", "PSNR-μ (dB)", "SSIM-μ", "PSNR-L (dB)", "PU21-PSNR (dB)");
-        for (int i = 0; i < pairs.Length; i++)
-            t.Add(pairs[i].Frame, scores[i].Mu, scores[i].Ssim.ToString("0.0000", CultureInfo.InvariantCulture), scores[i].Linear, scores[i].Pu21);
-        // The means ClipScore.Compute gives, without computing every metric a second time.
-        t.Add("**mean**", scores.Average(x => x.Mu), scores.Average(x => x.Ssim).ToString("0.0000", CultureInfo.InvariantCulture),
-            scores.Average(x => x.Linear), scores.Average(x => x.Pu21));
-        double flicker = TemporalStability.FlickerOfTonemapped(tonedResults, tonedTruths);
-        foreach (var img in tonedResults.Concat(tonedTruths)) img.Dispose();
-        return t + $"\nClip peak {peak.ToString("G6", CultureInfo.InvariantCulture)} (all metrics normalize by it); flicker on static pixels {flicker.ToString("0.00000", CultureInfo.InvariantCulture)} (μ-law units, lower is better).\n";
-    }
-
-    /// <summary>Parallel.For that rethrows a failure as itself (a CliError stays one plain line).</summary>
-    private static void InParallel(int count, Action<int> body)
-    {
-        try { Parallel.For(0, count, body); }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
-    }
+    /// <summary>The eval table of two sequences (<see cref="SequenceEval.Compare"/>).</summary>
+    internal static string CompareSequences(string resultPattern, string truthPattern, ILogger log) =>
+        SequenceEval.Compare(SequenceEval.Match(resultPattern, truthPattern, log));
 }

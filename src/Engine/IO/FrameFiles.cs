@@ -47,8 +47,7 @@ public static class FrameFiles
     /// <summary>Throws when an image holds NaN or infinite values, naming the file and the count.</summary>
     public static void RequireFinite(ImageF image, string name)
     {
-        long bad = 0;
-        foreach (float v in image.Data) if (!float.IsFinite(v)) bad++;
+        long bad = FiniteScan.CountNonFinite(image.Data);
         if (bad > 0) throw new ImageIOException($"'{name}' holds {bad} NaN or infinite sample(s)");
     }
 }

@@ -5,8 +5,8 @@ using NUnit.Framework;
 namespace HdrOfx.Engine.Tests.Metrics;
 
 /// <summary>
-/// The faster metric kernels (SSIM four columns in vector lanes, PU21 codes remembered by half value, flicker with each
-/// frame tonemapped once) against their plain per-pixel formulas, written out here: equal to the bit.
+/// The faster metric kernels (SSIM in vector lanes, PU21 codes remembered by half value, flicker with each frame
+/// tonemapped once) against their plain per-pixel formulas, written out here: equal to the bit, except SSIM (within 1e-10).
 /// </summary>
 public class MetricReferenceTests
 {
@@ -58,12 +58,19 @@ public class MetricReferenceTests
         return total / ((double)ow * oh);
     }
 
+    // Widths past Ssim.Strip (256 output columns) cross strips; the last strip is then narrower, with a scalar tail.
     [TestCase(11, 11)] [TestCase(12, 11)] [TestCase(14, 15)] [TestCase(15, 12)] [TestCase(37, 23)] [TestCase(100, 13)]
-    public void Ssim_equals_the_per_pixel_formula(int w, int h)
+    [TestCase(266, 12)] [TestCase(267, 14)] [TestCase(533, 17)] [TestCase(1031, 11)]
+    public void Ssim_matches_the_per_pixel_formula_within_1e_10(int w, int h)
     {
+        // SSIM folds the symmetric Gaussian taps and uses fused multiply-adds: the float64 rounding differs in the last bits.
         var a = Frame(w, h, 1, false, 1f);
         var b = Frame(w, h, 2, false, 1f);
-        Assert.That(Ssim.OnPlane(a.Plane(1), b.Plane(1), w, h), Is.EqualTo(SsimReference(a.Plane(1), b.Plane(1), w, h)));
+        Assert.That(Ssim.OnPlane(a.Plane(1), b.Plane(1), w, h), Is.EqualTo(SsimReference(a.Plane(1), b.Plane(1), w, h)).Within(1e-10));
+        // Nearly equal planes (SSIM near 1, small variances: the cancellation case).
+        var c = a.Clone();
+        for (int i = 0; i < c.Data.Length; i++) c.Data[i] = Math.Clamp(c.Data[i] * 0.999f + 1e-4f, 0f, 1f);
+        Assert.That(Ssim.OnPlane(a.Plane(0), c.Plane(0), w, h), Is.EqualTo(SsimReference(a.Plane(0), c.Plane(0), w, h)).Within(1e-10));
     }
 
     [TestCase(true)] [TestCase(false)]
@@ -128,7 +135,10 @@ public class MetricReferenceTests
             Assert.That(Psnr.MuOfTonemapped(tr[t], tt[t]), Is.EqualTo(Psnr.Mu(result[t], truth[t], peak)), $"PSNR-μ, frame {t}");
             Assert.That(Ssim.MuOfTonemapped(tr[t], tt[t]), Is.EqualTo(Ssim.Mu(result[t], truth[t], peak)), $"SSIM-μ, frame {t}");
         }
-        Assert.That(TemporalStability.FlickerOfTonemapped(tr, tt), Is.EqualTo(TemporalStability.Flicker(result, truth, peak)));
+        // Summed in vector lanes, pairs in parallel: the same terms in another order.
+        double flicker = TemporalStability.Flicker(result, truth, peak);
+        Assert.That(flicker, Is.GreaterThan(0));
+        Assert.That(TemporalStability.FlickerOfTonemapped(tr, tt), Is.EqualTo(flicker).Within(1e-12 * flicker));
         foreach (var img in tr.Concat(tt)) img.Dispose();
     }
 }
