@@ -38,16 +38,9 @@ internal sealed unsafe class PizChunkEncoder
         int nx = image.Width, channels = planes.Length;
         if (lines < 1 || y0 < 0 || y0 + lines > image.Height) throw new ArgumentOutOfRangeException(nameof(lines), $"lines {y0}+{lines} outside the image's {image.Height}");
         int perChannel = nx * lines, count = perChannel * channels, rawBytes = 2 * count;
-        if (_data.Length < count) _data = GC.AllocateUninitializedArray<ushort>(count);
-        var data = _data.AsSpan(0, count);
-        var src = image.Data;
-        for (int k = 0; k < channels; k++)
-            HalfConversion.ToHalf(src.AsSpan((planes[k] * image.Height + y0) * nx, perChannel), data.Slice(k * perChannel, perChannel));
-
+        var data = LoadHalves(image, planes, y0, lines);
         ushort max = MapUsedValues(data);
-        fixed (ushort* d = data)
-            for (int k = 0; k < channels; k++)
-                ExrWavelet.Encode(d + (long)k * perChannel, nx, 1, lines, nx, max);
+        Wavelets(data, nx, lines, channels, max);
 
         var bitmap = _bitmap.AsSpan();
         int minNonZero = bitmap.IndexOfAnyExcept((byte)0), maxNonZero = bitmap.LastIndexOfAnyExcept((byte)0);
@@ -71,11 +64,33 @@ internal sealed unsafe class PizChunkEncoder
         return (output, length);
     }
 
+    /// <summary>The chunk's samples as half bits, channel by channel in file order, each channel's lines one after the other.</summary>
+    internal Span<ushort> LoadHalves(ImageF image, ReadOnlySpan<int> planes, int y0, int lines)
+    {
+        int nx = image.Width, channels = planes.Length, perChannel = nx * lines, count = perChannel * channels;
+        if (_data.Length < count) _data = GC.AllocateUninitializedArray<ushort>(count);
+        var data = _data.AsSpan(0, count);
+        var src = image.Data;
+        for (int k = 0; k < channels; k++)
+            HalfConversion.ToHalf(src.AsSpan((planes[k] * image.Height + y0) * nx, perChannel), data.Slice(k * perChannel, perChannel));
+        return data;
+    }
+
+    /// <summary>One <see cref="ExrWavelet"/> pass over each channel's nx × lines block.</summary>
+    internal static void Wavelets(Span<ushort> data, int nx, int lines, int channels, ushort max)
+    {
+        int perChannel = nx * lines;
+        if (data.Length < perChannel * channels) throw new ArgumentException($"{data.Length} samples, {channels} channels of {nx}x{lines} need {perChannel * channels}", nameof(data));
+        fixed (ushort* d = data)
+            for (int k = 0; k < channels; k++)
+                ExrWavelet.Encode(d + (long)k * perChannel, nx, 1, lines, nx, max);
+    }
+
     /// <summary>
     /// Fills the bitmap of the values used (bit v &amp; 7 of byte v &gt;&gt; 3; zero is implied and never set) and replaces each value
     /// by its rank among the used values and zero (forwardLutFromBitmap, applyLut); returns the largest rank.
     /// </summary>
-    private ushort MapUsedValues(Span<ushort> data)
+    internal ushort MapUsedValues(Span<ushort> data)
     {
         var used = _used;
         Array.Clear(used);
