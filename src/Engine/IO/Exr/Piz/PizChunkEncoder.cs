@@ -90,7 +90,10 @@ internal sealed unsafe class PizChunkEncoder
     /// Fills the bitmap of the values used (bit v &amp; 7 of byte v &gt;&gt; 3; zero is implied and never set) and replaces each value
     /// by its rank among the used values and zero (forwardLutFromBitmap, applyLut); returns the largest rank.
     /// </summary>
-    internal ushort MapUsedValues(Span<ushort> data)
+    internal ushort MapUsedValues(Span<ushort> data) => MapUsedValues(data, reference: false);
+
+    /// <param name="reference">Rank every one of the 65536 values by a running sum (forwardLutFromBitmap's loop), the twin tests' reference.</param>
+    internal ushort MapUsedValues(Span<ushort> data, bool reference)
     {
         var used = _used;
         Array.Clear(used);
@@ -100,19 +103,36 @@ internal sealed unsafe class PizChunkEncoder
         var words = MemoryMarshal.Cast<byte, uint>(_bitmap.AsSpan());
         for (int w = 0; w < words.Length; w++)
             words[w] = ~Vector256.Equals(Vector256.Create(used.AsSpan(32 * w, 32)), Vector256<byte>.Zero).ExtractMostSignificantBits();
-        if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(words, words);
-        used[0] = 1;
         var lut = _lut;
-        int k = 0;
-        for (int i = 0; i < lut.Length; i++)
+        int k;
+        if (reference)
         {
-            lut[i] = (ushort)k;
-            k += used[i];
+            used[0] = 1;
+            k = 0;
+            for (int i = 0; i < lut.Length; i++)
+            {
+                lut[i] = (ushort)k;
+                k += used[i];
+            }
         }
+        else
+        {
+            // Only the used values are looked up: each one's rank is 1 + the used non-zero values below it, read off the
+            // bitmap's set bits (a few thousand a chunk) instead of a running sum over all 65536.
+            lut[0] = 0;
+            k = 1;
+            for (int w = 0; w < words.Length; w++)
+                for (uint bits = words[w]; bits != 0; bits &= bits - 1)
+                    lut[32 * w + System.Numerics.BitOperations.TrailingZeroCount(bits)] = (ushort)k++;
+        }
+        if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(words, words);
         ref ushort l = ref MemoryMarshal.GetArrayDataReference(lut);
         foreach (ref ushort v in data) v = System.Runtime.CompilerServices.Unsafe.Add(ref l, v);
         return (ushort)(k - 1);
     }
+
+    /// <summary>The bitmap <see cref="MapUsedValues(Span{ushort})"/> filled (for the tests).</summary>
+    internal ReadOnlySpan<byte> Bitmap => _bitmap;
 
     /// <summary>The uncompressed chunk: for each line, each channel's half samples (little-endian) in file order.</summary>
     private static void WriteRaw(ImageF image, ReadOnlySpan<int> planes, int y0, int lines, byte[] output)
