@@ -280,24 +280,29 @@ internal sealed class ExrHuffmanEncoder
         int s = r, count = 0, n = raw.Length;
         for (int i = 1; i <= n; i++)
         {
-            // Sixteen symbols, each unlike the next (raw[i − 1 + k] ≠ raw[i + k], one vector compare), go out with no run
-            // test: the symbol pending at i − 1 and the fifteen after it; raw[i + 15] becomes the pending one.
-            if (count == 0 && Vector256.IsHardwareAccelerated && i + 16 <= n &&
-                !Vector256.EqualsAny(Vector256.LoadUnsafe(ref r, (nuint)(i - 1)), Vector256.LoadUnsafe(ref r, (nuint)i)))
+            // Where no run is pending, one vector compare of raw[i − 1 + k] with raw[i + k] (k < 16) finds how many symbols
+            // from i − 1 on are each unlike the next: those go out with no run test, and the first that equals its next (or
+            // raw[i + 15]) becomes the pending one.
+            if (count == 0 && Vector256.IsHardwareAccelerated && i + 16 <= n)
             {
-                for (int k = i - 1; k < i + 15; k++)
+                uint equal = Vector256.Equals(Vector256.LoadUnsafe(ref r, (nuint)(i - 1)), Vector256.LoadUnsafe(ref r, (nuint)i)).AsByte().ExtractMostSignificantBits();
+                int t = equal == 0 ? 16 : BitOperations.TrailingZeroCount(equal) >> 1;
+                if (t > 0)
                 {
-                    ulong f = Unsafe.Add(ref entry, Unsafe.Add(ref r, k));
-                    int fl = (int)(f & 63);
-                    acc = (acc << fl) | (f >> 6);
-                    bits += fl;
-                    StoreBigEndian(ref Unsafe.Add(ref o, pos), acc << (64 - bits));
-                    pos += bits >> 3;
-                    bits &= 7;
+                    for (int k = i - 1; k < i - 1 + t; k++)
+                    {
+                        ulong f = Unsafe.Add(ref entry, Unsafe.Add(ref r, k));
+                        int fl = (int)(f & 63);
+                        acc = (acc << fl) | (f >> 6);
+                        bits += fl;
+                        StoreBigEndian(ref Unsafe.Add(ref o, pos), acc << (64 - bits));
+                        pos += bits >> 3;
+                        bits &= 7;
+                    }
+                    s = Unsafe.Add(ref r, i - 1 + t);
+                    i += t - 1;
+                    continue;
                 }
-                s = Unsafe.Add(ref r, i + 15);
-                i += 15;
-                continue;
             }
             // One pass beyond the end (v = −1) sends the last symbol.
             int v = i < n ? Unsafe.Add(ref r, i) : -1;
