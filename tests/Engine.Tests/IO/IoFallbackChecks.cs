@@ -1,5 +1,6 @@
 using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.IO.Exr;
+using HdrOfx.Engine.IO.Exr.Piz;
 using HdrOfx.Engine.IO.Png;
 
 namespace HdrOfx.Engine.Tests.IO;
@@ -87,14 +88,14 @@ public static class IoFallbackChecks
                     var want = (ushort[])data.Clone();
                     unsafe
                     {
-                        fixed (ushort* d = data) Exr.Piz.ExrWavelet.Encode(d, nx, 1, ny, nx, (ushort)max);
-                        fixed (ushort* d = want) Exr.Piz.ExrWavelet.EncodeReference(d, nx, 1, ny, nx, (ushort)max);
+                        fixed (ushort* d = data) ExrWavelet.Encode(d, nx, 1, ny, nx, (ushort)max);
+                        fixed (ushort* d = want) ExrWavelet.EncodeReference(d, nx, 1, ny, nx, (ushort)max);
                     }
                     if (!data.AsSpan().SequenceEqual(want)) return $"wavelet {nx}x{ny}, max {max}";
-                    var enc = new Exr.Piz.PizChunkEncoder();
+                    var enc = new PizChunkEncoder();
                     var mapped = (ushort[])data.Clone();
                     if (enc.MapUsedValues(mapped) != enc.MapUsedValues(want, reference: true) || !mapped.AsSpan().SequenceEqual(want)) return $"value map {nx}x{ny}";
-                    var huffman = new Exr.Piz.ExrHuffmanEncoder();
+                    var huffman = new ExrHuffmanEncoder();
                     var a = new byte[huffman.Plan(data)];
                     int la = huffman.Write(data, a);
                     var b = new byte[huffman.Plan(data)];
