@@ -14,7 +14,7 @@ namespace HdrOfx.Cli.Commands;
 /// <summary>`hdrofx bench`: speed figures for docs/benchmarks.md, with the machine they came from.</summary>
 public static class BenchCommand
 {
-    private static readonly string[] Suites = ["classical", "batch", "eval", "tcam", "tensor", "nn"];
+    private static readonly string[] Suites = ["classical", "batch", "codecs", "eval", "tcam", "tensor", "nn"];
 
     public static Command Create()
     {
@@ -23,7 +23,7 @@ public static class BenchCommand
         var frames = new Option<int>("--frames") { Description = "Timed frames per classical run (one warm-up frame is added).", DefaultValueFactory = _ => 8 };
         var only = new Option<string>("--only")
         {
-            Description = "Comma-separated suites to run: classical (reconstruction frames/s), batch (end to end PNG → EXR against reconstruction only, same run), eval (hdrofx eval against reading its two half PIZ EXR sequences; --frames pairs), tcam (the neural method, seconds a frame, memory), tensor (GEMM, conv2d, peak), nn (U-Net training step).",
+            Description = "Comma-separated suites to run: classical (reconstruction frames/s), batch (end to end PNG → EXR against reconstruction only, same run), codecs (the batch path's PNG decode and EXR half PIZ encode, one thread, CPU ms per stage, best of --rounds × 5), eval (hdrofx eval against reading its two half PIZ EXR sequences; --frames pairs), tcam (the neural method, seconds a frame, memory), tensor (GEMM, conv2d, peak), nn (U-Net training step).",
             DefaultValueFactory = _ => string.Join(',', Suites),
         };
         var seconds = new Option<double>("--min-seconds") { Description = "Minimum measuring time per tensor benchmark.", DefaultValueFactory = _ => 1.0 };
@@ -51,6 +51,11 @@ public static class BenchCommand
                 var (b, costs) = BatchBenchmark.Run(r.GetValue(width), r.GetValue(height), r.GetValue(frames), r.GetValue(rounds), log, cancel);
                 report.AppendLine(BatchBenchmark.Report(b, costs, r.GetValue(width), r.GetValue(height)));
             }
+            if (selected.Contains("codecs"))
+            {
+                if (r.GetValue(rounds) < 1) throw new CliError("--rounds must be at least 1");
+                report.AppendLine(Codecs(r.GetValue(width), r.GetValue(height), 5 * r.GetValue(rounds), log));
+            }
             if (selected.Contains("eval"))
             {
                 if (r.GetValue(rounds) < 1) throw new CliError("--rounds must be at least 1");
@@ -71,6 +76,14 @@ public static class BenchCommand
             return CliRunner.Ok;
         }));
         return cmd;
+    }
+
+    private static string Codecs(int width, int height, int repeats, ILogger log)
+    {
+        log.LogInformation("codec stages: one {W}x{H} frame, one thread, best of {N}", width, height, repeats);
+        var table = new MarkdownTable($"batch stage, {width}x{height}, one thread", "CPU ms (best of " + repeats + ")");
+        foreach (var s in CodecStageBenchmark.Run(width, height, repeats)) table.Add(s.Name, s.BestCpuMs.ToString("0.0"));
+        return "## Batch stages (CPU)\n\n" + table;
     }
 
     private static HashSet<string> ParseSuites(string value)

@@ -1,5 +1,6 @@
 using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.IO.Exr;
+using HdrOfx.Engine.IO.Exr.Piz;
 using HdrOfx.Engine.IO.Png;
 
 namespace HdrOfx.Engine.Tests.IO;
@@ -7,7 +8,8 @@ namespace HdrOfx.Engine.Tests.IO;
 /// <summary>
 /// The I/O codecs' vector paths, checked again by <see cref="Tensors.FallbackSelfTest"/> in child processes without AVX2 or
 /// without any intrinsics: float → half against the <see cref="Half"/> cast, the Paeth and Up rows against the scalar
-/// predictor, and a managed PIZ file read back.
+/// predictor, the RGB row store and the CRC against theirs, the PIZ kernels (wavelet, value map, Huffman writer) against
+/// their scalar references, and a managed PIZ file read back.
 /// </summary>
 public static class IoFallbackChecks
 {
@@ -54,6 +56,51 @@ public static class IoFallbackChecks
                     var up = (byte[])row.Clone();
                     PngReader.UpRow(up, prev);
                     for (int i = 0; i < n; i++) if (up[i] != (byte)(row[i] + prev[i])) return $"Up, {n} bytes";
+                }
+            return null;
+        });
+
+        Check("rgb rows and crc", () =>
+        {
+            var rng = new Random(6);
+            foreach (int w in new[] { 0, 1, 5, 6, 7, 33, 1921 })
+            {
+                var row = new byte[3 * w];
+                rng.NextBytes(row);
+                var want = new float[3 * w];
+                var got = new float[3 * w];
+                PngReader.StoreRgbRowScalar(row, want, w, w, 3, 8);
+                PngReader.StoreRgbRow(row, got, w, w, 3, 8);
+                if (!got.AsSpan().SequenceEqual(want)) return $"RGB row, width {w}";
+                if (Crc32.Update(~0u, row) != Crc32.UpdateBytewise(~0u, row)) return $"CRC, {row.Length} bytes";
+            }
+            return null;
+        });
+
+        Check("piz kernels", () =>
+        {
+            var rng = new Random(7);
+            foreach (int max in new[] { 1000, 65535 })
+                foreach (var (nx, ny) in new[] { (17, 5), (1921, 32), (40, 3) })
+                {
+                    var data = new ushort[nx * ny];
+                    for (int i = 0; i < data.Length; i++) data[i] = (ushort)rng.Next(max + 1);
+                    var want = (ushort[])data.Clone();
+                    unsafe
+                    {
+                        fixed (ushort* d = data) ExrWavelet.Encode(d, nx, 1, ny, nx, (ushort)max);
+                        fixed (ushort* d = want) ExrWavelet.EncodeReference(d, nx, 1, ny, nx, (ushort)max);
+                    }
+                    if (!data.AsSpan().SequenceEqual(want)) return $"wavelet {nx}x{ny}, max {max}";
+                    var enc = new PizChunkEncoder();
+                    var mapped = (ushort[])data.Clone();
+                    if (enc.MapUsedValues(mapped) != enc.MapUsedValues(want, reference: true) || !mapped.AsSpan().SequenceEqual(want)) return $"value map {nx}x{ny}";
+                    var huffman = new ExrHuffmanEncoder();
+                    var a = new byte[huffman.Plan(data)];
+                    int la = huffman.Write(data, a);
+                    var b = new byte[huffman.Plan(data)];
+                    int lb = huffman.Write(data, b, reference: true);
+                    if (!a.AsSpan(0, la).SequenceEqual(b.AsSpan(0, lb))) return $"Huffman {nx}x{ny}";
                 }
             return null;
         });

@@ -1,4 +1,5 @@
 using HdrOfx.Engine.Imaging;
+using HdrOfx.Engine.Parallelism;
 using static HdrOfx.Engine.IO.Exr.ExrNative;
 
 namespace HdrOfx.Engine.IO.Exr;
@@ -141,15 +142,35 @@ public static unsafe class ExrWriter
         }
     }
 
-    private static void RunBatches(int batches, Action<int> body)
+    /// <summary>
+    /// Batches of chunks through our PIZ encoder, one encoder per thread. A struct job for <see cref="ParallelRange.Jobs{T}"/>:
+    /// the batches share <see cref="ParallelRange.MaxThreads"/> with the rest of the engine (the batch path's reconstruction
+    /// runs beside the writer) instead of a Parallel.For of their own.
+    /// </summary>
+    private readonly struct PizBatches(ImageF image, int[] planes, ChunkInfo[] infos, (byte[] Data, int Length, bool Rented)[] packed, int batches) : IRangeOperation
     {
-        try
+        public void Invoke(int start, int end)
         {
-            Parallel.For(0, batches, new ParallelOptions { MaxDegreeOfParallelism = batches }, body);
+            var enc = Piz.PizChunkEncoder.ForThread();
+            int chunks = infos.Length;
+            for (int b = start; b < end; b++)
+                for (int c = (int)((long)b * chunks / batches); c < (int)((long)(b + 1) * chunks / batches); c++)
+                {
+                    var (data, length) = enc.Encode(image, planes, infos[c].start_y, infos[c].height);
+                    packed[c] = (data, length, true);
+                }
         }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+    }
+
+    /// <summary>Batches of chunks through OpenEXRCore's encoders (<see cref="CompressChunks"/>), one pipeline a batch.</summary>
+    private readonly struct CoreBatches(nint context, int part, ChunkInfo[] infos, nint pixels, int width, int height, string[] names,
+        (byte[], int, bool)[] packed, string path, int batches) : IRangeOperation
+    {
+        public void Invoke(int start, int end)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            int chunks = infos.Length;
+            for (int b = start; b < end; b++)
+                CompressChunks(context, part, infos, (int)((long)b * chunks / batches), (int)((long)(b + 1) * chunks / batches), pixels, width, height, names, packed, path);
         }
     }
 
@@ -213,31 +234,15 @@ public static unsafe class ExrWriter
                     Check(exr_write_scanline_chunk_info(ctxt, part, c * lines, ci), "exr_write_scanline_chunk_info", path);
             // Chunks are compressed in parallel (each batch with its own pipeline or encoder), then written in order.
             var packed = new (byte[] Data, int Length, bool Rented)[chunks];
-            int batches = Math.Clamp(chunks / 8, 1, Environment.ProcessorCount);
+            int batches = Math.Clamp(chunks / 8, 1, ParallelRange.MaxThreads);
             try
             {
                 // Half PIZ, the batch path's default, is compressed by our own encoder: OpenEXRCore 3.1's took twice the CPU.
                 if (compression == ExrCompression.Piz && pixelType == ExrPixelType.Half && !coreOnly)
-                {
-                    int[] planes = FilePlaneOrder(ctxt, part, names, path);
-                    RunBatches(batches, b =>
-                    {
-                        var enc = Piz.PizChunkEncoder.ForThread();
-                        for (int c = b * chunks / batches; c < (b + 1) * chunks / batches; c++)
-                        {
-                            var (data, length) = enc.Encode(image, planes, infos[c].start_y, infos[c].height);
-                            packed[c] = (data, length, true);
-                        }
-                    });
-                }
+                    ParallelRange.Jobs(batches, new PizBatches(image, FilePlaneOrder(ctxt, part, names, path), infos, packed, batches));
                 else
                     fixed (float* src = image.Data)
-                    {
-                        nint pixels = (nint)src, context = ctxt;
-                        int partIndex = part;
-                        RunBatches(batches, b =>
-                            CompressChunks(context, partIndex, infos, b * chunks / batches, (b + 1) * chunks / batches, pixels, image.Width, h, names, packed, path));
-                    }
+                        ParallelRange.Jobs(batches, new CoreBatches(ctxt, part, infos, (nint)src, image.Width, h, names, packed, path, batches));
                 for (int c = 0; c < chunks; c++)
                     fixed (byte* data = packed[c].Data)
                         Check(exr_write_scanline_chunk(ctxt, part, infos[c].start_y, data, (ulong)packed[c].Length), "exr_write_scanline_chunk", path);

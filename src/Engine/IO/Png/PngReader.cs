@@ -540,17 +540,53 @@ public static class PngReader
 
     private static readonly float[] Codes8 = Enumerable.Range(0, 256).Select(c => c / 255f).ToArray();
 
-    /// <summary>The common case, a full row of 8- or 16-bit RGB(A): the same values as the general path (code / (2^d − 1)), without its per-sample dispatch.</summary>
-    private static void StoreRgbRow(ReadOnlySpan<byte> row, Span<float> dst, int plane, int w, int spp, int depth)
+    /// <summary>
+    /// The common case, a full row of 8- or 16-bit RGB(A): the same values as the general path (code / (2^d − 1)), without
+    /// its per-sample dispatch; 8-bit RGB four pixels at a time in vector lanes (<see cref="StoreRgb8Pixels"/>).
+    /// </summary>
+    internal static void StoreRgbRow(ReadOnlySpan<byte> row, Span<float> dst, int plane, int w, int spp, int depth)
+    {
+        if (row.Length < w * spp * (depth / 8)) throw new ArgumentException($"row of {row.Length} bytes for {w} pixels", nameof(row));
+        if (w > 0 && dst.Length < (spp - 1) * plane + w) throw new ArgumentException($"destination of {dst.Length} floats for {spp} planes of {plane}", nameof(dst));
+        int from = depth == 8 && spp == 3 && System.Runtime.Intrinsics.X86.Ssse3.IsSupported ? StoreRgb8Pixels(row, dst, plane, w) : 0;
+        StoreRgbRowScalar(row, dst, plane, w, spp, depth, from);
+    }
+
+    /// <summary>The reference: one sample at a time from pixel <paramref name="from"/> on.</summary>
+    internal static void StoreRgbRowScalar(ReadOnlySpan<byte> row, Span<float> dst, int plane, int w, int spp, int depth, int from = 0)
     {
         var lut = Codes8;
         for (int c = 0; c < spp; c++)
         {
             var o = dst.Slice(c * plane, w);
             if (depth == 8)
-                for (int i = 0, k = c; i < w; i++, k += spp) o[i] = lut[row[k]];
+                for (int i = from, k = from * spp + c; i < w; i++, k += spp) o[i] = lut[row[k]];
             else
-                for (int i = 0, k = 2 * c; i < w; i++, k += 2 * spp) o[i] = ((row[k] << 8) | row[k + 1]) / 65535f;
+                for (int i = from, k = 2 * (from * spp + c); i < w; i++, k += 2 * spp) o[i] = ((row[k] << 8) | row[k + 1]) / 65535f;
         }
+    }
+
+    /// <summary>
+    /// 8-bit RGB, four pixels a step while 16 bytes from the first lie in the row: a byte shuffle (pshufb: an index with its top bit
+    /// set gives 0) spreads each channel's four codes into 32-bit lanes, then code / 255 by a vector division (IEEE division, so the same float as the scalar
+    /// code's). Returns the first pixel left to the scalar loop.
+    /// </summary>
+    private static int StoreRgb8Pixels(ReadOnlySpan<byte> row, Span<float> dst, int plane, int w)
+    {
+        var r = Vector128.Create((byte)0, 0xFF, 0xFF, 0xFF, 3, 0xFF, 0xFF, 0xFF, 6, 0xFF, 0xFF, 0xFF, 9, 0xFF, 0xFF, 0xFF);
+        var g = Vector128.Create((byte)1, 0xFF, 0xFF, 0xFF, 4, 0xFF, 0xFF, 0xFF, 7, 0xFF, 0xFF, 0xFF, 10, 0xFF, 0xFF, 0xFF);
+        var b = Vector128.Create((byte)2, 0xFF, 0xFF, 0xFF, 5, 0xFF, 0xFF, 0xFF, 8, 0xFF, 0xFF, 0xFF, 11, 0xFF, 0xFF, 0xFF);
+        var scale = Vector128.Create(255f);
+        ref byte src = ref MemoryMarshal.GetReference(row);
+        ref float o = ref MemoryMarshal.GetReference(dst);
+        int i = 0, bytes = row.Length;
+        for (; i + 4 <= w && 3 * i + 16 <= bytes; i += 4)
+        {
+            var px = Vector128.LoadUnsafe(ref src, (nuint)(3 * i));
+            (Vector128.ConvertToSingle(System.Runtime.Intrinsics.X86.Ssse3.Shuffle(px, r).AsInt32()) / scale).StoreUnsafe(ref o, (nuint)i);
+            (Vector128.ConvertToSingle(System.Runtime.Intrinsics.X86.Ssse3.Shuffle(px, g).AsInt32()) / scale).StoreUnsafe(ref o, (nuint)(plane + i));
+            (Vector128.ConvertToSingle(System.Runtime.Intrinsics.X86.Ssse3.Shuffle(px, b).AsInt32()) / scale).StoreUnsafe(ref o, (nuint)(2 * plane + i));
+        }
+        return i;
     }
 }

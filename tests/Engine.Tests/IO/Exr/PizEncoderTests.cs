@@ -1,6 +1,7 @@
 using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.IO.Exr;
 using HdrOfx.Engine.IO.Exr.Piz;
+using HdrOfx.Engine.Parallelism;
 using NUnit.Framework;
 
 namespace HdrOfx.Engine.Tests.IO.Exr;
@@ -90,6 +91,28 @@ public class PizEncoderTests
         // Both codes are Huffman codes of the same counts (optimal, equal cost); run decisions may differ by a few bits.
         long oursSize = new FileInfo(ours).Length, coreSize = new FileInfo(core).Length;
         Assert.That(oursSize, Is.LessThanOrEqualTo(coreSize + coreSize / 200 + 16), $"ours {oursSize} bytes, OpenEXRCore {coreSize}");
+    }
+
+    [Test]
+    public void The_file_is_the_same_whatever_the_number_of_chunk_batches([Values(ExrCompression.Piz, ExrCompression.Zip)] ExrCompression compression)
+    {
+        // 1080 lines: 34 PIZ or 68 ZIP chunks, in one batch on one thread and in several on three.
+        using var dir = ExrTestImages.NewTempDir();
+        var src = Content("hdr", 64, 1080, 3, 21);
+        int threads = ParallelRange.MaxThreads;
+        var files = new List<byte[]>();
+        try
+        {
+            foreach (int t in new[] { 1, 3 })
+            {
+                ParallelRange.MaxThreads = t;
+                string file = dir.File($"t{t}.exr");
+                ExrWriter.WriteUnstaged(file, src, ExrPixelType.Half, compression);
+                files.Add(File.ReadAllBytes(file));
+            }
+        }
+        finally { ParallelRange.MaxThreads = threads; }
+        Assert.That(files[1], Is.EqualTo(files[0]));
     }
 
     [Test]

@@ -79,6 +79,42 @@ public class PngTests
     }
 
     [Test]
+    public void Rgb_rows_in_vector_lanes_store_the_scalar_rows_floats([Values(3, 4)] int spp, [Values(8, 16)] int depth)
+    {
+        // Every width up to 40 (each vector step's tail, rows too short for one 16-byte load) and a 1080p row; every code value.
+        var rng = new Random(spp * depth);
+        foreach (int w in Enumerable.Range(0, 41).Append(1921))
+        {
+            int plane = w + 5;
+            var row = new byte[w * spp * depth / 8];
+            rng.NextBytes(row);
+            if (w == 1921) for (int i = 0; i < row.Length; i++) row[i] = (byte)i;
+            var want = new float[spp * plane];
+            var got = new float[spp * plane];
+            want.AsSpan().Fill(-1f);
+            got.AsSpan().Fill(-1f);
+            PngReader.StoreRgbRowScalar(row, want, plane, w, spp, depth);
+            PngReader.StoreRgbRow(row, got, plane, w, spp, depth);
+            Assert.That(got.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(want.Select(BitConverter.SingleToInt32Bits)), $"width {w}");
+        }
+    }
+
+    [Test]
+    public void Crc_by_16_byte_slices_equals_the_bytewise_crc()
+    {
+        var rng = new Random(11);
+        var data = new byte[5000];
+        rng.NextBytes(data);
+        Assert.That(Crc32.Compute("123456789"u8), Is.EqualTo(0xCBF43926u), "the check value of CRC-32/ISO-HDLC");
+        foreach (int length in Enumerable.Range(0, 70).Append(4997))
+            for (int offset = 0; offset < 3; offset++)
+            {
+                var span = data.AsSpan(offset, length);
+                Assert.That(Crc32.Update(0xFFFFFFFFu, span), Is.EqualTo(Crc32.UpdateBytewise(0xFFFFFFFFu, span)), $"{length} bytes at {offset}");
+            }
+    }
+
+    [Test]
     public void QuantizeClampsAndRoundsHalfUp()
     {
         Assert.That(Q(-1f, 8), Is.EqualTo(0));

@@ -38,16 +38,9 @@ internal sealed unsafe class PizChunkEncoder
         int nx = image.Width, channels = planes.Length;
         if (lines < 1 || y0 < 0 || y0 + lines > image.Height) throw new ArgumentOutOfRangeException(nameof(lines), $"lines {y0}+{lines} outside the image's {image.Height}");
         int perChannel = nx * lines, count = perChannel * channels, rawBytes = 2 * count;
-        if (_data.Length < count) _data = GC.AllocateUninitializedArray<ushort>(count);
-        var data = _data.AsSpan(0, count);
-        var src = image.Data;
-        for (int k = 0; k < channels; k++)
-            HalfConversion.ToHalf(src.AsSpan((planes[k] * image.Height + y0) * nx, perChannel), data.Slice(k * perChannel, perChannel));
-
+        var data = LoadHalves(image, planes, y0, lines);
         ushort max = MapUsedValues(data);
-        fixed (ushort* d = data)
-            for (int k = 0; k < channels; k++)
-                ExrWavelet.Encode(d + (long)k * perChannel, nx, 1, lines, nx, max);
+        Wavelets(data, nx, lines, channels, max);
 
         var bitmap = _bitmap.AsSpan();
         int minNonZero = bitmap.IndexOfAnyExcept((byte)0), maxNonZero = bitmap.LastIndexOfAnyExcept((byte)0);
@@ -71,11 +64,36 @@ internal sealed unsafe class PizChunkEncoder
         return (output, length);
     }
 
+    /// <summary>The chunk's samples as half bits, channel by channel in file order, each channel's lines one after the other.</summary>
+    internal Span<ushort> LoadHalves(ImageF image, ReadOnlySpan<int> planes, int y0, int lines)
+    {
+        int nx = image.Width, channels = planes.Length, perChannel = nx * lines, count = perChannel * channels;
+        if (_data.Length < count) _data = GC.AllocateUninitializedArray<ushort>(count);
+        var data = _data.AsSpan(0, count);
+        var src = image.Data;
+        for (int k = 0; k < channels; k++)
+            HalfConversion.ToHalf(src.AsSpan((planes[k] * image.Height + y0) * nx, perChannel), data.Slice(k * perChannel, perChannel));
+        return data;
+    }
+
+    /// <summary>One <see cref="ExrWavelet"/> pass over each channel's nx × lines block.</summary>
+    internal static void Wavelets(Span<ushort> data, int nx, int lines, int channels, ushort max)
+    {
+        int perChannel = nx * lines;
+        if (data.Length < perChannel * channels) throw new ArgumentException($"{data.Length} samples, {channels} channels of {nx}x{lines} need {perChannel * channels}", nameof(data));
+        fixed (ushort* d = data)
+            for (int k = 0; k < channels; k++)
+                ExrWavelet.Encode(d + (long)k * perChannel, nx, 1, lines, nx, max);
+    }
+
     /// <summary>
     /// Fills the bitmap of the values used (bit v &amp; 7 of byte v &gt;&gt; 3; zero is implied and never set) and replaces each value
     /// by its rank among the used values and zero (forwardLutFromBitmap, applyLut); returns the largest rank.
     /// </summary>
-    private ushort MapUsedValues(Span<ushort> data)
+    internal ushort MapUsedValues(Span<ushort> data) => MapUsedValues(data, reference: false);
+
+    /// <param name="reference">Rank every one of the 65536 values by a running sum (forwardLutFromBitmap's loop), the twin tests' reference.</param>
+    internal ushort MapUsedValues(Span<ushort> data, bool reference)
     {
         var used = _used;
         Array.Clear(used);
@@ -85,19 +103,36 @@ internal sealed unsafe class PizChunkEncoder
         var words = MemoryMarshal.Cast<byte, uint>(_bitmap.AsSpan());
         for (int w = 0; w < words.Length; w++)
             words[w] = ~Vector256.Equals(Vector256.Create(used.AsSpan(32 * w, 32)), Vector256<byte>.Zero).ExtractMostSignificantBits();
-        if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(words, words);
-        used[0] = 1;
         var lut = _lut;
-        int k = 0;
-        for (int i = 0; i < lut.Length; i++)
+        int k;
+        if (reference)
         {
-            lut[i] = (ushort)k;
-            k += used[i];
+            used[0] = 1;
+            k = 0;
+            for (int i = 0; i < lut.Length; i++)
+            {
+                lut[i] = (ushort)k;
+                k += used[i];
+            }
         }
+        else
+        {
+            // Only the used values are looked up: each one's rank is 1 + the used non-zero values below it, read off the
+            // bitmap's set bits (a few thousand a chunk) instead of a running sum over all 65536.
+            lut[0] = 0;
+            k = 1;
+            for (int w = 0; w < words.Length; w++)
+                for (uint bits = words[w]; bits != 0; bits &= bits - 1)
+                    lut[32 * w + System.Numerics.BitOperations.TrailingZeroCount(bits)] = (ushort)k++;
+        }
+        if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(words, words);
         ref ushort l = ref MemoryMarshal.GetArrayDataReference(lut);
         foreach (ref ushort v in data) v = System.Runtime.CompilerServices.Unsafe.Add(ref l, v);
         return (ushort)(k - 1);
     }
+
+    /// <summary>The bitmap <see cref="MapUsedValues(Span{ushort})"/> filled (for the tests).</summary>
+    internal ReadOnlySpan<byte> Bitmap => _bitmap;
 
     /// <summary>The uncompressed chunk: for each line, each channel's half samples (little-endian) in file order.</summary>
     private static void WriteRaw(ImageF image, ReadOnlySpan<int> planes, int y0, int lines, byte[] output)
