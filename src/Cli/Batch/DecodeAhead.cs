@@ -58,6 +58,7 @@ public sealed class DecodeAhead : IDisposable
 
     private void Work()
     {
+        using var worker = PipelineWorker.Enter();
         while (true)
         {
             int t;

@@ -50,6 +50,7 @@ public sealed class WriteBehind : IDisposable
 
     private void Work()
     {
+        using var worker = PipelineWorker.Enter();
         try
         {
             foreach (var (frame, result) in _queue.GetConsumingEnumerable(_stop.Token))

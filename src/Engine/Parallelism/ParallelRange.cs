@@ -50,13 +50,28 @@ public static class ParallelRange
     public static void Jobs<T>(int count, in T operation) where T : struct, IRangeOperation
     {
         if (count <= 0) return;
-        if (count == 1 || MaxThreads == 1)
+        if (count == 1 || MaxThreads == 1 || t_serial > 0)
         {
             for (int j = 0; j < count; j++) operation.Invoke(j, j + 1);
             return;
         }
         var jobs = new Serial<T>(operation);
         ThreadPoolExecutor.RunUnwrapped(count, Math.Min(count, MaxThreads), jobs.Invoke);
+    }
+
+    /// <summary>
+    /// Until disposed, every loop and job started on this thread runs inline on it: for a pipeline's worker threads
+    /// (decode, encode), whose work must not spread onto the pool threads the reconstruction uses.
+    /// </summary>
+    public static InlineScope Inline()
+    {
+        t_serial++;
+        return new InlineScope();
+    }
+
+    public readonly struct InlineScope : IDisposable
+    {
+        public void Dispose() => t_serial--;
     }
 
     private static void Run<T>(int count, int bands, in T operation, IParallelExecutor executor) where T : struct, IRangeOperation

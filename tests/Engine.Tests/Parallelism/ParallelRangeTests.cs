@@ -149,4 +149,52 @@ public class ParallelRangeTests
             ParallelRange.MaxThreads = was;
         }
     }
+
+    /// <summary>Records the managed thread of every band it runs.</summary>
+    private readonly struct Threads(HashSet<int> ids) : IRangeOperation
+    {
+        public void Invoke(int start, int end)
+        {
+            Thread.Sleep(1);
+            lock (ids) ids.Add(Environment.CurrentManagedThreadId);
+        }
+    }
+
+    [Test]
+    public void InsideAnInlineScopeEveryLoopAndJobRunsOnTheCallingThread()
+    {
+        if (ParallelRange.MaxThreads < 2) Assert.Ignore("needs two threads to tell");
+        var outside = new HashSet<int>();
+        for (int k = 0; k < 20 && outside.Count < 2; k++) ParallelRange.Jobs(8, new Threads(outside));
+        Assert.That(outside, Has.Count.GreaterThan(1), "without the scope the jobs should spread over the pool");
+
+        var inside = new HashSet<int>();
+        using (ParallelRange.Inline())
+        {
+            ParallelRange.Jobs(8, new Threads(inside));
+            ParallelRange.ForRows(64, 1_000_000, new Threads(inside));
+            ParallelRange.For(64, 1, new Threads(inside));
+        }
+        Assert.That(inside, Is.EquivalentTo(new[] { Environment.CurrentManagedThreadId }));
+
+        var after = new HashSet<int>();
+        for (int k = 0; k < 20 && after.Count < 2; k++) ParallelRange.Jobs(8, new Threads(after));
+        Assert.That(after, Has.Count.GreaterThan(1), "the scope ended with its Dispose");
+    }
+
+    [Test]
+    public void A_worker_thread_can_lower_its_own_priority_and_only_its_own()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("per-thread nice is Linux only");
+        int? before = WorkerPriority.CurrentNice();
+        Assert.That(before, Is.Not.Null);
+        int? inWorker = null;
+        bool set = false;
+        var t = new Thread(() => { set = WorkerPriority.SetNice(before!.Value + 5); inWorker = WorkerPriority.CurrentNice(); });
+        t.Start();
+        t.Join();
+        Assert.That(set, Is.True);
+        Assert.That(inWorker, Is.EqualTo(Math.Min(19, before!.Value + 5)));
+        Assert.That(WorkerPriority.CurrentNice(), Is.EqualTo(before), "the calling thread keeps its priority");
+    }
 }
