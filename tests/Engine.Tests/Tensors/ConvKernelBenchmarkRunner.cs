@@ -48,4 +48,45 @@ public class ConvKernelBenchmarkRunner
             ParallelRange.MaxThreads = threads;
         }
     }
+
+    /// <summary>The direct small-output kernel against the implicit GEMM on TCAM's dense k×k shapes (one tile or image row band).</summary>
+    [TestCase(1, 36, 136, 136, 8, 1)]   // decoder full1, one tile
+    [TestCase(1, 8, 136, 136, 8, 1)]    // decoder full2
+    [TestCase(1, 6, 136, 256, 8, 1)]    // encoder full
+    [TestCase(1, 8, 136, 256, 16, 2)]   // encoder half
+    [TestCase(1, 16, 136, 240, 27, 1)]  // DCN offsets + mask
+    [TestCase(1, 16, 136, 240, 32, 2)]  // encoder quarter
+    [TestCase(1, 32, 68, 120, 32, 1)]   // spatial attention 3×3
+    public void DirectVersusGemm(int n, int c, int h, int w, int o, int stride)
+    {
+        var rng = new Rng(1);
+        using var x = Tensor.Randn(rng, n, c, h, w);
+        using var wt = Tensor.Randn(rng, new[] { o, c, 3, 3 }, 0.2f);
+        using var b = Tensor.Randn(rng, o);
+        int threads = ParallelRange.MaxThreads;
+        ParallelRange.MaxThreads = 1;
+        try
+        {
+            double Best(bool kernel)
+            {
+                CpuBackend.DirectConvKernel = kernel;
+                double best = double.MaxValue;
+                for (int r = 0; r < 15; r++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    using var y = Tensor.Conv2d(x, wt, b, stride, 1);
+                    best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+                }
+                return best;
+            }
+            double gemm = Best(false), direct = Best(true);
+            double gflop = 2.0 * n * o * c * 9 * (h / stride) * (w / stride) / 1e9;
+            TestContext.Out.WriteLine($"conv 3x3 {c}->{o} s{stride} [{n},{c},{h},{w}]: GEMM {gemm:F2} ms ({gflop / gemm * 1e3:F1} GFLOP/s), direct {direct:F2} ms ({gflop / direct * 1e3:F1} GFLOP/s)");
+        }
+        finally
+        {
+            CpuBackend.DirectConvKernel = true;
+            ParallelRange.MaxThreads = threads;
+        }
+    }
 }

@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace HdrOfx.Engine.Tensors.Cpu;
+
+/// <summary>
+/// Direct convolution for dense k×k layers with few output channels (TCAM's 6→8, 36→8, 8→8, 8→16 s2, 16→27, …).
+/// As an implicit GEMM these have M = 8–32 rows against the micro-kernel's 6 (so up to a third of the FMAs hit
+/// padding rows) and pack every column value once per tap, in pieces of at most 16 floats. Here each output row
+/// first copies the input rows it reads into a row scratch — once per (channel, kernel row), zero-padded, and for
+/// stride s split into s phases so that every tap reads a contiguous run — and then four output channels × 16
+/// pixels are accumulated in registers over all (channel, tap) with fused multiply-adds, the four weights of a tap
+/// packed side by side. Forward only; the sums run in (channel, kernel row, kernel column) order from the bias, so
+/// the values differ from the GEMM's by rounding only (tested against the float64 reference).
+/// </summary>
+public sealed partial class CpuBackend
+{
+    /// <summary>Off sends these convolutions to the implicit GEMM (kernel benchmarks and twin tests compare the two).</summary>
+    internal static bool DirectConvKernel { get; set; } = true;
+
+    /// <summary>The largest output-channel count that takes the direct kernel.</summary>
+    internal const int DirectConvMaxOut = 32;
+
+    private const int DcOb = 4, DcPx = 16;
+
+    [ThreadStatic] private static float[]? _directRows;
+    [ThreadStatic] private static int[]? _directTaps;
+
+    private static bool IsSmallDirect(in ConvGeom g) =>
+        DirectConvKernel && Fma.IsSupported && Vector256.IsHardwareAccelerated && g.G == 1 && g.Kh * g.Kw > 1 && g.O <= DirectConvMaxOut
+        && g.P.StrideW >= 1 && g.P.StrideW <= 4 && g.Wo > 0 && g.Ho > 0;
+
+    private static void DirectConv(in ConvGeom g, float[] x, int xo, float[] w, int wo, float[]? b, int bo, float[] y, int yo)
+    {
+        int blocks = (g.O + DcOb - 1) / DcOb, khw = g.Kh * g.Kw, kc = g.C * khw;
+        // weights as [block][c][i][j][4] (zeros past O), the bias as [block·4]
+        var wp = TensorArena.RentFloat(blocks * kc * DcOb + blocks * DcOb);
+        try
+        {
+            Array.Clear(wp, 0, blocks * kc * DcOb + blocks * DcOb);
+            for (int o = 0; o < g.O; o++)
+            {
+                int blk = o / DcOb, lane = o % DcOb;
+                for (int t = 0; t < kc; t++) wp[(blk * kc + t) * DcOb + lane] = w[wo + o * kc + t];
+                if (b is not null) wp[blocks * kc * DcOb + o] = b[bo + o];
+            }
+            long work = (long)g.Wo * g.O * kc;
+            ParallelRange.For(g.N * g.Ho, (int)Math.Clamp(1_000_000 / Math.Max(work, 1), 1, 64), new DirectConvRows(g, x, xo, wp, y, yo));
+        }
+        finally { TensorArena.Return(wp); }
+    }
+
+    private readonly struct DirectConvRows(ConvGeom g, float[] x, int xo, float[] wp, float[] y, int yo) : IRangeOperation
+    {
+        public void Invoke(int s, int e)
+        {
+            var P = g.P;
+            int sw = P.StrideW, khw = g.Kh * g.Kw, kc = g.C * khw, blocks = (g.O + DcOb - 1) / DcOb;
+            int woR = (g.Wo + DcPx - 1) / DcPx * DcPx;
+            int qLen = woR + (g.Kw - 1) * P.DilationW / sw + 1;           // a phase row: every q a tap can read
+            int rows = g.C * g.Kh * sw;
+            int need = rows * qLen + blocks * DcOb * woR;
+            var buf = _directRows;
+            if (buf is null || buf.Length < need) _directRows = buf = GC.AllocateUninitializedArray<float>(need);
+            int outOff = rows * qLen;
+            // where each tap (c, i, j) reads in the scratch, relative to the pixel block
+            var offs = _directTaps;
+            if (offs is null || offs.Length < kc) _directTaps = offs = new int[kc];
+            for (int c = 0, tap = 0; c < g.C; c++)
+            for (int i = 0; i < g.Kh; i++)
+            for (int j = 0; j < g.Kw; j++, tap++)
+            {
+                int jd = j * P.DilationW;
+                offs[tap] = ((c * g.Kh + i) * sw + jd % sw) * qLen + jd / sw;
+            }
+            for (int t = s; t < e; t++)
+            {
+                int n = t / g.Ho, oh = t - n * g.Ho;
+                LoadRows(n, oh, buf, qLen);
+                // pixel blocks outside, output blocks inside: a block's input slice stays in L1 for every output block
+                for (int px = 0; px < woR; px += DcPx)
+                for (int blk = 0; blk < blocks; blk++)
+                    Block(buf, offs, kc, px, outOff + blk * DcOb * woR, woR, blk, blocks);
+                for (int o = 0; o < g.O; o++)
+                    buf.AsSpan(outOff + o * woR, g.Wo).CopyTo(y.AsSpan(yo + ((n * g.O + o) * g.Ho + oh) * g.Wo, g.Wo));
+            }
+        }
+
+        /// <summary>Row (c, i, r) of the scratch, r the phase: q ↦ x[c, oh·sh − ph + i·dh, sw·q + r − pw], zero outside the image.</summary>
+        private void LoadRows(int n, int oh, float[] buf, int qLen)
+        {
+            var P = g.P;
+            int sw = P.StrideW;
+            for (int c = 0; c < g.C; c++)
+            for (int i = 0; i < g.Kh; i++)
+            {
+                int ih = oh * P.StrideH - P.PadH + i * P.DilationH;
+                int src = xo + ((n * g.C + c) * g.H + ih) * g.W;
+                for (int r = 0; r < sw; r++)
+                {
+                    var row = buf.AsSpan(((c * g.Kh + i) * sw + r) * qLen, qLen);
+                    if ((uint)ih >= (uint)g.H) { row.Clear(); continue; }
+                    // valid q: 0 ≤ sw·q + r − pw < W
+                    int q0 = Math.Max(0, (P.PadW - r + sw - 1) / sw);
+                    int q1 = Math.Min(qLen, (g.W - 1 + P.PadW - r) / sw + 1);
+                    if (g.W - 1 + P.PadW - r < 0) q1 = 0;
+                    if (q1 <= q0) { row.Clear(); continue; }
+                    row[..q0].Clear();
+                    if (sw == 1) x.AsSpan(src + q0 - P.PadW, q1 - q0).CopyTo(row[q0..]);
+                    else for (int q = q0, ix = src + sw * q0 + r - P.PadW; q < q1; q++, ix += sw) row[q] = x[ix];
+                    row[q1..].Clear();
+                }
+            }
+        }
+
+        /// <summary>Output channels blk·4 … blk·4 + 3 at pixels px … px + 15 into the output scratch: 8 accumulators over every tap.</summary>
+        private void Block(float[] buf, int[] offs, int kc, int px, int outOff, int woR, int blk, int blocks)
+        {
+            ref float src = ref buf[px];
+            ref float wt = ref wp[blk * kc * DcOb];
+            ref float bias = ref wp[blocks * kc * DcOb + blk * DcOb];
+            Vector256<float> a0 = Vector256.Create(bias), b0 = a0;
+            Vector256<float> a1 = Vector256.Create(Unsafe.Add(ref bias, 1)), b1 = a1;
+            Vector256<float> a2 = Vector256.Create(Unsafe.Add(ref bias, 2)), b2 = a2;
+            Vector256<float> a3 = Vector256.Create(Unsafe.Add(ref bias, 3)), b3 = a3;
+            ref int off = ref offs[0];
+            for (int tap = 0; tap < kc; tap++)
+            {
+                ref float r = ref Unsafe.Add(ref src, Unsafe.Add(ref off, tap));
+                var u = Vector256.LoadUnsafe(ref r);
+                var v = Vector256.LoadUnsafe(ref r, 8);
+                ref float k = ref Unsafe.Add(ref wt, tap * DcOb);
+                var k0 = Vector256.Create(k);
+                a0 = Fma.MultiplyAdd(u, k0, a0); b0 = Fma.MultiplyAdd(v, k0, b0);
+                var k1 = Vector256.Create(Unsafe.Add(ref k, 1));
+                a1 = Fma.MultiplyAdd(u, k1, a1); b1 = Fma.MultiplyAdd(v, k1, b1);
+                var k2 = Vector256.Create(Unsafe.Add(ref k, 2));
+                a2 = Fma.MultiplyAdd(u, k2, a2); b2 = Fma.MultiplyAdd(v, k2, b2);
+                var k3 = Vector256.Create(Unsafe.Add(ref k, 3));
+                a3 = Fma.MultiplyAdd(u, k3, a3); b3 = Fma.MultiplyAdd(v, k3, b3);
+            }
+            ref float o = ref Unsafe.Add(ref buf[0], outOff + px);
+            a0.StoreUnsafe(ref o); b0.StoreUnsafe(ref o, 8);
+            a1.StoreUnsafe(ref o, (nuint)woR); b1.StoreUnsafe(ref o, (nuint)woR + 8);
+            a2.StoreUnsafe(ref o, (nuint)(2 * woR)); b2.StoreUnsafe(ref o, (nuint)(2 * woR) + 8);
+            a3.StoreUnsafe(ref o, (nuint)(3 * woR)); b3.StoreUnsafe(ref o, (nuint)(3 * woR) + 8);
+        }
+    }
+}
