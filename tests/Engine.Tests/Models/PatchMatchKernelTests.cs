@@ -80,3 +80,43 @@ public class PatchMatchKernelTests
         TestContext.Out.WriteLine($"max abs error {worst:G3}");
     }
 }
+
+/// <summary>On demand: the fused matching kernel against the composite on a tile (two neighbours), one thread, best of 15.</summary>
+[Explicit("benchmark; run on demand")]
+public class PatchMatchKernelBenchmarkRunner
+{
+    [TestCase(2, 8, 136, 136)]
+    public void FusedVersusComposite(int n, int c, int h, int w)
+    {
+        var rng = new Rng(1);
+        using var q = Tensor.Randn(rng, new[] { n, c, h, w });
+        using var kv = Tensor.Randn(rng, new[] { n, c, h, w });
+        using var tau = Tensor.Full(new[] { 1 }, 4f);
+        int threads = HdrOfx.Engine.Parallelism.ParallelRange.MaxThreads;
+        HdrOfx.Engine.Parallelism.ParallelRange.MaxThreads = 1;
+        try
+        {
+            double Best(Action run)
+            {
+                double best = double.MaxValue;
+                for (int r = 0; r < 15; r++)
+                {
+                    var sw = System.Diagnostics.Stopwatch.StartNew();
+                    run();
+                    best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+                }
+                return best;
+            }
+            double composite = Best(() => // gradient mode on: the composite
+            {
+                using var scope = new TensorScope();
+                PatchMatch.Apply(q, kv, kv, 1, tau);
+            });
+            double fused;
+            using (GradMode.NoGrad()) fused = Best(() => { using var y = PatchMatch.Apply(q, kv, kv, 1, tau); });
+            TestContext.Out.WriteLine($"patch match [{n},{c},{h},{w}] R=1: composite {composite:F2} ms, fused {fused:F2} ms");
+        }
+        finally { HdrOfx.Engine.Parallelism.ParallelRange.MaxThreads = threads; }
+    }
+}
+

@@ -96,6 +96,15 @@ internal static class PatchMatchKernel
         private void Row(float[] buf, int kOff, int vOff, int qOff, int wOff, int oOff, int wr, int wp, int side)
         {
             int taps = side * side;
+            int vBase = g.SameKv ? kOff : vOff, vRows = g.SameKv ? g.C : g.Cv;
+            // where displacement d reads the key and value rows (channel 0), relative to the pixel block
+            Span<int> kAt = stackalloc int[taps], vAt = stackalloc int[taps];
+            for (int d = 0; d < taps; d++)
+            {
+                int dy = d / side, dx = d - dy * side;
+                kAt[d] = kOff + dy * g.C * wp + dx;
+                vAt[d] = vBase + dy * vRows * wp + dx;
+            }
             var inv = Vector256.Create(1f / g.C);
             var tau = Vector256.Create(g.Tau);
             ref float b0 = ref buf[0];
@@ -103,11 +112,10 @@ internal static class PatchMatchKernel
             {
                 // correlations, in the composite's order: channel sums, then ×1/C, then ×τ
                 var m = Vector256.Create(float.NegativeInfinity);
+                ref float qr = ref Unsafe.Add(ref b0, qOff + x);
                 for (int d = 0; d < taps; d++)
                 {
-                    int dy = d / side, dx = d - dy * side;
-                    ref float kr = ref Unsafe.Add(ref b0, kOff + dy * g.C * wp + x + dx);
-                    ref float qr = ref Unsafe.Add(ref b0, qOff + x);
+                    ref float kr = ref Unsafe.Add(ref b0, kAt[d] + x);
                     var acc = Vector256.LoadUnsafe(ref qr) * Vector256.LoadUnsafe(ref kr);
                     for (int c = 1; c < g.C; c++)
                         acc += Vector256.LoadUnsafe(ref qr, (nuint)(c * wr)) * Vector256.LoadUnsafe(ref kr, (nuint)(c * wp));
@@ -131,17 +139,12 @@ internal static class PatchMatchKernel
                     (Vector256.LoadUnsafe(ref wd) * rs).StoreUnsafe(ref wd);
                 }
                 // the matched value: Σ_d w_d·v(p + d), in displacement order
-                int vBase = g.SameKv ? kOff : vOff, vRows = g.SameKv ? g.C : g.Cv;
                 for (int c = 0; c < g.Cv; c++)
                 {
-                    var o = Vector256<float>.Zero;
-                    for (int d = 0; d < taps; d++)
-                    {
-                        int dy = d / side, dx = d - dy * side;
-                        var term = Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, vBase + (dy * vRows + c) * wp + x + dx))
-                                   * Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, wOff + d * wr + x));
-                        o = d == 0 ? term : o + term;
-                    }
+                    int cw = c * wp + x;
+                    var o = Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, vAt[0] + cw)) * Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, wOff + x));
+                    for (int d = 1; d < taps; d++)
+                        o += Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, vAt[d] + cw)) * Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, wOff + d * wr + x));
                     o.StoreUnsafe(ref Unsafe.Add(ref b0, oOff + c * wr + x));
                 }
             }
