@@ -57,11 +57,15 @@ public class ConvKernelBenchmarkRunner
     [TestCase(1, 16, 136, 240, 27, 1)]  // DCN offsets + mask
     [TestCase(1, 16, 136, 240, 32, 2)]  // encoder quarter
     [TestCase(1, 32, 68, 120, 32, 1)]   // spatial attention 3×3
-    public void DirectVersusGemm(int n, int c, int h, int w, int o, int stride)
+    [TestCase(1, 24, 136, 136, 8, 1, 1)]   // TCAM fuse_full 1×1, one tile
+    [TestCase(1, 64, 136, 240, 16, 1, 1)]  // guide / in_half 1×1
+    [TestCase(1, 85, 68, 120, 32, 1, 1)]   // GDFN out 1×1 at 1/4
+    [TestCase(1, 8, 136, 136, 3, 1, 1)]    // head 1×1
+    public void DirectVersusGemm(int n, int c, int h, int w, int o, int stride, int k = 3)
     {
         var rng = new Rng(1);
         using var x = Tensor.Randn(rng, n, c, h, w);
-        using var wt = Tensor.Randn(rng, new[] { o, c, 3, 3 }, 0.2f);
+        using var wt = Tensor.Randn(rng, new[] { o, c, k, k }, 0.2f);
         using var b = Tensor.Randn(rng, o);
         int threads = ParallelRange.MaxThreads;
         ParallelRange.MaxThreads = 1;
@@ -74,14 +78,14 @@ public class ConvKernelBenchmarkRunner
                 for (int r = 0; r < 15; r++)
                 {
                     var sw = Stopwatch.StartNew();
-                    using var y = Tensor.Conv2d(x, wt, b, stride, 1);
+                    using var y = Tensor.Conv2d(x, wt, b, stride, k / 2);
                     best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
                 }
                 return best;
             }
             double gemm = Best(false), direct = Best(true);
-            double gflop = 2.0 * n * o * c * 9 * (h / stride) * (w / stride) / 1e9;
-            TestContext.Out.WriteLine($"conv 3x3 {c}->{o} s{stride} [{n},{c},{h},{w}]: GEMM {gemm:F2} ms ({gflop / gemm * 1e3:F1} GFLOP/s), direct {direct:F2} ms ({gflop / direct * 1e3:F1} GFLOP/s)");
+            double gflop = 2.0 * n * o * c * k * k * (h / stride) * (w / stride) / 1e9;
+            TestContext.Out.WriteLine($"conv {k}x{k} {c}->{o} s{stride} [{n},{c},{h},{w}]: GEMM {gemm:F2} ms ({gflop / gemm * 1e3:F1} GFLOP/s), direct {direct:F2} ms ({gflop / direct * 1e3:F1} GFLOP/s)");
         }
         finally
         {

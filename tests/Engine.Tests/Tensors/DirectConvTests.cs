@@ -24,6 +24,9 @@ public class DirectConvTests
     [TestCase(1, 5, 6, 7, 1, 3, 1, 0, 1, true)]      // no padding, one output
     [TestCase(1, 2, 4, 4, 2, 2, 2, 0, 1, false)]     // 2×2 patchify
     [TestCase(1, 3, 9, 33, 7, 3, 2, 2, 2, true)]     // stride 2 with dilation 2
+    [TestCase(1, 8, 9, 70, 16, 3, 2, 1, 1, true)]    // stride 2, a wide row: the vector deinterleave and its tail
+    [TestCase(2, 24, 7, 19, 8, 1, 1, 0, 1, true)]    // 1×1 fuse_full
+    [TestCase(1, 8, 5, 33, 3, 1, 1, 0, 1, false)]    // 1×1 head
     public void DirectKernelMatchesTheFloat64Reference(int n, int c, int h, int w, int o, int k, int stride, int pad, int dil, bool bias)
     {
         var rng = new Rng((ulong)(n * 131 + c * 17 + h * 5 + w + k + o));

@@ -19,6 +19,9 @@ public sealed partial class CpuBackend
     /// <summary>Off sends these convolutions to the implicit GEMM (kernel benchmarks and twin tests compare the two).</summary>
     internal static bool DirectConvKernel { get; set; } = true;
 
+    /// <summary>Whether 1×1 convolutions with few outputs and at most 24 inputs take the direct kernel too (beyond that the GEMM, which reads the image in place, was as fast or faster: `ConvKernelBenchmarkRunner`).</summary>
+    internal static bool DirectConvPointwise { get; set; } = true;
+
     /// <summary>The largest output-channel count that takes the direct kernel.</summary>
     internal const int DirectConvMaxOut = 32;
 
@@ -28,7 +31,7 @@ public sealed partial class CpuBackend
     [ThreadStatic] private static int[]? _directTaps;
 
     private static bool IsSmallDirect(in ConvGeom g) =>
-        DirectConvKernel && Fma.IsSupported && Vector256.IsHardwareAccelerated && g.G == 1 && g.Kh * g.Kw > 1 && g.O <= DirectConvMaxOut
+        DirectConvKernel && Fma.IsSupported && Vector256.IsHardwareAccelerated && g.G == 1 && (g.Kh * g.Kw > 1 || DirectConvPointwise && g.C <= 24) && g.O <= DirectConvMaxOut
         && g.P.StrideW >= 1 && g.P.StrideW <= 4 && g.Wo > 0 && g.Ho > 0;
 
     private static void DirectConv(in ConvGeom g, float[] x, int xo, float[] w, int wo, float[]? b, int bo, float[] y, int yo)
@@ -108,10 +111,28 @@ public sealed partial class CpuBackend
                     if (q1 <= q0) { row.Clear(); continue; }
                     row[..q0].Clear();
                     if (sw == 1) x.AsSpan(src + q0 - P.PadW, q1 - q0).CopyTo(row[q0..]);
+                    else if (sw == 2) Deinterleave(x, src + 2 * q0 + r - P.PadW, row.Slice(q0, q1 - q0));
                     else for (int q = q0, ix = src + sw * q0 + r - P.PadW; q < q1; q++, ix += sw) row[q] = x[ix];
                     row[q1..].Clear();
                 }
             }
+        }
+
+        /// <summary>dst[q] = x[at + 2q]: eight at a time from two loads, shuffled (the last group scalar, so no read passes the array).</summary>
+        private static void Deinterleave(float[] x, int at, Span<float> dst)
+        {
+            int q = 0, n = dst.Length;
+            ref float src = ref x[0];
+            ref float d = ref dst[0];
+            for (; q + 8 <= n && at + 2 * q + 16 <= x.Length; q += 8)
+            {
+                var a = Vector256.LoadUnsafe(ref src, (nuint)(at + 2 * q));
+                var b = Vector256.LoadUnsafe(ref src, (nuint)(at + 2 * q + 8));
+                // evens of a and b, lane-interleaved (a0 a2 b0 b2 | a4 a6 b4 b6), then the 64-bit pairs put in order
+                var ev = Avx.Shuffle(a, b, 0b10_00_10_00);
+                Avx2.Permute4x64(ev.AsDouble(), 0b11_01_10_00).AsSingle().StoreUnsafe(ref d, (nuint)q);
+            }
+            for (; q < n; q++) dst[q] = x[at + 2 * q];
         }
 
         /// <summary>Output channels blk·4 … blk·4 + 3 at pixels px … px + 15 into the output scratch: 8 accumulators over every tap.</summary>
