@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace HdrOfx.Engine.Tensors.Cpu;
@@ -61,27 +62,36 @@ public sealed partial class CpuBackend
             int i = k / g.Kw, j = k % g.Kw;
             int ob = oo + (n * 2 * P.DeformGroups * K + grp * 2 * K + 2 * k) * g.Pix;
             int mb = mo + (n * P.DeformGroups * K + grp * K + k) * g.Pix;
-            for (int t = 0; t < pc; t++)
+            for (int t = 0; t < pc;)
             {
-                int p = p0 + t, oh = p / g.Wo, ow = p - oh * g.Wo;
-                float hs = oh * P.StrideH - P.PadH + i * P.DilationH + off[ob + p];
-                float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[ob + g.Pix + p];
-                if (!(hs > -1f && hs < H && ws > -1f && ws < W))
+                int oh = (p0 + t) / g.Wo, ow = p0 + t - oh * g.Wo;
+                int runEnd = Math.Min(pc, t + g.Wo - ow); // the rest of this output row inside the tile
+                int hBase = oh * P.StrideH - P.PadH + i * P.DilationH;
+                if (DcnVectorTaps && Avx2.IsSupported)
+                    for (; t + 8 <= runEnd; t += 8, ow += 8)
+                        DcnTaps8(off, msk, ob + p0 + t, mb + p0 + t, g.Pix, hBase, ow * P.StrideW - P.PadW + j * P.DilationW, P.StrideW, H, W, pi + t, pw + t, pc);
+                for (; t < runEnd; t++, ow++)
                 {
-                    idx[t] = idx[pc + t] = idx[2 * pc + t] = idx[3 * pc + t] = 0;
-                    wt![t] = wt[pc + t] = wt[2 * pc + t] = wt[3 * pc + t] = 0f;
-                    continue;
+                    int p = p0 + t;
+                    float hs = hBase + off[ob + p];
+                    float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[ob + g.Pix + p];
+                    if (!(hs > -1f && hs < H && ws > -1f && ws < W))
+                    {
+                        idx[t] = idx[pc + t] = idx[2 * pc + t] = idx[3 * pc + t] = 0;
+                        wt![t] = wt[pc + t] = wt[2 * pc + t] = wt[3 * pc + t] = 0f;
+                        continue;
+                    }
+                    float m = msk[mb + p];
+                    int h0 = (int)MathF.Floor(hs), w0 = (int)MathF.Floor(ws);
+                    float lh = hs - h0, lw = ws - w0;
+                    bool vh0 = h0 >= 0, vh1 = h0 + 1 < H, vw0 = w0 >= 0, vw1 = w0 + 1 < W;
+                    int ch0 = vh0 ? h0 : 0, ch1 = vh1 ? h0 + 1 : 0, cw0 = vw0 ? w0 : 0, cw1 = vw1 ? w0 + 1 : 0;
+                    idx[t] = ch0 * W + cw0; idx[pc + t] = ch0 * W + cw1; idx[2 * pc + t] = ch1 * W + cw0; idx[3 * pc + t] = ch1 * W + cw1;
+                    wt![t] = vh0 && vw0 ? m * (1 - lh) * (1 - lw) : 0f;
+                    wt[pc + t] = vh0 && vw1 ? m * (1 - lh) * lw : 0f;
+                    wt[2 * pc + t] = vh1 && vw0 ? m * lh * (1 - lw) : 0f;
+                    wt[3 * pc + t] = vh1 && vw1 ? m * lh * lw : 0f;
                 }
-                float m = msk[mb + p];
-                int h0 = (int)MathF.Floor(hs), w0 = (int)MathF.Floor(ws);
-                float lh = hs - h0, lw = ws - w0;
-                bool vh0 = h0 >= 0, vh1 = h0 + 1 < H, vw0 = w0 >= 0, vw1 = w0 + 1 < W;
-                int ch0 = vh0 ? h0 : 0, ch1 = vh1 ? h0 + 1 : 0, cw0 = vw0 ? w0 : 0, cw1 = vw1 ? w0 + 1 : 0;
-                idx[t] = ch0 * W + cw0; idx[pc + t] = ch0 * W + cw1; idx[2 * pc + t] = ch1 * W + cw0; idx[3 * pc + t] = ch1 * W + cw1;
-                wt![t] = vh0 && vw0 ? m * (1 - lh) * (1 - lw) : 0f;
-                wt[pc + t] = vh0 && vw1 ? m * (1 - lh) * lw : 0f;
-                wt[2 * pc + t] = vh1 && vw0 ? m * lh * (1 - lw) : 0f;
-                wt[3 * pc + t] = vh1 && vw1 ? m * lh * lw : 0f;
             }
             for (int c = grp * g.Cg; c < (grp + 1) * g.Cg; c++)
             {
@@ -240,6 +250,47 @@ public sealed partial class CpuBackend
                 DeformCol2Im(G, Dcol, X, Xo, Off, Oo, M, Mo, N, P0, Pc, c0, c1, Dx, Dxo,
                     new DcnGradTarget(WantOff ? Buf : null, ck * Per, Pc, 0), new DcnGradTarget(WantMask ? Buf : null, ck * Per + 2 * gk * Pc, Pc, 0));
             }
+        }
+    }
+
+    /// <summary>Off computes the DCN taps one pixel at a time (twin tests compare the two).</summary>
+    internal static bool DcnVectorTaps { get; set; } = true;
+
+    /// <summary>
+    /// The scalar tap loop of <see cref="DeformIm2Col"/> for eight pixels of one output row (columns ow … ow + 7, so
+    /// the sampling column base is <paramref name="wBase"/> + lane·stride): the same expressions in vectors — the
+    /// validity tests as masks, the products in the scalar's order — so the indices and weights are the same bit for bit.
+    /// </summary>
+    private static unsafe void DcnTaps8(float[] off, float[] msk, int oAt, int mAt, int pix, int hBase, int wBase, int stride, int H, int W, int* idx, float* wt, int pc)
+    {
+        fixed (float* po = off, pm = msk)
+        {
+            var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * Vector256.Create(stride);
+            var hs = Vector256.Create((float)hBase) + Avx.LoadVector256(po + oAt);
+            var ws = Avx.ConvertToVector256Single(Vector256.Create(wBase) + lane) + Avx.LoadVector256(po + oAt + pix);
+            var fH = Vector256.Create((float)H); var fW = Vector256.Create((float)W); var m1 = Vector256.Create(-1f);
+            var inside = Avx.CompareGreaterThan(hs, m1) & Avx.CompareLessThan(hs, fH) & Avx.CompareGreaterThan(ws, m1) & Avx.CompareLessThan(ws, fW);
+            var insideI = inside.AsInt32();
+            var fh = Avx.Floor(hs); var fw = Avx.Floor(ws);
+            var h0 = Avx.ConvertToVector256Int32WithTruncation(fh); var w0 = Avx.ConvertToVector256Int32WithTruncation(fw);
+            var lh = hs - fh; var lw = ws - fw;
+            var one = Vector256.Create(1); var zero = Vector256<int>.Zero;
+            var vh0 = Avx2.CompareGreaterThan(h0, Vector256.Create(-1)); var vh1 = Avx2.CompareGreaterThan(Vector256.Create(H), h0 + one);
+            var vw0 = Avx2.CompareGreaterThan(w0, Vector256.Create(-1)); var vw1 = Avx2.CompareGreaterThan(Vector256.Create(W), w0 + one);
+            var ch0 = h0 & vh0; var ch1 = (h0 + one) & vh1; var cw0 = w0 & vw0; var cw1 = (w0 + one) & vw1;
+            var width = Vector256.Create(W);
+            var r0 = Avx2.MultiplyLow(ch0, width); var r1 = Avx2.MultiplyLow(ch1, width);
+            Avx.Store(idx, (r0 + cw0) & insideI);
+            Avx.Store(idx + pc, (r0 + cw1) & insideI);
+            Avx.Store(idx + 2 * pc, (r1 + cw0) & insideI);
+            Avx.Store(idx + 3 * pc, (r1 + cw1) & insideI);
+            var m = Avx.LoadVector256(pm + mAt);
+            var onef = Vector256.Create(1f);
+            var ma = m * (onef - lh); var mb = m * lh;
+            Avx.Store(wt, (ma * (onef - lw)) & (vh0 & vw0 & insideI).AsSingle());
+            Avx.Store(wt + pc, (ma * lw) & (vh0 & vw1 & insideI).AsSingle());
+            Avx.Store(wt + 2 * pc, (mb * (onef - lw)) & (vh1 & vw0 & insideI).AsSingle());
+            Avx.Store(wt + 3 * pc, (mb * lw) & (vh1 & vw1 & insideI).AsSingle());
         }
     }
 
