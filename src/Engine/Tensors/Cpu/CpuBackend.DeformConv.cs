@@ -47,7 +47,8 @@ public sealed partial class CpuBackend
     /// the same for every channel of the group, so they are computed once (tap j of pixel t at [j·pc + t]) and reused
     /// C/G times, eight pixels at a time with AVX2 gathers: w₀·x₀ + w₁·x₁ + w₂·x₂ + w₃·x₃, the scalar tail's order.
     /// </summary>
-    private static unsafe void DeformIm2Col(in DcnGeom g, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc, float[] col)
+    private static unsafe void DeformIm2Col(in DcnGeom g, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc, float[] col,
+        float[]? xt = null)
     {
         var P = g.P;
         int plane = g.H * g.W, K = g.K, H = g.H, W = g.W;
@@ -92,6 +93,11 @@ public sealed partial class CpuBackend
                     wt[2 * pc + t] = vh1 && vw0 ? m * lh * (1 - lw) : 0f;
                     wt[3 * pc + t] = vh1 && vw1 ? m * lh * lw : 0f;
                 }
+            }
+            if (xt is not null)
+            {
+                fixed (float* pxt = xt) fixed (float* pcol = col) NhwcTaps(pxt + (long)n * plane * g.C, g.C, g.Kc, k, pc, pi, pw, pcol);
+                continue;
             }
             for (int c = grp * g.Cg; c < (grp + 1) * g.Cg; c++)
             {
@@ -294,18 +300,75 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <summary>Off keeps the forward on the channel-planar gathers (twin tests and benchmarks compare the two).</summary>
+    internal static bool DcnChannelLast { get; set; } = true;
+
+    /// <summary>
+    /// Kernel point k of every tile pixel t from a channel-last copy of the image: the four corners are C contiguous
+    /// floats each, so eight channels take four plain loads (instead of four gathers per channel) and
+    /// w₀·x₀ + w₁·x₁ + w₂·x₂ + w₃·x₃ — the gather path's expression, so the same values — is stored to the
+    /// pixel-major, tap-major column colT[t, k·C + c].
+    /// </summary>
+    private static unsafe void NhwcTaps(float* xt, int c, int kc, int k, int pc, int* idx, float* wt, float* col)
+    {
+        for (int t = 0; t < pc; t++)
+        {
+            var w0 = Vector256.Create(wt[t]); var w1 = Vector256.Create(wt[pc + t]);
+            var w2 = Vector256.Create(wt[2 * pc + t]); var w3 = Vector256.Create(wt[3 * pc + t]);
+            float* a = xt + (long)idx[t] * c, b = xt + (long)idx[pc + t] * c, d = xt + (long)idx[2 * pc + t] * c, e = xt + (long)idx[3 * pc + t] * c;
+            float* dst = col + (long)t * kc + k * c;
+            for (int c0 = 0; c0 < c; c0 += 8)
+                Avx.Store(dst + c0, w0 * Avx.LoadVector256(a + c0) + w1 * Avx.LoadVector256(b + c0) + w2 * Avx.LoadVector256(d + c0) + w3 * Avx.LoadVector256(e + c0));
+        }
+    }
+
+    /// <summary>x [N, C, H, W] → [N, H, W, C], rows (n, h) in parallel.</summary>
+    private readonly struct ToChannelLast(float[] x, int xo, float[] xt, int c, int h, int w) : IRangeOperation
+    {
+        public void Invoke(int s, int e)
+        {
+            for (int r = s; r < e; r++)
+            {
+                int n = r / h, i = r - n * h;
+                int src = xo + n * c * h * w + i * w, dst = r * w * c;
+                for (int j = 0; j < w; j++, dst += c)
+                    for (int ch = 0; ch < c; ch++) xt[dst + ch] = x[src + ch * h * w + j];
+            }
+        }
+    }
+
     public void DeformConv2d(Tensor x, Tensor offset, Tensor mask, Tensor w, Tensor? bias, Tensor y, DeformConv2dParams p)
     {
         var g = DcnGeometry(x, w, y, p);
         int tasks = g.N * g.Tiles;
         bool outer = tasks >= ParallelRange.MaxThreads;
+        if (DcnChannelLast && p.DeformGroups == 1 && g.C % 8 == 0 && Avx2.IsSupported)
+        {
+            // channel-last image and the weights reordered to match the column's (k, c) order: W'[o, k·C + c] = W[o, c·K + k]
+            var xt = TensorArena.RentFloat(g.N * g.C * g.H * g.W);
+            var wp = TensorArena.RentFloat(g.O * g.Kc);
+            try
+            {
+                ParallelRange.For(g.N * g.H, Math.Max(1, 16384 / Math.Max(1, g.W * g.C)), new ToChannelLast(x.CpuArray, x.Offset, xt, g.C, g.H, g.W));
+                float[] wa = w.CpuArray;
+                for (int o = 0; o < g.O; o++)
+                    for (int c = 0; c < g.C; c++)
+                        for (int k = 0; k < g.K; k++) wp[o * g.Kc + k * g.C + c] = wa[w.Offset + o * g.Kc + c * g.K + k];
+                var fast = new DcnFwd(g, x.CpuArray, x.Offset, offset.CpuArray, offset.Offset, mask.CpuArray, mask.Offset, wp, 0,
+                    bias?.CpuArray, bias?.Offset ?? 0, y.CpuArray, y.Offset, outer ? 1 : 0, xt);
+                if (outer) ParallelRange.For(tasks, 1, fast); else fast.Invoke(0, tasks);
+            }
+            finally { TensorArena.Return(xt); TensorArena.Return(wp); }
+            return;
+        }
         var body = new DcnFwd(g, x.CpuArray, x.Offset, offset.CpuArray, offset.Offset, mask.CpuArray, mask.Offset, w.CpuArray, w.Offset,
             bias?.CpuArray, bias?.Offset ?? 0, y.CpuArray, y.Offset, outer ? 1 : 0);
         if (outer) ParallelRange.For(tasks, 1, body); else body.Invoke(0, tasks);
     }
 
+    /// <summary>With <c>XT</c> (the channel-last image) the column is pixel-major, colT[t, k·C + c], and Wt is reordered to match.</summary>
     private readonly record struct DcnFwd(DcnGeom G, float[] X, int Xo, float[] Off, int Oo, float[] M, int Mo, float[] Wt, int Wo,
-        float[]? B, int Bo, float[] Y, int Yo, int Threads) : IRangeOperation
+        float[]? B, int Bo, float[] Y, int Yo, int Threads, float[]? XT = null) : IRangeOperation
     {
         public void Invoke(int s, int e)
         {
@@ -318,8 +381,9 @@ public sealed partial class CpuBackend
                 if (B != null)
                     for (int o = 0; o < g.O; o++) Y.AsSpan(yoff + o * g.Pix, pc).Fill(B[Bo + o]);
                 var col = DcnColBuffer(g.Kc * pc);
-                DeformIm2Col(g, X, Xo, Off, Oo, M, Mo, n, p0, pc, col);
-                Sgemm.Run(g.O, pc, g.Kc, Wt, Wo, g.Kc, 1, col, 0, pc, 1, Y, yoff, g.Pix, B != null, Threads);
+                DeformIm2Col(g, X, Xo, Off, Oo, M, Mo, n, p0, pc, col, XT);
+                if (XT is null) Sgemm.Run(g.O, pc, g.Kc, Wt, Wo, g.Kc, 1, col, 0, pc, 1, Y, yoff, g.Pix, B != null, Threads);
+                else Sgemm.Run(g.O, pc, g.Kc, Wt, Wo, g.Kc, 1, col, 0, 1, g.Kc, Y, yoff, g.Pix, B != null, Threads);
             }
         }
     }
