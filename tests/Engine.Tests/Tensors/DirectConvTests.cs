@@ -69,4 +69,40 @@ public class DirectConvTests
         TestContext.Out.WriteLine($"max |direct − gemm| = {maxDiff:G3}, max |y| = {maxAbs:G3}");
         Assert.That(maxDiff, Is.LessThan(1e-6 * maxAbs * Math.Sqrt(c * 9))); // two fp32 summation orders of C·9 products
     }
+
+    /// <summary>The direct kernel reading a channel concatenation's parts in place (crops and views included) gives conv(concat) bit for bit.</summary>
+    [TestCase(3, 1, 1)]   // TCAM full1: four parts, 3×3
+    [TestCase(1, 1, 0)]   // TCAM fuse_full: 1×1
+    [TestCase(3, 2, 1)]   // stride 2
+    public void PartsEqualTheConcatenation(int k, int stride, int pad)
+    {
+        var rng = new Rng(9);
+        using var big = Tensor.Randn(rng, 2, 8, 23, 31);
+        var crop = big.Narrow(2, 3, 17).Narrow(3, 5, 21);                 // a strided view
+        using var b = Tensor.Randn(rng, 2, 8, 17, 21);
+        using var c = Tensor.Randn(rng, 2, 16, 17, 21);
+        var d = Tensor.Randn(rng, 2, 4, 19, 25).Narrow(2, 1, 17).Narrow(3, 2, 21);
+        var parts = k == 1 ? new[] { crop, c } : new[] { crop, b, c, d };
+        int cin = parts.Sum(t => t.Shape[1]);
+        using var w = Tensor.Randn(rng, new[] { 8, cin, k, k }, 0.2f);
+        using var bias = Tensor.Randn(rng, 8);
+        var p = Conv2dParams.Create(stride, pad, 1, 1);
+        Assert.That(CpuBackend.TryConv2dParts(parts, w, bias, p, out var y), Is.True);
+        using var expected = Tensor.Conv2d(Tensor.Concat(parts, 1), w, bias, p);
+        Assert.That(y!.Shape, Is.EqualTo(expected.Shape));
+        Assert.That(y.ToArray(), Is.EqualTo(expected.ToArray()), "bit for bit");
+        y.Dispose();
+    }
+
+    [Test]
+    public void PartsDeclineWhatTheDirectKernelDoesNotTake()
+    {
+        var rng = new Rng(3);
+        using var a = Tensor.Randn(rng, 1, 40, 9, 9);
+        using var b = Tensor.Randn(rng, 1, 40, 9, 9);
+        using var w1 = Tensor.Randn(rng, new[] { 8, 80, 1, 1 }, 0.2f);   // 1×1 with 80 inputs: the GEMM's
+        Assert.That(CpuBackend.TryConv2dParts(new[] { a, b }, w1, null, Conv2dParams.Create(1, 0, 1, 1), out _), Is.False);
+        using var w2 = Tensor.Randn(rng, new[] { 64, 80, 3, 3 }, 0.2f);  // 64 outputs
+        Assert.That(CpuBackend.TryConv2dParts(new[] { a, b }, w2, null, Conv2dParams.Create(1, 1, 1, 1), out _), Is.False);
+    }
 }

@@ -34,7 +34,58 @@ public sealed partial class CpuBackend
         DirectConvKernel && Fma.IsSupported && Vector256.IsHardwareAccelerated && g.G == 1 && (g.Kh * g.Kw > 1 || DirectConvPointwise && g.C <= 24) && g.O <= DirectConvMaxOut
         && g.P.StrideW >= 1 && g.P.StrideW <= 4 && g.Wo > 0 && g.Ho > 0;
 
-    private static void DirectConv(in ConvGeom g, float[] x, int xo, float[] w, int wo, float[]? b, int bo, float[] y, int yo)
+    private static void DirectConv(in ConvGeom g, float[] x, int xo, float[] w, int wo, float[]? b, int bo, float[] y, int yo) =>
+        DirectConv(g, new ChannelSource(x, xo, g.C * g.H * g.W, g.H * g.W, g.W, null), w, wo, b, bo, y, yo);
+
+    /// <summary>
+    /// Where input channel c of image n, row i starts: one tensor (<c>Parts</c> null: offset + n·SN + c·SC + i·SH) or
+    /// the channel-wise concatenation of several views (each with its own array, offset and strides).
+    /// </summary>
+    private readonly record struct ChannelSource(float[] X, int Off, int SN, int SC, int SH, (float[] A, int Off, int SN, int SC, int SH, int C)[]? Parts)
+    {
+        public (float[] A, int At) Row(int n, int c, int i)
+        {
+            if (Parts is null) return (X, Off + n * SN + c * SC + i * SH);
+            foreach (var p in Parts)
+            {
+                if (c < p.C) return (p.A, p.Off + n * p.SN + c * p.SC + i * p.SH);
+                c -= p.C;
+            }
+            throw new ArgumentOutOfRangeException(nameof(c));
+        }
+    }
+
+    /// <summary>
+    /// conv2d(concat(parts, dim 1)) on the direct kernel without the concatenation: its row scratch copies each input
+    /// row anyway, so it reads the parts (views with unit column stride) where they are. The same arithmetic as the
+    /// kernel on the concatenated tensor, so the same values bit for bit. False (nothing done) when the direct kernel
+    /// does not take the shape or a part is not a CPU float32 view with unit column stride.
+    /// </summary>
+    internal static bool TryConv2dParts(Tensor[] parts, Tensor w, Tensor? bias, Conv2dParams p, out Tensor? y)
+    {
+        y = null;
+        if (parts.Length == 0 || w.Device != Device.Cpu || w.DType != DType.F32 || !w.IsContiguous || bias is { IsContiguous: false }) return false;
+        int n = parts[0].Shape[0], h = parts[0].Shape.Length == 4 ? parts[0].Shape[2] : -1, wd = parts[0].Shape.Length == 4 ? parts[0].Shape[3] : -1, c = 0;
+        var src = new (float[] A, int Off, int SN, int SC, int SH, int C)[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            var t = parts[i];
+            if (t.Device != Device.Cpu || t.DType != DType.F32 || t.Rank != 4 || t.Shape[0] != n || t.Shape[2] != h || t.Shape[3] != wd || (t.Strides[3] != 1 && wd > 1)) return false;
+            src[i] = (t.CpuArray, t.Offset, t.Strides[0], t.Strides[1], t.Strides[2], t.Shape[1]);
+            c += t.Shape[1];
+        }
+        if (w.Rank != 4 || w.Shape[1] != c || p.Groups != 1) return false;
+        int kh = w.Shape[2], kw = w.Shape[3];
+        int ho = (h + 2 * p.PadH - p.DilationH * (kh - 1) - 1) / p.StrideH + 1, wo = (wd + 2 * p.PadW - p.DilationW * (kw - 1) - 1) / p.StrideW + 1;
+        if (ho <= 0 || wo <= 0) return false;
+        var g = new ConvGeom(n, c, h, wd, w.Shape[0], kh, kw, ho, wo, 1, p);
+        if (IsDepthwise3x3(g) || !IsSmallDirect(g)) return false;
+        y = Tensor.Empty(n, g.O, ho, wo);
+        DirectConv(g, new ChannelSource(src[0].A, 0, 0, 0, 0, src), w.CpuArray, w.Offset, bias?.CpuArray, bias?.Offset ?? 0, y.CpuArray, y.Offset);
+        return true;
+    }
+
+    private static void DirectConv(in ConvGeom g, ChannelSource x, float[] w, int wo, float[]? b, int bo, float[] y, int yo)
     {
         int blocks = (g.O + DcOb - 1) / DcOb, khw = g.Kh * g.Kw, kc = g.C * khw;
         // weights as [block][c][i][j][4] (zeros past O), the bias as [block·4]
@@ -49,12 +100,12 @@ public sealed partial class CpuBackend
                 if (b is not null) wp[blocks * kc * DcOb + o] = b[bo + o];
             }
             long work = (long)g.Wo * g.O * kc;
-            ParallelRange.For(g.N * g.Ho, (int)Math.Clamp(1_000_000 / Math.Max(work, 1), 1, 64), new DirectConvRows(g, x, xo, wp, y, yo));
+            ParallelRange.For(g.N * g.Ho, (int)Math.Clamp(1_000_000 / Math.Max(work, 1), 1, 64), new DirectConvRows(g, x, wp, y, yo));
         }
         finally { TensorArena.Return(wp); }
     }
 
-    private readonly struct DirectConvRows(ConvGeom g, float[] x, int xo, float[] wp, float[] y, int yo) : IRangeOperation
+    private readonly struct DirectConvRows(ConvGeom g, ChannelSource x, float[] wp, float[] y, int yo) : IRangeOperation
     {
         public void Invoke(int s, int e)
         {
@@ -99,7 +150,7 @@ public sealed partial class CpuBackend
             for (int i = 0; i < g.Kh; i++)
             {
                 int ih = oh * P.StrideH - P.PadH + i * P.DilationH;
-                int src = xo + ((n * g.C + c) * g.H + ih) * g.W;
+                var (xa, src) = (uint)ih < (uint)g.H ? x.Row(n, c, ih) : (null!, 0);
                 for (int r = 0; r < sw; r++)
                 {
                     var row = buf.AsSpan(((c * g.Kh + i) * sw + r) * qLen, qLen);
@@ -110,9 +161,9 @@ public sealed partial class CpuBackend
                     if (g.W - 1 + P.PadW - r < 0) q1 = 0;
                     if (q1 <= q0) { row.Clear(); continue; }
                     row[..q0].Clear();
-                    if (sw == 1) x.AsSpan(src + q0 - P.PadW, q1 - q0).CopyTo(row[q0..]);
-                    else if (sw == 2) Deinterleave(x, src + 2 * q0 + r - P.PadW, row.Slice(q0, q1 - q0));
-                    else for (int q = q0, ix = src + sw * q0 + r - P.PadW; q < q1; q++, ix += sw) row[q] = x[ix];
+                    if (sw == 1) xa.AsSpan(src + q0 - P.PadW, q1 - q0).CopyTo(row[q0..]);
+                    else if (sw == 2) Deinterleave(xa, src + 2 * q0 + r - P.PadW, row.Slice(q0, q1 - q0));
+                    else for (int q = q0, ix = src + sw * q0 + r - P.PadW; q < q1; q++, ix += sw) row[q] = xa[ix];
                     row[q1..].Clear();
                 }
             }
