@@ -94,7 +94,7 @@ public sealed class TcamAlignment : Module
     internal Tensor Fine(Tensor referenceFull, Tensor w1, Tensor a2Up)
     {
         var m1 = _temperature is not null ? PatchMatch.Apply(referenceFull, w1, w1, _cfg.MatchRadius, _temperature) : w1;
-        return TcamActivation.LeakyRelu(_fuseFull.Forward(Tensor.Concat(new[] { m1, a2Up }, 1)));
+        return TcamActivation.LeakyRelu(ConvConcat.Forward(_fuseFull, m1, a2Up));
     }
 
     internal static Tensor Up(Tensor x, Tensor like) => x.Resize(like.Shape[2], like.Shape[3]);

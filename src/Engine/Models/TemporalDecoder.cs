@@ -61,7 +61,7 @@ public sealed class TemporalDecoder : Module
     internal Tensor Fine(Tensor referenceFull, Tensor meanFull, Tensor d2Up, Tensor classical, ITemporalFusion? fusion)
     {
         Tensor d1;
-        using (OpProfiler.Stage("full1")) d1 = InferenceScope.Run(() => TcamActivation.LeakyRelu(_full1.Forward(Tensor.Concat(new[] { referenceFull, meanFull, d2Up, classical }, 1))));
+        using (OpProfiler.Stage("full1")) d1 = InferenceScope.Run(() => TcamActivation.LeakyRelu(ConvConcat.Forward(_full1, referenceFull, meanFull, d2Up, classical)));
         return InferenceScope.Run(() =>
         {
             using var stage = OpProfiler.Stage("full2");

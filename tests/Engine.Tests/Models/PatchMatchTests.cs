@@ -8,7 +8,7 @@ namespace HdrOfx.Engine.Tests.Models;
 public class PatchMatchTests
 {
     /// <summary>float64 naive loops: softmax over d of τ·mean_c q(p)k(p+d), then Σ_d w_d v(p+d), zero outside.</summary>
-    private static RefTensor Reference(RefTensor q, RefTensor k, RefTensor v, double tau, int r)
+    internal static RefTensor Reference(RefTensor q, RefTensor k, RefTensor v, double tau, int r)
     {
         int n = q.Shape[0], c = q.Shape[1], h = q.Shape[2], w = q.Shape[3], cv = v.Shape[1], side = 2 * r + 1;
         var outp = new double[n * cv * h * w];

@@ -48,4 +48,131 @@ public class ConvKernelBenchmarkRunner
             ParallelRange.MaxThreads = threads;
         }
     }
+
+    /// <summary>The direct small-output kernel against the implicit GEMM on TCAM's dense k×k shapes (one tile or image row band).</summary>
+    [TestCase(1, 36, 136, 136, 8, 1)]   // decoder full1, one tile
+    [TestCase(1, 8, 136, 136, 8, 1)]    // decoder full2
+    [TestCase(1, 6, 136, 256, 8, 1)]    // encoder full
+    [TestCase(1, 8, 136, 256, 16, 2)]   // encoder half
+    [TestCase(1, 16, 136, 240, 27, 1)]  // DCN offsets + mask
+    [TestCase(1, 16, 136, 240, 32, 2)]  // encoder quarter
+    [TestCase(1, 32, 68, 120, 32, 1)]   // spatial attention 3×3
+    [TestCase(1, 24, 136, 136, 8, 1, 1)]   // TCAM fuse_full 1×1, one tile
+    [TestCase(1, 64, 136, 240, 16, 1, 1)]  // guide / in_half 1×1
+    [TestCase(1, 85, 68, 120, 32, 1, 1)]   // GDFN out 1×1 at 1/4
+    [TestCase(1, 8, 136, 136, 3, 1, 1)]    // head 1×1
+    public void DirectVersusGemm(int n, int c, int h, int w, int o, int stride, int k = 3)
+    {
+        var rng = new Rng(1);
+        using var x = Tensor.Randn(rng, n, c, h, w);
+        using var wt = Tensor.Randn(rng, new[] { o, c, k, k }, 0.2f);
+        using var b = Tensor.Randn(rng, o);
+        int threads = ParallelRange.MaxThreads;
+        ParallelRange.MaxThreads = 1;
+        try
+        {
+            double Best(bool kernel)
+            {
+                CpuBackend.DirectConvKernel = kernel;
+                double best = double.MaxValue;
+                for (int r = 0; r < 15; r++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    using var y = Tensor.Conv2d(x, wt, b, stride, k / 2);
+                    best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+                }
+                return best;
+            }
+            double gemm = Best(false), direct = Best(true);
+            double gflop = 2.0 * n * o * c * k * k * (h / stride) * (w / stride) / 1e9;
+            TestContext.Out.WriteLine($"conv {k}x{k} {c}->{o} s{stride} [{n},{c},{h},{w}]: GEMM {gemm:F2} ms ({gflop / gemm * 1e3:F1} GFLOP/s), direct {direct:F2} ms ({gflop / direct * 1e3:F1} GFLOP/s)");
+        }
+        finally
+        {
+            CpuBackend.DirectConvKernel = true;
+            ParallelRange.MaxThreads = threads;
+        }
+    }
+
+    /// <summary>TCAM's DCN at 1/2 resolution (one neighbour, 270×480, 16 → 16, 3×3): scalar against vector taps, one thread.</summary>
+    [Test]
+    public void DeformableConvTaps()
+    {
+        var rng = new Rng(1);
+        int h = 270, w = 480;
+        using var x = Tensor.Randn(rng, 1, 16, h, w);
+        using var off = Tensor.Randn(rng, new[] { 1, 18, h, w }, 1.5f);
+        using var m = Tensor.Rand(rng, 1, 9, h, w);
+        using var wt = Tensor.Randn(rng, new[] { 16, 16, 3, 3 }, 0.2f);
+        int threads = ParallelRange.MaxThreads;
+        ParallelRange.MaxThreads = 1;
+        try
+        {
+            double Best(bool vector)
+            {
+                CpuBackend.DcnVectorTaps = vector;
+                double best = double.MaxValue;
+                for (int r = 0; r < 7; r++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    using var y = Tensor.DeformConv2d(x, off, m, wt, null, 1, 1);
+                    best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+                }
+                return best;
+            }
+            double scalar = Best(false), vector = Best(true);
+            CpuBackend.DirectConvKernel = false;
+            double plain = double.MaxValue;
+            for (int r = 0; r < 7; r++)
+            {
+                var sw = Stopwatch.StartNew();
+                using var y = Tensor.Conv2d(x, wt, null, 1, 1);
+                plain = Math.Min(plain, sw.Elapsed.TotalMilliseconds);
+            }
+            TestContext.Out.WriteLine($"DCN [1,16,{h},{w}] 16->16 3x3: scalar taps {scalar:F1} ms, vector taps {vector:F1} ms; the same conv without deformation as an implicit GEMM {plain:F1} ms");
+        }
+        finally
+        {
+            CpuBackend.DcnVectorTaps = true;
+            CpuBackend.DirectConvKernel = true;
+            ParallelRange.MaxThreads = threads;
+        }
+    }
+
+    /// <summary>TCAM's tile fusions: conv(concat(parts)) with the concatenation against the direct kernel reading the parts in place.</summary>
+    [TestCase(1)]
+    [TestCase(3)]
+    public void PartsVersusConcat(int k)
+    {
+        var rng = new Rng(1);
+        using var m1 = Tensor.Randn(rng, 2, 8, 136, 136);
+        using var halfUp = Tensor.Randn(rng, 2, 16, 140, 140);
+        var up = halfUp.Narrow(2, 2, 136).Narrow(3, 2, 136);
+        using var cl = Tensor.Randn(rng, 1, 4, 136, 136);
+        var parts = k == 1 ? new[] { m1, up } : new[] { m1.Narrow(0, 0, 1), m1.Narrow(0, 1, 1), up.Narrow(0, 0, 1), cl };
+        int cin = parts.Sum(t => t.Shape[1]);
+        using var w = Tensor.Randn(rng, new[] { 8, cin, k, k }, 0.2f);
+        using var b = Tensor.Randn(rng, 8);
+        var p = Conv2dParams.Create(1, k / 2, 1, 1);
+        int threads = ParallelRange.MaxThreads;
+        ParallelRange.MaxThreads = 1;
+        try
+        {
+            double Best(Action run)
+            {
+                double best = double.MaxValue;
+                for (int r = 0; r < 15; r++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    run();
+                    best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+                }
+                return best;
+            }
+            double concat = Best(() => { using var x = Tensor.Concat(parts, 1); using var y = Tensor.Conv2d(x, w, b, p); });
+            double direct = Best(() => { CpuBackend.TryConv2dParts(parts, w, b, p, out var y); y!.Dispose(); });
+            TestContext.Out.WriteLine($"conv {k}x{k} {cin}->8 of {parts.Length} parts: concat + conv {concat:F2} ms, parts in place {direct:F2} ms");
+        }
+        finally { ParallelRange.MaxThreads = threads; }
+    }
 }

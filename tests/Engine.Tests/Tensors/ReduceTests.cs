@@ -82,4 +82,24 @@ public class ReduceTests
             Assert.That(y[22 + j], Is.EqualTo(0.66524096f).Within(1e-6));
         }
     }
+
+    /// <summary>Sum over a leading dim into contiguous rows (TCAM's mean over neighbours): float64 sums in row order, the vector path's tail included.</summary>
+    [TestCase(2, 3, 5, 19)]
+    [TestCase(4, 2, 3, 8)]
+    [TestCase(3, 1, 1, 5)]
+    public void SumOverTheLeadingDimIsTheFloat64RowSum(int k, int c, int h, int w)
+    {
+        using var x = Tensor.Randn(new Rng((ulong)(k + w)), k, c, h, w);
+        var a = x.ToArray();
+        int m = c * h * w;
+        var expected = new float[m];
+        for (int i = 0; i < m; i++)
+        {
+            double s = 0;
+            for (int j = 0; j < k; j++) s += a[j * m + i];
+            expected[i] = (float)s;
+        }
+        using var y = x.Sum(0);
+        Assert.That(y.ToArray(), Is.EqualTo(expected));
+    }
 }

@@ -93,6 +93,7 @@ public sealed partial class CpuBackend
     private static void ConvForward(in ConvGeom g, float[] x, int xo, float[] w, int wo, float[]? b, int bo, float[] y, int yo)
     {
         if (IsDepthwise3x3(g)) { Depthwise3x3(g, x, xo, w, wo, b, bo, y, yo); return; }
+        if (IsSmallDirect(g)) { DirectConv(g, x, xo, w, wo, b, bo, y, yo); return; }
         int tasks = g.N * g.G;
         bool outer = SplitOuter(tasks);
         var body = new ConvFwdBody(g, x, xo, w, wo, b, bo, y, yo, outer ? 1 : 0);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace HdrOfx.Engine.Tensors.Cpu;
@@ -46,7 +47,8 @@ public sealed partial class CpuBackend
     /// the same for every channel of the group, so they are computed once (tap j of pixel t at [j·pc + t]) and reused
     /// C/G times, eight pixels at a time with AVX2 gathers: w₀·x₀ + w₁·x₁ + w₂·x₂ + w₃·x₃, the scalar tail's order.
     /// </summary>
-    private static unsafe void DeformIm2Col(in DcnGeom g, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc, float[] col)
+    private static unsafe void DeformIm2Col(in DcnGeom g, float[] x, int xo, float[] off, int oo, float[] msk, int mo, int n, int p0, int pc, float[] col,
+        float[]? xt = null)
     {
         var P = g.P;
         int plane = g.H * g.W, K = g.K, H = g.H, W = g.W;
@@ -61,27 +63,41 @@ public sealed partial class CpuBackend
             int i = k / g.Kw, j = k % g.Kw;
             int ob = oo + (n * 2 * P.DeformGroups * K + grp * 2 * K + 2 * k) * g.Pix;
             int mb = mo + (n * P.DeformGroups * K + grp * K + k) * g.Pix;
-            for (int t = 0; t < pc; t++)
+            for (int t = 0; t < pc;)
             {
-                int p = p0 + t, oh = p / g.Wo, ow = p - oh * g.Wo;
-                float hs = oh * P.StrideH - P.PadH + i * P.DilationH + off[ob + p];
-                float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[ob + g.Pix + p];
-                if (!(hs > -1f && hs < H && ws > -1f && ws < W))
+                int oh = (p0 + t) / g.Wo, ow = p0 + t - oh * g.Wo;
+                int runEnd = Math.Min(pc, t + g.Wo - ow); // the rest of this output row inside the tile
+                int hBase = oh * P.StrideH - P.PadH + i * P.DilationH;
+                if (DcnVectorTaps && Avx2.IsSupported)
+                    for (; t + 8 <= runEnd; t += 8, ow += 8)
+                        DcnTaps8(off, msk, ob + p0 + t, mb + p0 + t, g.Pix, hBase, ow * P.StrideW - P.PadW + j * P.DilationW, P.StrideW, H, W, pi + t, pw + t, pc);
+                for (; t < runEnd; t++, ow++)
                 {
-                    idx[t] = idx[pc + t] = idx[2 * pc + t] = idx[3 * pc + t] = 0;
-                    wt![t] = wt[pc + t] = wt[2 * pc + t] = wt[3 * pc + t] = 0f;
-                    continue;
+                    int p = p0 + t;
+                    float hs = hBase + off[ob + p];
+                    float ws = ow * P.StrideW - P.PadW + j * P.DilationW + off[ob + g.Pix + p];
+                    if (!(hs > -1f && hs < H && ws > -1f && ws < W))
+                    {
+                        idx[t] = idx[pc + t] = idx[2 * pc + t] = idx[3 * pc + t] = 0;
+                        wt![t] = wt[pc + t] = wt[2 * pc + t] = wt[3 * pc + t] = 0f;
+                        continue;
+                    }
+                    float m = msk[mb + p];
+                    int h0 = (int)MathF.Floor(hs), w0 = (int)MathF.Floor(ws);
+                    float lh = hs - h0, lw = ws - w0;
+                    bool vh0 = h0 >= 0, vh1 = h0 + 1 < H, vw0 = w0 >= 0, vw1 = w0 + 1 < W;
+                    int ch0 = vh0 ? h0 : 0, ch1 = vh1 ? h0 + 1 : 0, cw0 = vw0 ? w0 : 0, cw1 = vw1 ? w0 + 1 : 0;
+                    idx[t] = ch0 * W + cw0; idx[pc + t] = ch0 * W + cw1; idx[2 * pc + t] = ch1 * W + cw0; idx[3 * pc + t] = ch1 * W + cw1;
+                    wt![t] = vh0 && vw0 ? m * (1 - lh) * (1 - lw) : 0f;
+                    wt[pc + t] = vh0 && vw1 ? m * (1 - lh) * lw : 0f;
+                    wt[2 * pc + t] = vh1 && vw0 ? m * lh * (1 - lw) : 0f;
+                    wt[3 * pc + t] = vh1 && vw1 ? m * lh * lw : 0f;
                 }
-                float m = msk[mb + p];
-                int h0 = (int)MathF.Floor(hs), w0 = (int)MathF.Floor(ws);
-                float lh = hs - h0, lw = ws - w0;
-                bool vh0 = h0 >= 0, vh1 = h0 + 1 < H, vw0 = w0 >= 0, vw1 = w0 + 1 < W;
-                int ch0 = vh0 ? h0 : 0, ch1 = vh1 ? h0 + 1 : 0, cw0 = vw0 ? w0 : 0, cw1 = vw1 ? w0 + 1 : 0;
-                idx[t] = ch0 * W + cw0; idx[pc + t] = ch0 * W + cw1; idx[2 * pc + t] = ch1 * W + cw0; idx[3 * pc + t] = ch1 * W + cw1;
-                wt![t] = vh0 && vw0 ? m * (1 - lh) * (1 - lw) : 0f;
-                wt[pc + t] = vh0 && vw1 ? m * (1 - lh) * lw : 0f;
-                wt[2 * pc + t] = vh1 && vw0 ? m * lh * (1 - lw) : 0f;
-                wt[3 * pc + t] = vh1 && vw1 ? m * lh * lw : 0f;
+            }
+            if (xt is not null)
+            {
+                fixed (float* pxt = xt) fixed (float* pcol = col) NhwcTaps(pxt + (long)n * plane * g.C, g.C, g.Kc, k, pc, pi, pw, pcol);
+                continue;
             }
             for (int c = grp * g.Cg; c < (grp + 1) * g.Cg; c++)
             {
@@ -243,18 +259,116 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <summary>Off computes the DCN taps one pixel at a time (twin tests compare the two).</summary>
+    internal static bool DcnVectorTaps { get; set; } = true;
+
+    /// <summary>
+    /// The scalar tap loop of <see cref="DeformIm2Col"/> for eight pixels of one output row (columns ow … ow + 7, so
+    /// the sampling column base is <paramref name="wBase"/> + lane·stride): the same expressions in vectors — the
+    /// validity tests as masks, the products in the scalar's order — so the indices and weights are the same bit for bit.
+    /// </summary>
+    private static unsafe void DcnTaps8(float[] off, float[] msk, int oAt, int mAt, int pix, int hBase, int wBase, int stride, int H, int W, int* idx, float* wt, int pc)
+    {
+        fixed (float* po = off, pm = msk)
+        {
+            var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * Vector256.Create(stride);
+            var hs = Vector256.Create((float)hBase) + Avx.LoadVector256(po + oAt);
+            var ws = Avx.ConvertToVector256Single(Vector256.Create(wBase) + lane) + Avx.LoadVector256(po + oAt + pix);
+            var fH = Vector256.Create((float)H); var fW = Vector256.Create((float)W); var m1 = Vector256.Create(-1f);
+            var inside = Avx.CompareGreaterThan(hs, m1) & Avx.CompareLessThan(hs, fH) & Avx.CompareGreaterThan(ws, m1) & Avx.CompareLessThan(ws, fW);
+            var insideI = inside.AsInt32();
+            var fh = Avx.Floor(hs); var fw = Avx.Floor(ws);
+            var h0 = Avx.ConvertToVector256Int32WithTruncation(fh); var w0 = Avx.ConvertToVector256Int32WithTruncation(fw);
+            var lh = hs - fh; var lw = ws - fw;
+            var one = Vector256.Create(1); var zero = Vector256<int>.Zero;
+            var vh0 = Avx2.CompareGreaterThan(h0, Vector256.Create(-1)); var vh1 = Avx2.CompareGreaterThan(Vector256.Create(H), h0 + one);
+            var vw0 = Avx2.CompareGreaterThan(w0, Vector256.Create(-1)); var vw1 = Avx2.CompareGreaterThan(Vector256.Create(W), w0 + one);
+            var ch0 = h0 & vh0; var ch1 = (h0 + one) & vh1; var cw0 = w0 & vw0; var cw1 = (w0 + one) & vw1;
+            var width = Vector256.Create(W);
+            var r0 = Avx2.MultiplyLow(ch0, width); var r1 = Avx2.MultiplyLow(ch1, width);
+            Avx.Store(idx, (r0 + cw0) & insideI);
+            Avx.Store(idx + pc, (r0 + cw1) & insideI);
+            Avx.Store(idx + 2 * pc, (r1 + cw0) & insideI);
+            Avx.Store(idx + 3 * pc, (r1 + cw1) & insideI);
+            var m = Avx.LoadVector256(pm + mAt);
+            var onef = Vector256.Create(1f);
+            var ma = m * (onef - lh); var mb = m * lh;
+            Avx.Store(wt, (ma * (onef - lw)) & (vh0 & vw0 & insideI).AsSingle());
+            Avx.Store(wt + pc, (ma * lw) & (vh0 & vw1 & insideI).AsSingle());
+            Avx.Store(wt + 2 * pc, (mb * (onef - lw)) & (vh1 & vw0 & insideI).AsSingle());
+            Avx.Store(wt + 3 * pc, (mb * lw) & (vh1 & vw1 & insideI).AsSingle());
+        }
+    }
+
+    /// <summary>Off keeps the forward on the channel-planar gathers (twin tests and benchmarks compare the two).</summary>
+    internal static bool DcnChannelLast { get; set; } = true;
+
+    /// <summary>
+    /// Kernel point k of every tile pixel t from a channel-last copy of the image: the four corners are C contiguous
+    /// floats each, so eight channels take four plain loads (instead of four gathers per channel) and
+    /// w₀·x₀ + w₁·x₁ + w₂·x₂ + w₃·x₃ — the gather path's expression, so the same values — is stored to the
+    /// pixel-major, tap-major column colT[t, k·C + c].
+    /// </summary>
+    private static unsafe void NhwcTaps(float* xt, int c, int kc, int k, int pc, int* idx, float* wt, float* col)
+    {
+        for (int t = 0; t < pc; t++)
+        {
+            var w0 = Vector256.Create(wt[t]); var w1 = Vector256.Create(wt[pc + t]);
+            var w2 = Vector256.Create(wt[2 * pc + t]); var w3 = Vector256.Create(wt[3 * pc + t]);
+            float* a = xt + (long)idx[t] * c, b = xt + (long)idx[pc + t] * c, d = xt + (long)idx[2 * pc + t] * c, e = xt + (long)idx[3 * pc + t] * c;
+            float* dst = col + (long)t * kc + k * c;
+            for (int c0 = 0; c0 < c; c0 += 8)
+                Avx.Store(dst + c0, w0 * Avx.LoadVector256(a + c0) + w1 * Avx.LoadVector256(b + c0) + w2 * Avx.LoadVector256(d + c0) + w3 * Avx.LoadVector256(e + c0));
+        }
+    }
+
+    /// <summary>x [N, C, H, W] → [N, H, W, C], rows (n, h) in parallel.</summary>
+    private readonly struct ToChannelLast(float[] x, int xo, float[] xt, int c, int h, int w) : IRangeOperation
+    {
+        public void Invoke(int s, int e)
+        {
+            for (int r = s; r < e; r++)
+            {
+                int n = r / h, i = r - n * h;
+                int src = xo + n * c * h * w + i * w, dst = r * w * c;
+                for (int j = 0; j < w; j++, dst += c)
+                    for (int ch = 0; ch < c; ch++) xt[dst + ch] = x[src + ch * h * w + j];
+            }
+        }
+    }
+
     public void DeformConv2d(Tensor x, Tensor offset, Tensor mask, Tensor w, Tensor? bias, Tensor y, DeformConv2dParams p)
     {
         var g = DcnGeometry(x, w, y, p);
         int tasks = g.N * g.Tiles;
         bool outer = tasks >= ParallelRange.MaxThreads;
+        if (DcnChannelLast && p.DeformGroups == 1 && g.C % 8 == 0 && Avx2.IsSupported)
+        {
+            // channel-last image and the weights reordered to match the column's (k, c) order: W'[o, k·C + c] = W[o, c·K + k]
+            var xt = TensorArena.RentFloat(g.N * g.C * g.H * g.W);
+            var wp = TensorArena.RentFloat(g.O * g.Kc);
+            try
+            {
+                ParallelRange.For(g.N * g.H, Math.Max(1, 16384 / Math.Max(1, g.W * g.C)), new ToChannelLast(x.CpuArray, x.Offset, xt, g.C, g.H, g.W));
+                float[] wa = w.CpuArray;
+                for (int o = 0; o < g.O; o++)
+                    for (int c = 0; c < g.C; c++)
+                        for (int k = 0; k < g.K; k++) wp[o * g.Kc + k * g.C + c] = wa[w.Offset + o * g.Kc + c * g.K + k];
+                var fast = new DcnFwd(g, x.CpuArray, x.Offset, offset.CpuArray, offset.Offset, mask.CpuArray, mask.Offset, wp, 0,
+                    bias?.CpuArray, bias?.Offset ?? 0, y.CpuArray, y.Offset, outer ? 1 : 0, xt);
+                if (outer) ParallelRange.For(tasks, 1, fast); else fast.Invoke(0, tasks);
+            }
+            finally { TensorArena.Return(xt); TensorArena.Return(wp); }
+            return;
+        }
         var body = new DcnFwd(g, x.CpuArray, x.Offset, offset.CpuArray, offset.Offset, mask.CpuArray, mask.Offset, w.CpuArray, w.Offset,
             bias?.CpuArray, bias?.Offset ?? 0, y.CpuArray, y.Offset, outer ? 1 : 0);
         if (outer) ParallelRange.For(tasks, 1, body); else body.Invoke(0, tasks);
     }
 
+    /// <summary>With <c>XT</c> (the channel-last image) the column is pixel-major, colT[t, k·C + c], and Wt is reordered to match.</summary>
     private readonly record struct DcnFwd(DcnGeom G, float[] X, int Xo, float[] Off, int Oo, float[] M, int Mo, float[] Wt, int Wo,
-        float[]? B, int Bo, float[] Y, int Yo, int Threads) : IRangeOperation
+        float[]? B, int Bo, float[] Y, int Yo, int Threads, float[]? XT = null) : IRangeOperation
     {
         public void Invoke(int s, int e)
         {
@@ -267,8 +381,9 @@ public sealed partial class CpuBackend
                 if (B != null)
                     for (int o = 0; o < g.O; o++) Y.AsSpan(yoff + o * g.Pix, pc).Fill(B[Bo + o]);
                 var col = DcnColBuffer(g.Kc * pc);
-                DeformIm2Col(g, X, Xo, Off, Oo, M, Mo, n, p0, pc, col);
-                Sgemm.Run(g.O, pc, g.Kc, Wt, Wo, g.Kc, 1, col, 0, pc, 1, Y, yoff, g.Pix, B != null, Threads);
+                DeformIm2Col(g, X, Xo, Off, Oo, M, Mo, n, p0, pc, col, XT);
+                if (XT is null) Sgemm.Run(g.O, pc, g.Kc, Wt, Wo, g.Kc, 1, col, 0, pc, 1, Y, yoff, g.Pix, B != null, Threads);
+                else Sgemm.Run(g.O, pc, g.Kc, Wt, Wo, g.Kc, 1, col, 0, 1, g.Kc, Y, yoff, g.Pix, B != null, Threads);
             }
         }
     }

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace HdrOfx.Engine.Tensors.Cpu;
 
@@ -62,34 +64,95 @@ public sealed partial class CpuBackend
             new SampleFwd(g, x.CpuArray, x.Offset, coords.CpuArray, y.CpuArray, y.Offset));
     }
 
-    private readonly record struct SampleFwd(SampleGeom G, float[] X, int Xo, float[] Cd, float[] Y, int Yo) : IRangeOperation
+    /// <summary>Off sends flow warps with border padding to the scalar loop (twin tests compare the two).</summary>
+    internal static bool SampleVectorKernel { get; set; } = true;
+
+    private readonly unsafe record struct SampleFwd(SampleGeom G, float[] X, int Xo, float[] Cd, float[] Y, int Yo) : IRangeOperation
     {
         public void Invoke(int s, int e)
         {
             var g = G;
-            int plane = g.H * g.W, oplane = g.Ho * g.Wo;
             for (int r = s; r < e; r++)
             {
-                int n = r / g.Ho, oh = r % g.Ho;
-                for (int ow = 0; ow < g.Wo; ow++)
+                int n = r / g.Ho, oh = r % g.Ho, ow = 0;
+                if (SampleVectorKernel && g.P.Flow && g.P.Padding == GridPadding.Border && g.SW == 1 && Avx2.IsSupported)
+                    ow = FlowBorderRow(n, oh);
+                for (; ow < g.Wo; ow++) Pixel(n, oh, ow);
+            }
+        }
+
+        private void Pixel(int n, int oh, int ow)
+        {
+            var g = G;
+            int plane = g.H * g.W, oplane = g.Ho * g.Wo;
+            g.Tap(Cd, n, oh, ow, out int x0, out int y0, out float tx, out float ty, out _, out _);
+            bool vx0 = (uint)x0 < (uint)g.W, vx1 = (uint)(x0 + 1) < (uint)g.W, vy0 = (uint)y0 < (uint)g.H, vy1 = (uint)(y0 + 1) < (uint)g.H;
+            float w00 = vy0 && vx0 ? (1 - ty) * (1 - tx) : 0f, w01 = vy0 && vx1 ? (1 - ty) * tx : 0f;
+            float w10 = vy1 && vx0 ? ty * (1 - tx) : 0f, w11 = vy1 && vx1 ? ty * tx : 0f;
+            // clamp tap indices into the image; their weights are already zero when outside
+            int cx0 = Math.Clamp(x0, 0, g.W - 1), cx1 = Math.Clamp(x0 + 1, 0, g.W - 1);
+            int cy0 = Math.Clamp(y0, 0, g.H - 1), cy1 = Math.Clamp(y0 + 1, 0, g.H - 1);
+            int i00 = Xo + n * g.C * plane + cy0 * g.W + cx0, i01 = i00 - cx0 + cx1;
+            int i10 = i00 + (cy1 - cy0) * g.W, i11 = i10 - cx0 + cx1;
+            int yo = Yo + n * g.C * oplane + oh * g.Wo + ow;
+            for (int c = 0; c < g.C; c++)
+            {
+                int co = c * plane;
+                Y[yo + c * oplane] = w00 * X[i00 + co] + w01 * X[i01 + co] + w10 * X[i10 + co] + w11 * X[i11 + co];
+            }
+        }
+
+        /// <summary>
+        /// Backward flow warp with border padding (TCAM's pre-warp), eight output pixels at a time: the taps in vectors
+        /// and the four corners gathered per channel. Border padding clamps the coordinate into the image, so every
+        /// weight is the product form and only the +1 corner's index needs clamping (its weight is then 0, as in
+        /// <see cref="Pixel"/>); the arithmetic is Pixel's, so the values are the same bit for bit. A group with a
+        /// non-finite coordinate is left to Pixel. Returns the first column not done.
+        /// </summary>
+        private int FlowBorderRow(int n, int oh)
+        {
+            var g = G;
+            int plane = g.H * g.W, oplane = g.Ho * g.Wo, ow = 0;
+            var lane = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
+            var wMax = Vector256.Create((float)(g.W - 1)); var hMax = Vector256.Create((float)(g.H - 1));
+            var wLast = Vector256.Create(g.W - 1); var hLast = Vector256.Create(g.H - 1); var width = Vector256.Create(g.W);
+            var one = Vector256.Create(1f); var oneI = Vector256.Create(1);
+            var fy0 = Vector256.Create((float)oh);
+            fixed (float* px = X, pc = Cd, py = Y)
+            {
+                float* cRow = pc + g.Co + n * g.SN + oh * g.SH;
+                float* xImg = px + Xo + (long)n * g.C * plane;
+                float* yRow = py + Yo + (long)n * g.C * oplane + oh * g.Wo;
+                for (; ow <= g.Wo - 8; ow += 8)
                 {
-                    g.Tap(Cd, n, oh, ow, out int x0, out int y0, out float tx, out float ty, out _, out _);
-                    bool vx0 = (uint)x0 < (uint)g.W, vx1 = (uint)(x0 + 1) < (uint)g.W, vy0 = (uint)y0 < (uint)g.H, vy1 = (uint)(y0 + 1) < (uint)g.H;
-                    float w00 = vy0 && vx0 ? (1 - ty) * (1 - tx) : 0f, w01 = vy0 && vx1 ? (1 - ty) * tx : 0f;
-                    float w10 = vy1 && vx0 ? ty * (1 - tx) : 0f, w11 = vy1 && vx1 ? ty * tx : 0f;
-                    // clamp tap indices into the image; their weights are already zero when outside
-                    int cx0 = Math.Clamp(x0, 0, g.W - 1), cx1 = Math.Clamp(x0 + 1, 0, g.W - 1);
-                    int cy0 = Math.Clamp(y0, 0, g.H - 1), cy1 = Math.Clamp(y0 + 1, 0, g.H - 1);
-                    int i00 = Xo + n * g.C * plane + cy0 * g.W + cx0, i01 = i00 - cx0 + cx1;
-                    int i10 = i00 + (cy1 - cy0) * g.W, i11 = i10 - cx0 + cx1;
-                    int yo = Yo + n * g.C * oplane + oh * g.Wo + ow;
+                    var ix = (Vector256.Create((float)ow) + lane) + Avx.LoadVector256(cRow + ow);
+                    var iy = fy0 + Avx.LoadVector256(cRow + g.SC + ow);
+                    var finite = Vector256.Equals(ix - ix, Vector256<float>.Zero) & Vector256.Equals(iy - iy, Vector256<float>.Zero);
+                    if (finite.ExtractMostSignificantBits() != 0xFFu)
+                    {
+                        for (int k = 0; k < 8; k++) Pixel(n, oh, ow + k);
+                        continue;
+                    }
+                    ix = Avx.Max(Avx.Min(ix, wMax), Vector256<float>.Zero);
+                    iy = Avx.Max(Avx.Min(iy, hMax), Vector256<float>.Zero);
+                    var fx = Avx.Floor(ix); var fy = Avx.Floor(iy);
+                    var tx = ix - fx; var ty = iy - fy;
+                    var x0 = Avx.ConvertToVector256Int32WithTruncation(fx); var y0 = Avx.ConvertToVector256Int32WithTruncation(fy);
+                    var x1 = Avx2.Min(x0 + oneI, wLast); var y1 = Avx2.Min(y0 + oneI, hLast);
+                    var r0 = y0 * width; var r1 = y1 * width;
+                    Vector256<int> i00 = r0 + x0, i01 = r0 + x1, i10 = r1 + x0, i11 = r1 + x1;
+                    var ux = one - tx; var uy = one - ty;
+                    Vector256<float> w00 = uy * ux, w01 = uy * tx, w10 = ty * ux, w11 = ty * tx;
                     for (int c = 0; c < g.C; c++)
                     {
-                        int co = c * plane;
-                        Y[yo + c * oplane] = w00 * X[i00 + co] + w01 * X[i01 + co] + w10 * X[i10 + co] + w11 * X[i11 + co];
+                        float* src = xImg + (long)c * plane;
+                        var v = w00 * Avx2.GatherVector256(src, i00, 4) + w01 * Avx2.GatherVector256(src, i01, 4)
+                              + w10 * Avx2.GatherVector256(src, i10, 4) + w11 * Avx2.GatherVector256(src, i11, 4);
+                        Avx.Store(yRow + (long)c * oplane + ow, v);
                     }
                 }
             }
+            return ow;
         }
     }
 

@@ -209,6 +209,7 @@ public sealed partial class CpuBackend : IBackend
             {
                 int ox = L.RowOffset(0, r), oy = L.RowOffset(1, r);
                 if (sy == 0) acc[oy] += SumRowDouble(xa, ox, sx, n);
+                else if (sx == 1 && sy == 1) AddRowDouble(xa, ox, acc, oy, n);
                 else for (int i = 0; i < n; i++) acc[oy + i * sy] += xa[ox + i * sx];
             }
             // y is contiguous: ys offsets index its elements directly
@@ -216,6 +217,24 @@ public sealed partial class CpuBackend : IBackend
             for (int i = 0; i < ny; i++) yspan[i] = (float)acc[i];
         }
         finally { ArrayPool<double>.Shared.Return(acc); }
+    }
+
+    /// <summary>acc[oa + i] += a[o + i] in float64 (e.g. the mean over neighbours): the scalar loop's additions, eight at a time.</summary>
+    private static void AddRowDouble(float[] a, int o, double[] acc, int oa, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float p = ref a[o];
+            ref double q = ref acc[oa];
+            for (; i <= n - 8; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref p, (nuint)i));
+                (Vector256.LoadUnsafe(ref q, (nuint)i) + lo).StoreUnsafe(ref q, (nuint)i);
+                (Vector256.LoadUnsafe(ref q, (nuint)(i + 4)) + hi).StoreUnsafe(ref q, (nuint)(i + 4));
+            }
+        }
+        for (; i < n; i++) acc[oa + i] += a[o + i];
     }
 
     /// <summary>Sum of a (strided) row accumulated in float64 (8 lanes × 2 partial sums when contiguous).</summary>
