@@ -53,6 +53,10 @@ public static class TrainCommand
                 Seed = r.GetValue(seed) ?? o.Seed,
                 Steps = r.GetValue(steps) ?? o.Steps,
                 LearningRate = r.GetValue(lr) ?? o.LearningRate,
+                Resume = r.GetValue(resume),
+                MaxMinutes = r.GetValue(maxMinutes),
+                CheckpointMinutes = r.GetValue(checkpointMinutes),
+                ValidateMinutes = r.GetValue(validateMinutes),
             };
             if (stageName is "ae" or "ldm")
                 return LdmTraining.Run(Shared(new LdmTrainOptions
