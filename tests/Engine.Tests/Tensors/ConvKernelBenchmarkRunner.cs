@@ -22,31 +22,17 @@ public class ConvKernelBenchmarkRunner
         using var x = Tensor.Randn(rng, n, c, size, size);
         using var w = Tensor.Randn(rng, new[] { c, 1, 3, 3 }, 0.2f);
         using var b = Tensor.Randn(rng, c);
-        int threads = ParallelRange.MaxThreads;
-        ParallelRange.MaxThreads = 1;
+        double gemm, direct;
         try
         {
-            double Best(bool kernel)
-            {
-                CpuBackend.DepthwiseKernel = kernel;
-                double best = double.MaxValue;
-                for (int r = 0; r < 15; r++)
-                {
-                    var sw = Stopwatch.StartNew();
-                    using var y = Tensor.Conv2d(x, w, b, 1, 1, 1, c);
-                    best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
-                }
-                return best;
-            }
-            double gemm = Best(false), direct = Best(true);
-            double gflop = 2.0 * n * c * 9 * size * size / 1e9;
-            TestContext.Out.WriteLine($"depthwise [{n},{c},{size},{size}]: grouped GEMM {gemm:F2} ms ({gflop / gemm * 1e3:F1} GFLOP/s), kernel {direct:F2} ms ({gflop / direct * 1e3:F1} GFLOP/s)");
-        }
-        finally
-        {
+            CpuBackend.DepthwiseKernel = false;
+            gemm = BestOneThread(15, () => Tensor.Conv2d(x, w, b, 1, 1, 1, c).Dispose());
             CpuBackend.DepthwiseKernel = true;
-            ParallelRange.MaxThreads = threads;
+            direct = BestOneThread(15, () => Tensor.Conv2d(x, w, b, 1, 1, 1, c).Dispose());
         }
+        finally { CpuBackend.DepthwiseKernel = true; }
+        double gflop = 2.0 * n * c * 9 * size * size / 1e9;
+        TestContext.Out.WriteLine($"depthwise [{n},{c},{size},{size}]: grouped GEMM {gemm:F2} ms ({gflop / gemm * 1e3:F1} GFLOP/s), kernel {direct:F2} ms ({gflop / direct * 1e3:F1} GFLOP/s)");
     }
 
     /// <summary>The direct small-output kernel against the implicit GEMM on TCAM's dense k×k shapes (one tile or image row band).</summary>
@@ -67,31 +53,17 @@ public class ConvKernelBenchmarkRunner
         using var x = Tensor.Randn(rng, n, c, h, w);
         using var wt = Tensor.Randn(rng, new[] { o, c, k, k }, 0.2f);
         using var b = Tensor.Randn(rng, o);
-        int threads = ParallelRange.MaxThreads;
-        ParallelRange.MaxThreads = 1;
+        double gemm, direct;
         try
         {
-            double Best(bool kernel)
-            {
-                CpuBackend.DirectConvKernel = kernel;
-                double best = double.MaxValue;
-                for (int r = 0; r < 15; r++)
-                {
-                    var sw = Stopwatch.StartNew();
-                    using var y = Tensor.Conv2d(x, wt, b, stride, k / 2);
-                    best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
-                }
-                return best;
-            }
-            double gemm = Best(false), direct = Best(true);
-            double gflop = 2.0 * n * o * c * k * k * (h / stride) * (w / stride) / 1e9;
-            TestContext.Out.WriteLine($"conv {k}x{k} {c}->{o} s{stride} [{n},{c},{h},{w}]: GEMM {gemm:F2} ms ({gflop / gemm * 1e3:F1} GFLOP/s), direct {direct:F2} ms ({gflop / direct * 1e3:F1} GFLOP/s)");
-        }
-        finally
-        {
+            CpuBackend.DirectConvKernel = false;
+            gemm = BestOneThread(15, () => Tensor.Conv2d(x, wt, b, stride, k / 2).Dispose());
             CpuBackend.DirectConvKernel = true;
-            ParallelRange.MaxThreads = threads;
+            direct = BestOneThread(15, () => Tensor.Conv2d(x, wt, b, stride, k / 2).Dispose());
         }
+        finally { CpuBackend.DirectConvKernel = true; }
+        double gflop = 2.0 * n * o * c * k * k * (h / stride) * (w / stride) / 1e9;
+        TestContext.Out.WriteLine($"conv {k}x{k} {c}->{o} s{stride} [{n},{c},{h},{w}]: GEMM {gemm:F2} ms ({gflop / gemm * 1e3:F1} GFLOP/s), direct {direct:F2} ms ({gflop / direct * 1e3:F1} GFLOP/s)");
     }
 
     /// <summary>TCAM's DCN at 1/2 resolution (one neighbour, 270×480, 16 → 16, 3×3): scalar against vector taps, one thread.</summary>
@@ -104,39 +76,22 @@ public class ConvKernelBenchmarkRunner
         using var off = Tensor.Randn(rng, new[] { 1, 18, h, w }, 1.5f);
         using var m = Tensor.Rand(rng, 1, 9, h, w);
         using var wt = Tensor.Randn(rng, new[] { 16, 16, 3, 3 }, 0.2f);
-        int threads = ParallelRange.MaxThreads;
-        ParallelRange.MaxThreads = 1;
+        double scalar, vector, plain;
         try
         {
-            double Best(bool vector)
-            {
-                CpuBackend.DcnVectorTaps = vector;
-                double best = double.MaxValue;
-                for (int r = 0; r < 7; r++)
-                {
-                    var sw = Stopwatch.StartNew();
-                    using var y = Tensor.DeformConv2d(x, off, m, wt, null, 1, 1);
-                    best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
-                }
-                return best;
-            }
-            double scalar = Best(false), vector = Best(true);
+            CpuBackend.DcnVectorTaps = false;
+            scalar = BestOneThread(7, () => Tensor.DeformConv2d(x, off, m, wt, null, 1, 1).Dispose());
+            CpuBackend.DcnVectorTaps = true;
+            vector = BestOneThread(7, () => Tensor.DeformConv2d(x, off, m, wt, null, 1, 1).Dispose());
             CpuBackend.DirectConvKernel = false;
-            double plain = double.MaxValue;
-            for (int r = 0; r < 7; r++)
-            {
-                var sw = Stopwatch.StartNew();
-                using var y = Tensor.Conv2d(x, wt, null, 1, 1);
-                plain = Math.Min(plain, sw.Elapsed.TotalMilliseconds);
-            }
-            TestContext.Out.WriteLine($"DCN [1,16,{h},{w}] 16->16 3x3: scalar taps {scalar:F1} ms, vector taps {vector:F1} ms; the same conv without deformation as an implicit GEMM {plain:F1} ms");
+            plain = BestOneThread(7, () => Tensor.Conv2d(x, wt, null, 1, 1).Dispose());
         }
         finally
         {
             CpuBackend.DcnVectorTaps = true;
             CpuBackend.DirectConvKernel = true;
-            ParallelRange.MaxThreads = threads;
         }
+        TestContext.Out.WriteLine($"DCN [1,16,{h},{w}] 16->16 3x3: scalar taps {scalar:F1} ms, vector taps {vector:F1} ms; the same conv without deformation as an implicit GEMM {plain:F1} ms");
     }
 
     /// <summary>TCAM's tile fusions: conv(concat(parts)) with the concatenation against the direct kernel reading the parts in place.</summary>
@@ -154,24 +109,26 @@ public class ConvKernelBenchmarkRunner
         using var w = Tensor.Randn(rng, new[] { 8, cin, k, k }, 0.2f);
         using var b = Tensor.Randn(rng, 8);
         var p = Conv2dParams.Create(1, k / 2, 1, 1);
+        double concat = BestOneThread(15, () => { using var x = Tensor.Concat(parts, 1); using var y = Tensor.Conv2d(x, w, b, p); });
+        double direct = BestOneThread(15, () => { CpuBackend.TryConv2dParts(parts, w, b, p, out var y); y!.Dispose(); });
+        TestContext.Out.WriteLine($"conv {k}x{k} {cin}->8 of {parts.Length} parts: concat + conv {concat:F2} ms, parts in place {direct:F2} ms");
+    }
+
+    /// <summary>The best of <paramref name="runs"/> runs of <paramref name="run"/> on one thread, in ms.</summary>
+    private static double BestOneThread(int runs, Action run)
+    {
         int threads = ParallelRange.MaxThreads;
         ParallelRange.MaxThreads = 1;
         try
         {
-            double Best(Action run)
+            double best = double.MaxValue;
+            for (int r = 0; r < runs; r++)
             {
-                double best = double.MaxValue;
-                for (int r = 0; r < 15; r++)
-                {
-                    var sw = Stopwatch.StartNew();
-                    run();
-                    best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
-                }
-                return best;
+                var sw = Stopwatch.StartNew();
+                run();
+                best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
             }
-            double concat = Best(() => { using var x = Tensor.Concat(parts, 1); using var y = Tensor.Conv2d(x, w, b, p); });
-            double direct = Best(() => { CpuBackend.TryConv2dParts(parts, w, b, p, out var y); y!.Dispose(); });
-            TestContext.Out.WriteLine($"conv {k}x{k} {cin}->8 of {parts.Length} parts: concat + conv {concat:F2} ms, parts in place {direct:F2} ms");
+            return best;
         }
         finally { ParallelRange.MaxThreads = threads; }
     }
