@@ -103,10 +103,8 @@ public static class BatchBenchmark
 
     private static (double WallMs, double CpuMs) Timed(Action a)
     {
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var sw = Stopwatch.StartNew();
-        a();
-        return (sw.Elapsed.TotalMilliseconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds);
+        var (wall, cpu) = Timing.Measure(a);
+        return (wall * 1e3, cpu * 1e3);
     }
 
     public static string Report(IReadOnlyList<Round> rounds, StageCosts costs, int width, int height)

@@ -71,11 +71,8 @@ public static class EvalBenchmark
         GC.Collect();
         GC.WaitForPendingFinalizers();
         string load = TensorBenchmarks.LoadAverage();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var sw = Stopwatch.StartNew();
-        body();
-        double wall = sw.Elapsed.TotalSeconds;
-        return new Round(kind, pairs, wall, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, load);
+        var (wall, cpu) = Timing.Measure(body);
+        return new Round(kind, pairs, wall, cpu, load);
     }
 
     /// <summary>

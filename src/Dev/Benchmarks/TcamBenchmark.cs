@@ -37,7 +37,6 @@ public static class TcamBenchmark
         using var net = TcamWeights.Load(weightsPath);
         var tcam = new TcamReconstruction(net);
         var opts = new ReconstructOptions { Method = tcam.Name };
-        var proc = Process.GetCurrentProcess();
         var wall = new double[frames];
         var cpu = new double[frames];
         double warmUp = 0;
@@ -46,19 +45,13 @@ public static class TcamBenchmark
             int t = r + i;
             var window = new FrameInput?[2 * r + 1];
             for (int k = -r; k <= r; k++) window[k + r] = clip[t + k];
-            proc.Refresh();
-            var cpu0 = proc.TotalProcessorTime;
-            var sw = Stopwatch.StartNew();
-            tcam.Reconstruct(window, r, opts, CancellationToken.None).Dispose();
-            double s = sw.Elapsed.TotalSeconds;
-            proc.Refresh();
-            double c = (proc.TotalProcessorTime - cpu0).TotalSeconds;
+            var (s, c) = Timing.Measure(() => tcam.Reconstruct(window, r, opts, CancellationToken.None).Dispose());
             if (i == 0) { warmUp = s; continue; }
             wall[i - 1] = s;
             cpu[i - 1] = c;
             perFrame?.Invoke(i, s, c);
         }
-        proc.Refresh();
-        return new TcamBenchResult(width, height, wall, cpu, warmUp, TensorArena.BytesAllocated, proc.PeakWorkingSet64, Environment.ProcessorCount);
+        return new TcamBenchResult(width, height, wall, cpu, warmUp, TensorArena.BytesAllocated, Process.GetCurrentProcess().PeakWorkingSet64,
+            Environment.ProcessorCount);
     }
 }
