@@ -65,9 +65,10 @@ public class TcamCliTests
         Assert.That(missing.StdErr, Does.Contain(Path.Combine(models, TcamWeights.FileName)));
 
         using (var net = new TcamNet(TcamConfig.Tiny, new Rng(1))) TcamWeights.Save(net, Path.Combine(models, TcamWeights.FileName), DType.F16);
-        var r = CliProcess.Run("bench", "--only", "tcam", "--width", "48", "--height", "32", "--tcam-frames", "2", "--models", models);
+        // Large enough that a frame takes well over the 5 ms that the report's two decimals of a second can show.
+        var r = CliProcess.Run("bench", "--only", "tcam", "--width", "960", "--height", "540", "--tcam-frames", "2", "--models", models);
         Assert.That(r.ExitCode, Is.EqualTo(0), r.StdErr);
-        var row = r.StdOut.Split('\n').Single(l => l.StartsWith("| 2 exposures | 48x32 | 2 |", StringComparison.Ordinal));
+        var row = r.StdOut.Split('\n').Single(l => l.StartsWith("| 2 exposures | 960x540 | 2 |", StringComparison.Ordinal));
         var cells = row.Split('|', StringSplitOptions.TrimEntries);
         Assert.That(double.Parse(cells[4], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(0), row);
     }
