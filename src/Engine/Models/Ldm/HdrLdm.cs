@@ -31,14 +31,14 @@ public sealed class HdrLdm : Module
     /// <summary>
     /// The HDR estimate of one linear frame at exposure <paramref name="ev"/> from itself: encode the condition,
     /// DDIM-sample the latent in <paramref name="steps"/> steps from the positional noise of <paramref name="seed"/>,
-    /// decode. Returns radiance planes (3·W·H) in the units of EV 0. The frame is padded by replication to a multiple
+    /// decode beside the condition. Returns radiance planes (3·W·H) in the units of EV 0. The frame is padded by replication to a multiple
     /// of <see cref="LdmConfig.SizeMultiple"/> at its right and bottom, so latent pixel (0, 0) is always the image's corner.
     /// </summary>
     public float[] Sample(ImageF linear, double ev, int steps, ulong seed)
     {
         int w = linear.Width, h = linear.Height;
         var y = SampleLatent(linear, ev, steps, seed,
-            z => AutoencoderTiles.DecodeImage(Autoencoder, z).Narrow(2, 0, h).Narrow(3, 0, w).Contiguous().ToArray());
+            (z, c) => AutoencoderTiles.DecodeImage(Autoencoder, z, c).Narrow(2, 0, h).Narrow(3, 0, w).Contiguous().ToArray());
         float s = LdmDomain.RadianceScale(ev);
         for (int i = 0; i < y.Length; i++) y[i] = MathF.Max(MuLawDomain.Inverse(y[i], s), 0f);
         return y;
@@ -49,10 +49,10 @@ public sealed class HdrLdm : Module
     /// features, what ZiCA fuses) to <paramref name="read"/>, inside the model's lock and without gradients.
     /// </summary>
     public T Decoded<T>(ImageF linear, double ev, int steps, ulong seed, Func<DecoderOutput, T> read) =>
-        SampleLatent(linear, ev, steps, seed, z => read(Autoencoder.Decode(z)));
+        SampleLatent(linear, ev, steps, seed, (z, c) => read(Autoencoder.Decode(z, c)));
 
-    /// <summary>The sampled latent [1, 4, h, w] of the padded frame, handed to <paramref name="decode"/> inside the lock.</summary>
-    private T SampleLatent<T>(ImageF linear, double ev, int steps, ulong seed, Func<Tensor, T> decode)
+    /// <summary>The sampled latent [1, 4, h, w] of the padded frame and its condition [1, 3, 4h, 4w], handed to <paramref name="decode"/> inside the lock.</summary>
+    private T SampleLatent<T>(ImageF linear, double ev, int steps, ulong seed, Func<Tensor, Tensor, T> decode)
     {
         int w = linear.Width, h = linear.Height, n = w * h, m = Config.SizeMultiple;
         int pw = (m - w % m) % m, ph = (m - h % m) % m;
@@ -66,7 +66,7 @@ public sealed class HdrLdm : Module
             using var noGrad = GradMode.NoGrad();
             var c = Tensor.FromArray(cond, 1, 3, h, w);
             if (pw != 0 || ph != 0) c = c.Pad2d(0, pw, 0, ph, PadMode.Replicate);
-            var zc = AutoencoderTiles.Encode(Autoencoder, c);
+            var zc = DenoiserCondition.Build(Autoencoder, c, tiled: true);
             float e = (float)ev;
             new DdimSampler(Schedule, LatentBound).Sample(z, steps, (zt, t) =>
             {
@@ -74,7 +74,7 @@ public sealed class HdrLdm : Module
                 float tf = t;
                 return Denoiser.Forward(Tensor.FromArray(zt, 1, LdmConfig.LatentChannels, lh, lw), zc, new[] { tf }, new[] { e }).ToArray();
             });
-            return decode(Tensor.FromArray(z, 1, LdmConfig.LatentChannels, lh, lw));
+            return decode(Tensor.FromArray(z, 1, LdmConfig.LatentChannels, lh, lw), c);
         }
     }
 }

@@ -6,7 +6,8 @@ namespace HdrOfx.Engine.Models.Ldm;
 /// <summary>
 /// HDR-LDM's denoiser ε_θ (hdr-v-diff §3.1): a time-conditioned U-Net as in Rombach et al. 2022 with its
 /// self-attention replaced by MaxViT blocks (block + grid attention, Tu et al. 2022) at 1/2 and 1/4 of the latent
-/// resolution. Input: the noisy latent z_t concatenated with the LDR condition's latent (8 channels). The timestep t
+/// resolution. Input: the noisy latent z_t concatenated with the condition (<see cref="DenoiserCondition"/>: the LDR
+/// condition's latent and its pooled planes, 14 channels in all). The timestep t
 /// and the condition's exposure value are each embedded sinusoidally (the exposure embedding of Eq. 4) and passed
 /// through their own two-layer MLP; the two are summed and every residual block receives the sum ("the same way as
 /// time embedding"). Output: the predicted noise ε (Eq. 5). Latent sides must be multiples of 4·P.
@@ -29,7 +30,7 @@ public sealed class LatentDenoiser : Module
         _sin = new SinusoidalEmbedding(e);
         _timeMlp = RegisterModule("time_mlp", new Sequential(new Linear(e, e, rng), new Activation(ActivationKind.Silu), new Linear(e, e, rng)));
         _expMlp = RegisterModule("exposure_mlp", new Sequential(new Linear(e, e, rng), new Activation(ActivationKind.Silu), new Linear(e, e, rng)));
-        _in = RegisterModule("in", new Conv2d(2 * LdmConfig.LatentChannels, c.Den1, 3, rng, padding: 1));
+        _in = RegisterModule("in", new Conv2d(LdmConfig.LatentChannels + LdmConfig.ConditionChannels, c.Den1, 3, rng, padding: 1));
         _r0 = RegisterModule("res0", new EmbeddedResBlock(c.Den1, c.Den1, e, rng));
         _down1 = RegisterModule("down1", new Conv2d(c.Den1, c.Den2, 3, rng, stride: 2, padding: 1));
         _r1 = RegisterModule("res1", new EmbeddedResBlock(c.Den2, c.Den2, e, rng));
@@ -57,12 +58,13 @@ public sealed class LatentDenoiser : Module
     public Tensor Embedding(ReadOnlySpan<float> t, ReadOnlySpan<float> ev) =>
         _timeMlp.Forward(_sin.Embed(t)) + _expMlp.Forward(ExposureEmbedding(ev));
 
-    /// <summary>ε_θ(z_t ‖ c, t, e): <paramref name="zt"/> and <paramref name="cond"/> [B, 4, h, w].</summary>
+    /// <summary>ε_θ(z_t ‖ c, t, e): <paramref name="zt"/> [B, 4, h, w], <paramref name="cond"/> [B, 10, h, w] (<see cref="DenoiserCondition"/>).</summary>
     public Tensor Forward(Tensor zt, Tensor cond, ReadOnlySpan<float> t, ReadOnlySpan<float> ev)
     {
         int m = 4 * Config.Partition;
-        if (zt.Rank != 4 || zt.Shape[1] != LdmConfig.LatentChannels || !zt.Shape.AsSpan().SequenceEqual(cond.Shape) || zt.Shape[2] % m != 0 || zt.Shape[3] % m != 0)
-            throw new ArgumentException($"LatentDenoiser needs z_t and the condition as [B, 4, h, w] with h, w multiples of {m}, got {Tensor.ShapeString(zt.Shape)} and {Tensor.ShapeString(cond.Shape)}");
+        if (zt.Rank != 4 || zt.Shape[1] != LdmConfig.LatentChannels || cond.Rank != 4 || cond.Shape[1] != LdmConfig.ConditionChannels
+            || cond.Shape[0] != zt.Shape[0] || cond.Shape[2] != zt.Shape[2] || cond.Shape[3] != zt.Shape[3] || zt.Shape[2] % m != 0 || zt.Shape[3] % m != 0)
+            throw new ArgumentException($"LatentDenoiser needs z_t [B, {LdmConfig.LatentChannels}, h, w] and the condition [B, {LdmConfig.ConditionChannels}, h, w] with h, w multiples of {m}, got {Tensor.ShapeString(zt.Shape)} and {Tensor.ShapeString(cond.Shape)}");
         if (t.Length != zt.Shape[0] || ev.Length != zt.Shape[0])
             throw new ArgumentException($"LatentDenoiser: {t.Length} timesteps and {ev.Length} exposures for a batch of {zt.Shape[0]}");
         var emb = Embedding(t, ev);

@@ -12,6 +12,8 @@ public sealed record LdmConfig
     public const int LatentChannels = 4;
     /// <summary>Autoencoder downsampling factor (two stride-2 convolutions).</summary>
     public const int Down = 4;
+    /// <summary>Channels of <see cref="DenoiserCondition"/>: the condition's latent and its 4×4 mean and maximum.</summary>
+    public const int ConditionChannels = LatentChannels + 6;
 
     public string Name { get; init; } = "compact";
     public int Ae1 { get; init; } = 16;

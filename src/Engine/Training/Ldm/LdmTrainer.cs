@@ -15,9 +15,9 @@ namespace HdrOfx.Engine.Training.Ldm;
 /// clipping, an EMA of the trained part (with warm-up), a checkpoint every few minutes that `--resume` continues, loss.csv, and a
 /// validation pass of the EMA weights on crops of the validation panoramas (validation.csv) that also exports them
 /// as fp16 (ae: the autoencoder alone, ae-ema.safetensors; ldm: the whole model, hdr-ldm-ema.safetensors).
-/// Stage 1 fits the autoencoder with L1 in its domain, on HDR targets and on LDR conditions alike (both go
-/// through it). Stage 2 freezes the autoencoder and fits the denoiser with ε-prediction (hdr-v-diff Eq. 5):
-/// ‖ε − ε_θ(√ᾱ_t z₀ + √(1 − ᾱ_t) ε ‖ E(c), t, e)‖², t uniform in 0 … T − 1.
+/// Stage 1 fits the autoencoder with a weighted L1 in its domain, on HDR targets and on LDR conditions alike (both go
+/// through it; the decoder sees the condition). Stage 2 freezes the autoencoder and fits the denoiser with ε-prediction (hdr-v-diff Eq. 5):
+/// ‖ε − ε_θ(√ᾱ_t z₀ + √(1 − ᾱ_t) ε ‖ C(c), t, e)‖², t uniform in 0 … T − 1, C = <see cref="DenoiserCondition"/>.
 /// </summary>
 public sealed class LdmTrainer : IDisposable
 {
@@ -64,11 +64,33 @@ public sealed class LdmTrainer : IDisposable
         return (loss.Item(), norm);
     }
 
-    /// <summary>Stage 1: L1 in the domain; even batch entries reconstruct the HDR target, odd ones the LDR condition.</summary>
+    /// <summary>
+    /// Stage 1: L1 in the domain, weighted by <see cref="AutoencoderWeights"/>; even batch entries reconstruct the HDR
+    /// target, odd ones the LDR condition (both go through the encoder); the decoder sees the condition in both.
+    /// </summary>
     public static Tensor AutoencoderLoss(LatentAutoencoder ae, IReadOnlyList<LdmCrop> crops)
     {
         var x = Stack(crops.Select((c, i) => i % 2 == 0 ? c.Target : c.Condition).ToArray(), crops[0].Linear);
-        return Tensor.L1Loss(ae.Forward(x), x);
+        var cond = Stack(crops.Select(c => c.Condition).ToArray(), crops[0].Linear);
+        var w = Stack(crops.Select(AutoencoderWeights).ToArray(), crops[0].Linear);
+        return ((ae.RoundTrip(x, cond) - x).Abs() * w).Mean();
+    }
+
+    /// <summary>
+    /// The per-pixel weight of the stage-1 loss, 0.1 + α with α the soft over-exposure mask of the recorded frame
+    /// (<see cref="SoftClipMask"/>): the method uses the decoded image only where α &gt; 0, so that is where its error counts.
+    /// </summary>
+    public static float[] AutoencoderWeights(LdmCrop crop)
+    {
+        var lin = crop.Linear;
+        int n = lin.PlaneSize;
+        var w = new float[3 * n];
+        for (int p = 0; p < n; p++)
+        {
+            float a = 0.1f + SoftClipMask.Alpha(lin.Data[p], lin.Data[n + p], lin.Data[2 * n + p]);
+            w[p] = w[n + p] = w[2 * n + p] = a;
+        }
+        return w;
     }
 
     /// <summary>Stage 2, Eq. 5 (see the class remarks); t and ε derive from (seed, step).</summary>
@@ -79,7 +101,7 @@ public sealed class LdmTrainer : IDisposable
         using (GradMode.NoGrad())
         {
             z0 = model.Autoencoder.Encode(Stack(crops.Select(c => c.Target).ToArray(), crops[0].Linear));
-            zc = model.Autoencoder.Encode(Stack(crops.Select(c => c.Condition).ToArray(), crops[0].Linear));
+            zc = DenoiserCondition.Build(model.Autoencoder, Stack(crops.Select(c => c.Condition).ToArray(), crops[0].Linear));
         }
         var rng = SynthRandom.Fork(seed, 300, (ulong)step);
         var t = new float[b];

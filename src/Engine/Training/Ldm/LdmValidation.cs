@@ -11,7 +11,7 @@ namespace HdrOfx.Engine.Training.Ldm;
 /// <summary>
 /// One validation crop's scores, PSNR-μ (the project's metric, peak = the crop's maximum radiance) of the result and
 /// of `single` (the linearized frame), over the whole crop and over its clipped pixels only (max channel ≥ 0.99).
-/// For the ae stage the result is the autoencoder's round trip of the HDR target.
+/// For the ae stage the result is the autoencoder's round trip of the HDR target (decoded beside the condition).
 /// </summary>
 public sealed record LdmValidationRow(int Crop, double Ev, double PsnrMu, double PsnrMuSingle, double ClippedFraction, double PsnrMuClipped, double PsnrMuClippedSingle);
 
@@ -77,7 +77,8 @@ public static class LdmValidation
             float[] y;
             using (new TensorScope())
             using (GradMode.NoGrad())
-                y = ae.Forward(Tensor.FromArray(c.Target, 1, 3, c.Linear.Height, c.Linear.Width)).ToArray();
+                y = ae.RoundTrip(Tensor.FromArray(c.Target, 1, 3, c.Linear.Height, c.Linear.Width),
+                    Tensor.FromArray(c.Condition, 1, 3, c.Linear.Height, c.Linear.Width)).ToArray();
             float s = LdmDomain.RadianceScale(c.Ev);
             var hdr = new ImageF(c.Linear.Width, c.Linear.Height, 3, y.Select(v => MathF.Max(MuLawDomain.Inverse(v, s), 0f)).ToArray());
             rows.Add(Row(i, c, hdr));

@@ -21,6 +21,8 @@ public class AutoencoderTilesTests
     {
         using var ae = new LatentAutoencoder(LdmConfig.Compact, new Rng(21));
         var rng = new Rng(5);
+        foreach (var (name, p) in ae.NamedParameters().Where(e => e.Key.StartsWith("decoder.7.", StringComparison.Ordinal)))
+            rng.FillUniform(p.Span, -0.1f, 0.1f); // the decoder's zero-initialized last convolution, so seams would show
         var pixels = new float[3 * 136 * 200];
         rng.FillUniform(pixels, 0.2f, 0.9f);
         using var scope = new TensorScope();
@@ -29,10 +31,10 @@ public class AutoencoderTilesTests
         var whole = ae.Encode(x);
         var tiled = AutoencoderTiles.Encode(ae, x, tile: 64);
         Assert.That(MaxDiff(tiled, whole), Is.LessThan(1e-5f));
-        Assert.That(MaxDiff(AutoencoderTiles.Encode(ae, x, tile: 64, margin: 4), whole), Is.GreaterThan(1e-4f), "a margin below the receptive field shows at the seams");
+        Assert.That(MaxDiff(AutoencoderTiles.Encode(ae, x, tile: 64, margin: 8), whole), Is.GreaterThan(1e-4f), "a margin below the receptive field shows at the seams");
 
-        var wholeImage = ae.Decode(whole).Image;
-        Assert.That(MaxDiff(AutoencoderTiles.DecodeImage(ae, whole, tile: 16), wholeImage), Is.LessThan(1e-5f));
-        Assert.That(MaxDiff(AutoencoderTiles.DecodeImage(ae, whole, tile: 16, margin: 1), wholeImage), Is.GreaterThan(1e-4f), "a margin below the receptive field shows at the seams");
+        var wholeImage = ae.Decode(whole, x).Image;
+        Assert.That(MaxDiff(AutoencoderTiles.DecodeImage(ae, whole, x, tile: 16), wholeImage), Is.LessThan(1e-6f));
+        Assert.That(MaxDiff(AutoencoderTiles.DecodeImage(ae, whole, x, tile: 16, margin: 2), wholeImage), Is.GreaterThan(1e-5f), "a margin below the receptive field shows at the seams");
     }
 }

@@ -47,12 +47,46 @@ public class HdrLdmModelTests
         var z = m.Autoencoder.Encode(x);
         Assert.That(z.Shape, Is.EqualTo(new[] { 2, 4, 8, 16 }));
         Assert.That(z.ToArray(), Has.All.InRange(-1f, 1f));
-        var d = m.Autoencoder.Decode(z);
+        var d = m.Autoencoder.Decode(z, x);
         Assert.That(d.Image.Shape, Is.EqualTo(new[] { 2, 3, 32, 64 }));
+        Assert.That(d.Image.ToArray(), Is.EqualTo(x.ToArray()), "an untrained decoder returns its condition (its last convolution starts at zero)");
+        Assert.Throws<ArgumentException>(() => m.Autoencoder.Decode(z, x.Narrow(3, 0, 32)));
         Assert.That((d.Quarter.Shape[2], d.Half.Shape[2], d.Full.Shape[2]), Is.EqualTo((8, 16, 32)));
-        var eps = m.Denoiser.Forward(z, z, new float[] { 10, 500 }, new float[] { 0, 1 });
+        var cond = DenoiserCondition.Build(m.Autoencoder, x);
+        Assert.That(cond.Shape, Is.EqualTo(new[] { 2, LdmConfig.ConditionChannels, 8, 16 }));
+        var eps = m.Denoiser.Forward(z, cond, new float[] { 10, 500 }, new float[] { 0, 1 });
         Assert.That(eps.Shape, Is.EqualTo(z.Shape));
-        Assert.Throws<ArgumentException>(() => m.Denoiser.Forward(z.Narrow(3, 0, 12), z.Narrow(3, 0, 12), new float[] { 1, 1 }, new float[] { 0, 0 }));
+        Assert.Throws<ArgumentException>(() => m.Denoiser.Forward(z.Narrow(3, 0, 12), cond.Narrow(3, 0, 12), new float[] { 1, 1 }, new float[] { 0, 0 }));
+        Assert.Throws<ArgumentException>(() => m.Denoiser.Forward(z, z, new float[] { 1, 1 }, new float[] { 0, 0 }), "the condition has 10 channels");
+    }
+
+    [Test]
+    public void DenoiserConditionIsTheLatentThenTheBlockMeanAndMaximum()
+    {
+        using var m = new HdrLdm(LdmConfig.Tiny, new Rng(4));
+        using var scope = new TensorScope();
+        var x = Tensor.Rand(new Rng(6), 1, 3, 16, 24);
+        var cond = DenoiserCondition.Build(m.Autoencoder, x).ToArray();
+        var z = m.Autoencoder.Encode(x).ToArray();
+        var px = x.ToArray();
+        int h = 4, w = 6, n = h * w;
+        for (int i = 0; i < 4 * n; i++) Assert.That(cond[i], Is.EqualTo(z[i]));
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < h; y++)
+                for (int xx = 0; xx < w; xx++)
+                {
+                    double sum = 0;
+                    float max = float.MinValue;
+                    for (int dy = 0; dy < 4; dy++)
+                        for (int dx = 0; dx < 4; dx++)
+                        {
+                            float v = px[(c * 16 + 4 * y + dy) * 24 + 4 * xx + dx];
+                            sum += v;
+                            max = Math.Max(max, v);
+                        }
+                    Assert.That(cond[(4 + c) * n + y * w + xx], Is.EqualTo(sum / 16).Within(1e-6), $"mean {c},{y},{xx}");
+                    Assert.That(cond[(7 + c) * n + y * w + xx], Is.EqualTo(max), $"max {c},{y},{xx}");
+                }
     }
 
     [Test]

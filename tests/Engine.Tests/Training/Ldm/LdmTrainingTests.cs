@@ -41,7 +41,7 @@ public class LdmTrainingTests
         using var m = new HdrLdm(LdmConfig.Tiny, new Rng(8));
         var rng = new Rng(9);
         var z0 = Tensor.Rand(rng, 1, 4, 8, 8) * 2f - 1f;
-        var zc = Tensor.Rand(rng, 1, 4, 8, 8) * 2f - 1f;
+        var zc = Tensor.Rand(rng, 1, LdmConfig.ConditionChannels, 8, 8) * 2f - 1f;
         const int b = 8;
         var z0b = Tensor.Concat(Enumerable.Repeat(z0, b).ToArray(), 0);
         var zcb = Tensor.Concat(Enumerable.Repeat(zc, b).ToArray(), 0);
