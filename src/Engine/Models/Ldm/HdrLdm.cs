@@ -31,7 +31,8 @@ public sealed class HdrLdm : Module
     /// <summary>
     /// The HDR estimate of one linear frame at exposure <paramref name="ev"/> from itself: encode the condition,
     /// DDIM-sample the latent in <paramref name="steps"/> steps from the positional noise of <paramref name="seed"/>,
-    /// decode beside the condition. Returns radiance planes (3·W·H) in the units of EV 0. The frame is padded by replication to a multiple
+    /// decode beside the condition. Returns radiance planes (3·W·H) in the units of EV 0, at most
+    /// <see cref="LdmDomain.CeilingStops"/> stops above the frame's clip point. The frame is padded by replication to a multiple
     /// of <see cref="LdmConfig.SizeMultiple"/> at its right and bottom, so latent pixel (0, 0) is always the image's corner.
     /// </summary>
     public float[] Sample(ImageF linear, double ev, int steps, ulong seed)
@@ -39,8 +40,8 @@ public sealed class HdrLdm : Module
         int w = linear.Width, h = linear.Height;
         var y = SampleLatent(linear, ev, steps, seed,
             (z, c) => AutoencoderTiles.DecodeImage(Autoencoder, z, c).Narrow(2, 0, h).Narrow(3, 0, w).Contiguous().ToArray());
-        float s = LdmDomain.RadianceScale(ev);
-        for (int i = 0; i < y.Length; i++) y[i] = MathF.Max(MuLawDomain.Inverse(y[i], s), 0f);
+        float s = LdmDomain.RadianceScale(ev), cap = (float)Math.Pow(2.0, LdmDomain.CeilingStops - ev);
+        for (int i = 0; i < y.Length; i++) y[i] = Math.Clamp(MuLawDomain.Inverse(y[i], s), 0f, cap);
         return y;
     }
 

@@ -10,6 +10,11 @@ namespace HdrOfx.Engine.Models.Ldm;
 public static class LdmDomain
 {
     public const int HeadroomStops = 4;
+    /// <summary>
+    /// The estimate's ceiling in stops above the frame's clip point (4096×): the decoder's residual is unbounded, and a
+    /// 1-step sample can overshoot past the half-float range (65504), which the CLI refuses to write.
+    /// </summary>
+    public const int CeilingStops = 12;
     public static readonly float ClipScale = MathF.Pow(2f, -HeadroomStops);
 
     /// <summary>The scale s of <see cref="MuLawDomain"/> for radiance of a frame at <paramref name="ev"/>.</summary>

@@ -89,6 +89,19 @@ public class HdrLdmModelTests
                 }
     }
 
+    [TestCase(0.0)]
+    [TestCase(-2.5)]
+    public void AnOvershootingDecoderIsCappedAtTheCeiling(double ev)
+    {
+        using var m = new HdrLdm(LdmConfig.Tiny, new Rng(4));
+        foreach (var (name, p) in m.Autoencoder.NamedParameters().Where(e => e.Key == "decoder.7.bias"))
+            p.Span.Fill(10f); // x = c + 10 in the μ-law domain: far past half-float range once inverted
+        var frame = new HdrOfx.Engine.Imaging.ImageF(40, 20, 3);
+        Array.Fill(frame.Data, 1f);
+        var y = m.Sample(frame, ev, 1, 14);
+        Assert.That(y, Has.All.EqualTo((float)Math.Pow(2, LdmDomain.CeilingStops - ev)));
+    }
+
     [Test]
     public void PositionalNoiseDependsOnPositionAndSeedOnly()
     {
