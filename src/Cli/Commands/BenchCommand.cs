@@ -5,6 +5,7 @@ using HdrOfx.Cli.Infrastructure;
 using HdrOfx.Dev.Benchmarks;
 using HdrOfx.Engine.Classical;
 using HdrOfx.Engine.IO;
+using HdrOfx.Engine.Models.Ldm;
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,10 @@ namespace HdrOfx.Cli.Commands;
 /// <summary>`hdrofx bench`: speed figures for docs/benchmarks.md, with the machine they came from.</summary>
 public static class BenchCommand
 {
-    private static readonly string[] Suites = ["classical", "batch", "codecs", "eval", "tcam", "tensor", "nn"];
+    private static readonly string[] Suites = ["classical", "batch", "codecs", "eval", "tcam", "ldm", "tensor", "nn"];
+
+    /// <summary>What runs without --only: every suite but ldm, whose weights are not shipped yet and whose 1080p run takes minutes.</summary>
+    private static readonly string[] DefaultSuites = [.. Suites.Where(s => s != "ldm")];
 
     public static Command Create()
     {
@@ -23,17 +27,19 @@ public static class BenchCommand
         var frames = new Option<int>("--frames") { Description = "Timed frames per classical run (one warm-up frame is added).", DefaultValueFactory = _ => 8 };
         var only = new Option<string>("--only")
         {
-            Description = "Comma-separated suites to run: classical (reconstruction frames/s), batch (end to end PNG → EXR against reconstruction only, same run), codecs (the batch path's PNG decode and EXR half PIZ encode, one thread, CPU ms per stage, best of --rounds × 5), eval (hdrofx eval against reading its two half PIZ EXR sequences; --frames pairs), tcam (the neural method, seconds a frame, memory), tensor (GEMM, conv2d, peak), nn (U-Net training step).",
-            DefaultValueFactory = _ => string.Join(',', Suites),
+            Description = "Comma-separated suites to run: classical (reconstruction frames/s), batch (end to end PNG → EXR against reconstruction only, same run), codecs (the batch path's PNG decode and EXR half PIZ encode, one thread, CPU ms per stage, best of --rounds × 5), eval (hdrofx eval against reading its two half PIZ EXR sequences; --frames pairs), tcam (the neural method, seconds a frame, memory), ldm (the hdr-ldm single-exposure method on one frame with clipped areas, per --ldm-steps DDIM step count: seconds a frame, CPU seconds, memory; not run unless named), tensor (GEMM, conv2d, peak), nn (U-Net training step).",
+            DefaultValueFactory = _ => string.Join(',', DefaultSuites),
         };
         var seconds = new Option<double>("--min-seconds") { Description = "Minimum measuring time per tensor benchmark.", DefaultValueFactory = _ => 1.0 };
         var rounds = new Option<int>("--rounds") { Description = "Alternating rounds of the batch and eval benchmarks.", DefaultValueFactory = _ => 2 };
         var output = new Option<string?>("--output", "-o") { Description = "Also write the report (markdown) to this file." };
         var tcamFrames = new Option<int>("--tcam-frames") { Description = "Timed frames of the tcam benchmark (one warm-up frame is added).", DefaultValueFactory = _ => 5 };
-        var models = new Option<string?>("--models") { Description = "Folder holding tcam.safetensors for the tcam benchmark; default: models/ beside the executable." };
+        var ldmFrames = new Option<int>("--ldm-frames") { Description = "Timed frames of the ldm benchmark at each DDIM step count (one warm-up frame at 1 step comes first).", DefaultValueFactory = _ => 2 };
+        var ldmSteps = new Option<string>("--ldm-steps") { Description = "Comma-separated DDIM step counts of the ldm benchmark, each 1 to 50, one report row each.", DefaultValueFactory = _ => "10,4,1" };
+        var models = new Option<string?>("--models") { Description = "Folder holding tcam.safetensors (tcam benchmark) and hdr-ldm.safetensors (ldm benchmark); default: models/ beside the executable." };
         var cmd = new Command("bench", "Measure speed on this machine (classical reconstruction, tensor engine, U-Net training) and print a markdown report.")
         {
-            width, height, frames, only, seconds, rounds, output, tcamFrames, models,
+            width, height, frames, only, seconds, rounds, output, tcamFrames, ldmFrames, ldmSteps, models,
         };
         cmd.SetAction(r => CliRunner.Run("bench", (logs, cancel) =>
         {
@@ -41,6 +47,16 @@ public static class BenchCommand
             var selected = ParseSuites(r.GetValue(only)!);
             if (r.GetValue(width) < 16 || r.GetValue(height) < 16) throw new CliError($"--width/--height must be at least 16 (got {r.GetValue(width)}x{r.GetValue(height)})");
             if (r.GetValue(frames) < 1) throw new CliError("--frames must be at least 1");
+            string modelsDir = r.GetValue(models) ?? Path.Combine(AppContext.BaseDirectory, "models");
+            int[] ldmCounts = [];
+            string ldmWeights = Path.Combine(modelsDir, LdmWeights.FileName);
+            if (selected.Contains("ldm"))
+            {
+                // Checked before any suite runs, so a long report is not lost to a typo at its end.
+                if (r.GetValue(ldmFrames) < 1) throw new CliError("--ldm-frames must be at least 1");
+                ldmCounts = ParseSteps(r.GetValue(ldmSteps)!);
+                if (!File.Exists(ldmWeights)) throw new CliError($"the ldm benchmark needs HDR-LDM weights: '{ldmWeights}' not found (give the folder holding {LdmWeights.FileName} with --models)");
+            }
             var report = new System.Text.StringBuilder();
             report.AppendLine($"Machine: {MachineDescription()}; load average at start {TensorBenchmarks.LoadAverage()}\n");
             report.AppendLine($"{HdrOfx.Engine.Tensors.Cuda.CudaRuntime.Describe()}\n");
@@ -65,9 +81,10 @@ public static class BenchCommand
             if (selected.Contains("tcam"))
             {
                 if (r.GetValue(tcamFrames) < 1) throw new CliError("--tcam-frames must be at least 1");
-                string weights = Path.Combine(r.GetValue(models) ?? Path.Combine(AppContext.BaseDirectory, "models"), HdrOfx.Engine.Models.TcamWeights.FileName);
+                string weights = Path.Combine(modelsDir, HdrOfx.Engine.Models.TcamWeights.FileName);
                 report.AppendLine(Tcam(r.GetValue(width), r.GetValue(height), r.GetValue(tcamFrames), weights, log, cancel));
             }
+            if (selected.Contains("ldm")) report.AppendLine(Ldm(r.GetValue(width), r.GetValue(height), ldmCounts, r.GetValue(ldmFrames), ldmWeights, log, cancel));
             if (selected.Contains("tensor")) report.AppendLine(Tensor(r.GetValue(seconds), log, cancel));
             if (selected.Contains("nn")) report.AppendLine(UNet(log, cancel));
             report.AppendLine($"Load average at end: {TensorBenchmarks.LoadAverage()}");
@@ -96,6 +113,19 @@ public static class BenchCommand
         return set;
     }
 
+    private static int[] ParseSteps(string value)
+    {
+        var counts = new List<int>();
+        foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n is < DdimSampler.MinSteps or > DdimSampler.MaxSteps)
+                throw new CliError($"--ldm-steps: '{part}' is not a DDIM step count ({DdimSampler.MinSteps} to {DdimSampler.MaxSteps})");
+            counts.Add(n);
+        }
+        if (counts.Count == 0) throw new CliError("--ldm-steps names no step count");
+        return [.. counts];
+    }
+
     private static string Classical(int w, int h, int frames, ILogger log, CancellationToken cancel)
     {
         var table = new MarkdownTable("classical reconstruction", "size", "frames/s", "ms/frame (mean)", "ms/frame (best)", "features ms", "flow ms", "trust ms", "merge ms");
@@ -119,6 +149,24 @@ public static class BenchCommand
             string.Create(CultureInfo.InvariantCulture, $"{b.WallSeconds.Min():F2}–{b.WallSeconds.Max():F2}"), b.MeanCpu, b.WarmUpSeconds,
             b.ArenaBytes / 1048576.0, b.PeakResidentBytes / 1048576.0);
         return "## Neural reconstruction (tcam, CPU)\n\n" + table;
+    }
+
+    private static string Ldm(int w, int h, int[] steps, int frames, string weights, ILogger log, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        log.LogInformation("hdr-ldm at {W}x{H}, DDIM steps {Steps}, {Frames} frames each after one warm-up frame at 1 step, weights {Weights}",
+            w, h, string.Join(',', steps), frames, weights);
+        var b = LdmBenchmark.Run(w, h, steps, frames, weights,
+            (n, i, s, c) => log.LogInformation("hdr-ldm {Steps} steps, frame {I}: {Wall:F2} s, {Cpu:F2} s CPU", n, i, s, c), cancel);
+        var table = new MarkdownTable("hdr-ldm", "size", "DDIM steps", "frames", "s/frame (mean)", "s/frame (median)", "CPU s/frame",
+            "tensor arena MiB", "peak RSS MiB", "logical cores");
+        static string S(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
+        foreach (var row in b.Rows)
+            table.Add("1 exposure, EV 0", $"{b.Width}x{b.Height}", row.Steps, row.WallSeconds.Length, S(row.MeanWall), S(row.MedianWall), S(row.MeanCpu),
+                row.ArenaBytes / 1048576.0, row.PeakResidentBytes / 1048576.0, b.ProcessorCount);
+        return "## Single-exposure reconstruction (hdr-ldm, CPU)\n\n" + table + string.Create(CultureInfo.InvariantCulture,
+            $"\nProcedural frame with {100 * b.ClippedFraction:0.0} % of its pixels clipped; weights loaded in {b.LoadSeconds:0.00} s, warm-up frame (1 step) {b.WarmUpSeconds:0.00} s.")
+            + " Memory is read after each row: the tensor arena's fresh bytes since the suite began, and the process's peak resident set since it started.\n";
     }
 
     private static string Tensor(double minSeconds, ILogger log, CancellationToken cancel)
