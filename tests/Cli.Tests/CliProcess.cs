@@ -11,13 +11,19 @@ internal static class CliProcess
         public string[] ErrLines => StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
-    private static string Dll()
+    /// <summary>The repository root (the folder holding HdrOfx.sln above the test directory).</summary>
+    public static string RepoRoot()
     {
         string? dir = TestContext.CurrentContext.TestDirectory;
         while (dir != null && !File.Exists(Path.Combine(dir, "HdrOfx.sln"))) dir = Path.GetDirectoryName(dir);
-        if (dir == null) throw new InvalidOperationException("repository root (HdrOfx.sln) not found above the test directory");
+        return dir ?? throw new InvalidOperationException("repository root (HdrOfx.sln) not found above the test directory");
+    }
+
+    /// <summary>The built hdrofx.dll of this configuration.</summary>
+    public static string Dll()
+    {
         string config = TestContext.CurrentContext.TestDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
-        string dll = Path.Combine(dir, "src", "Cli", "bin", config, "net9.0", "hdrofx.dll");
+        string dll = Path.Combine(RepoRoot(), "src", "Cli", "bin", config, "net9.0", "hdrofx.dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} is not built");
         return dll;
     }

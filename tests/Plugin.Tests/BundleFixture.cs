@@ -7,8 +7,9 @@ using NUnit.Framework;
 namespace HdrOfx.Plugin.Tests;
 
 /// <summary>
-/// Builds the bundles when they are missing or stale (packaging/build-bundle.sh) and loads them once
-/// per process into the one test host. Skips with a reason only when the toolchain is absent (fails where CI=true).
+/// Builds the bundles when they are missing or stale (packaging/build-bundle.sh), makes the built bundle's
+/// Resources/models what bundle/Contents/Resources/models holds now, and loads them once per process into the one test
+/// host. Skips with a reason only when the toolchain is absent (fails where CI=true).
 /// </summary>
 public static class BundleFixture
 {
@@ -22,6 +23,12 @@ public static class BundleFixture
     public static string HdrBundle => Path.Combine(RepoRoot, "artifacts", "test-bundles", "HdrReconstruct.ofx.bundle");
     public static string GainBundle => Path.Combine(RepoRoot, "artifacts", "test-bundles", "GainExample.ofx.bundle");
     public static string TestHostShim => Path.Combine(RepoRoot, "artifacts", "native-shim", "linux-x64", "libofxtesthostshim.so");
+
+    /// <summary>The weights the repository ships (what build-bundle.sh copies into the bundle and the CLI build beside hdrofx).</summary>
+    public static string SourceModels => Path.Combine(RepoRoot, "bundle", "Contents", "Resources", "models");
+
+    /// <summary>The models folder of the tests' built bundle, which the loaded plug-in reads.</summary>
+    public static string BuiltModels => Path.Combine(HdrBundle, "Contents", "Resources", "models");
 
     private static string FindRoot()
     {
@@ -63,6 +70,7 @@ public static class BundleFixture
                 Prerequisite.Missing(_skip);
             }
             EnsureBuilt();
+            SyncModels();
             // The plug-in's own runtime reads the C environment, not this process's managed copy.
             SetEnv(TestMethods.EnvVar, "1", 1);
             SetEnv("HDROFX_TIMINGS", "1", 1);
@@ -133,6 +141,33 @@ public static class BundleFixture
             throw new InvalidOperationException($"packaging/build-bundle.sh failed ({p.ExitCode}):\n{stdout.Result}\n{stderr.Result}");
         TestContext.Progress.WriteLine($"built bundles: {stdout.Result.Trim()}");
     }
+
+    /// <summary>
+    /// Makes the built bundle's Resources/models hold exactly the files of <see cref="SourceModels"/>. build-bundle.sh
+    /// copies them only when it runs, and weights dropped into (or removed from) bundle/ later leave the binaries fresh:
+    /// without this the plug-in would read other weights than the engine side of the comparisons.
+    /// </summary>
+    private static void SyncModels()
+    {
+        Directory.CreateDirectory(BuiltModels);
+        var wanted = Directory.Exists(SourceModels) ? Directory.GetFiles(SourceModels) : [];
+        foreach (var f in wanted)
+        {
+            var dst = Path.Combine(BuiltModels, Path.GetFileName(f));
+            if (File.Exists(dst) && SameBytes(f, dst)) continue;
+            File.Copy(f, dst, overwrite: true);
+            TestContext.Progress.WriteLine($"bundle models: copied {Path.GetFileName(f)} into {BuiltModels}");
+        }
+        var names = wanted.Select(Path.GetFileName).ToHashSet();
+        foreach (var f in Directory.GetFiles(BuiltModels).Where(f => !names.Contains(Path.GetFileName(f))))
+        {
+            File.Delete(f);
+            TestContext.Progress.WriteLine($"bundle models: removed {Path.GetFileName(f)}, which bundle/ no longer has");
+        }
+    }
+
+    private static bool SameBytes(string a, string b) =>
+        new FileInfo(a).Length == new FileInfo(b).Length && File.ReadAllBytes(a).AsSpan().SequenceEqual(File.ReadAllBytes(b));
 
     private static bool OnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, tool)));

@@ -16,6 +16,9 @@ public sealed record RefSettings
     public double OutputExposure { get; init; }
     public OutputEncodingKind Encoding { get; init; }
     public int Diagnostic { get; init; }
+    /// <summary>Diffusion Steps and Highlight Recovery (HDR-LDM), at the parameters' defaults unless set.</summary>
+    public int DiffusionSteps { get; init; } = Engine.Models.Ldm.DdimSampler.DefaultSteps;
+    public double HighlightRecovery { get; init; } = 1;
     /// <summary>EV of a slot at a time (keyframes); defaults to the parameter defaults.</summary>
     public Func<int, double, double> EvAt { get; init; } = (slot, t) => new[] { -2.0, 0.0, 2.0 }[slot];
     /// <summary>PatternLength 1 is the single-exposure input mode: always radius 0.</summary>
@@ -50,8 +53,12 @@ public static class Reference
         return img;
     }
 
-    /// <summary>Expected RGBA output (row 0 = y 0) of rendering time t; missing frames are given by <paramref name="isMissing"/>.</summary>
-    public static float[] Render(FrameSource src, RefSettings s, int t, Func<int, bool>? isMissing = null)
+    /// <summary>
+    /// Expected RGBA output (row 0 = y 0) of rendering time t; missing frames are given by <paramref name="isMissing"/>.
+    /// <paramref name="method"/>, when given, runs instead of the registered method <see cref="RefSettings.Method"/> names
+    /// (a model the test built and put where the plug-in reads it).
+    /// </summary>
+    public static float[] Render(FrameSource src, RefSettings s, int t, Func<int, bool>? isMissing = null, IReconstructionMethod? method = null)
     {
         int r = s.EffectiveRadius;
         var frames = new FrameInput?[2 * r + 1];
@@ -62,7 +69,11 @@ public static class Reference
             int slot = (f + s.Phase) % s.PatternLength;
             frames[k + r] = new FrameInput(Linear(src, f, s.Transfer), s.EvAt(slot, f));
         }
-        var result = Reconstructor.Reconstruct(frames, r, new ReconstructOptions { Method = s.Method, Diagnostics = s.Diagnostic != 0 });
+        var options = new ReconstructOptions
+        {
+            Method = s.Method, Diagnostics = s.Diagnostic != 0, DiffusionSteps = s.DiffusionSteps, HighlightRecovery = (float)s.HighlightRecovery,
+        };
+        var result = method?.Reconstruct(frames, r, options, default) ?? Reconstructor.Reconstruct(frames, r, options);
         float gain = (float)Math.Pow(2.0, s.OutputExposure);
         var o = new float[src.Width * src.Height * 4];
         var rgba = src.Frame(t);

@@ -39,7 +39,18 @@ public static class TestSupport
     }
 
     /// <summary>The weights the shipped bundle carries, which the plug-in loads from its Resources/models.</summary>
-    public static string ShippedModels => Path.Combine(BundleFixture.RepoRoot, "bundle", "Contents", "Resources", "models");
+    public static string ShippedModels => BundleFixture.SourceModels;
+
+    /// <summary>
+    /// The shipped HDR-LDM weights (bundle/Contents/Resources/models/hdr-ldm.safetensors); a test that needs them is skipped
+    /// without them (fails where CI=true).
+    /// </summary>
+    public static string ShippedLdmWeights()
+    {
+        string path = Path.Combine(ShippedModels, HdrOfx.Engine.Models.Ldm.LdmWeights.FileName);
+        if (!File.Exists(path)) Prerequisite.Missing($"{path} is not there: the HDR-LDM weights are not shipped yet");
+        return path;
+    }
 
     public static LoadedPlugin Hdr => BundleFixture.Hdr;
 
@@ -62,6 +73,8 @@ public static class TestSupport
         inst.Param(HdrParams.OutputExposure).SetValue(s.OutputExposure);
         inst.Param(HdrParams.OutputEncoding).SetValue((int)s.Encoding);
         inst.Param(HdrParams.Diagnostic).SetValue(s.Diagnostic);
+        inst.Param(HdrParams.LdmSteps).SetValue(s.DiffusionSteps);
+        inst.Param(HdrParams.HighlightRecovery).SetValue(s.HighlightRecovery);
     }
 
     /// <summary>Renders time t, asserts the status, returns RGBA (row 0 = y 0).</summary>

@@ -50,6 +50,17 @@ public sealed unsafe class LoadedPlugin
         }
     }
 
+    /// <summary>
+    /// kOfxActionDescribe once more, on a fresh descriptor whose kOfxPluginPropFilePath is <paramref name="filePath"/>
+    /// (as a host that found the bundle elsewhere would say); the contexts described at load stay. Returns the status.
+    /// </summary>
+    public int Describe(string filePath)
+    {
+        var d = new HostDescriptor("");
+        d.Props.Define(OfxProps.PluginFilePath, PropType.String, filePath);
+        return Call(OfxActions.Describe, d.Handle, null, null);
+    }
+
     /// <summary>Path of the binary inside a bundle for this platform.</summary>
     public static string BinaryPath(string bundle)
     {
