@@ -12,13 +12,15 @@ namespace HdrOfx.Cli.Commands;
 /// </summary>
 public static class SingleExposureEval
 {
-    public static int Run(string weights, int steps, int frames, string? table, ILoggerFactory logs, CancellationToken cancel)
+    public static int Run(string weights, int steps, int frames, string? table, string? pictures, ILoggerFactory logs, CancellationToken cancel)
     {
+        if (pictures is not null) Directory.CreateDirectory(pictures);
         var log = logs.CreateLogger("eval");
         using var model = LdmWeights.Load(Path.GetFullPath(weights));
         var (_, images) = Panoramas.LoadAll(log);
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var rows = LdmValidation.Clips(model, images, steps, frames, cancel);
+        var rows = LdmValidation.Clips(model, images, steps, frames, cancel,
+            pictures is null ? null : p => HighlightPictures.Write(Path.Combine(pictures, $"hdr-ldm-{p.Clip}.png"), p));
         var t = new MarkdownTable("clip", "PSNR-μ hdr-ldm (dB)", "PSNR-μ single (dB)", "PSNR-μ ceiling (dB)", "SSIM-μ hdr-ldm", "SSIM-μ single", "clipped px", "PSNR-μ clipped px hdr-ldm", "PSNR-μ clipped px single");
         foreach (var r in rows)
             t.Add(r.Clip, r.HdrLdm.PsnrMu, r.Single.PsnrMu, r.Oracle.PsnrMu, F4(r.HdrLdm.SsimMu), F4(r.Single.SsimMu), (100 * r.ClippedFraction).ToString("0.0", CultureInfo.InvariantCulture) + " %",

@@ -20,6 +20,9 @@ public sealed record LdmValidationRow(int Crop, double Ev, double PsnrMu, double
 /// <see cref="Oracle"/> is `single` with every clipped pixel replaced by the truth: the best any method can score that
 /// keeps the measured pixels where they are not clipped (as `hdr-ldm` does, Eq. 1 of vitm-tc), i.e. its ceiling.
 /// </remarks>
+/// <summary>One validation clip's frame with the most clipped pixels: `single`, `hdr-ldm` and the truth, and the clipped mask.</summary>
+public sealed record LdmPicture(string Clip, int Frame, ImageF Single, ImageF HdrLdm, ImageF Truth, bool[] Clipped);
+
 public sealed record LdmClipRow(string Clip, ClipScore HdrLdm, ClipScore Single, ClipScore Oracle, double ClippedFraction, double PsnrMuClipped, double PsnrMuClippedSingle);
 
 public static class LdmValidation
@@ -36,7 +39,9 @@ public static class LdmValidation
     /// clip's peak, as the benchmark computes them.
     /// </summary>
     /// <param name="panoramas">All panoramas sorted by name (the benchmark indexes them).</param>
-    public static IReadOnlyList<LdmClipRow> Clips(HdrLdm model, IReadOnlyList<ImageF> panoramas, int steps, int frames, CancellationToken cancel)
+    /// <param name="picture">Handed each clip's frame with the most clipped pixels (for pictures), if given.</param>
+    public static IReadOnlyList<LdmClipRow> Clips(HdrLdm model, IReadOnlyList<ImageF> panoramas, int steps, int frames, CancellationToken cancel,
+        Action<LdmPicture>? picture = null)
     {
         var method = new HdrLdmReconstruction(model);
         var options = new ReconstructOptions { Method = HdrLdmReconstruction.MethodName, DiffusionSteps = steps };
@@ -60,6 +65,11 @@ public static class LdmValidation
                 oracle.Add(WithTruthWhere(single[^1], clip.Hdr[t], masks[^1]));
             }
             var truths = clip.Hdr.Take(n).ToArray();
+            if (picture is not null)
+            {
+                int best = Enumerable.Range(0, n).MaxBy(t => masks[t].Count(b => b));
+                picture(new LdmPicture(spec.Name, best, single[best], ldm[best], truths[best], masks[best]));
+            }
             float peak = ClipPeak.Of(truths);
             double Clipped(List<ImageF> res) => MaskedPsnrMu(res, truths, peak, masks);
             rows.Add(new LdmClipRow(spec.Name, TcamValidation.Score(clip, ldm), TcamValidation.Score(clip, single),
