@@ -18,8 +18,9 @@ public static class LdmTraining
         var (names, images) = Panoramas.LoadAll(log);
         var training = names.Select((n, i) => (n, i)).Where(p => !PanoramaSplit.IsValidation(p.n)).Select(p => images[p.i]).ToArray();
         var validation = names.Select((n, i) => (n, i)).Where(p => PanoramaSplit.IsValidation(p.n)).Select(p => images[p.i]).ToArray();
-        var sampler = new LdmCropSampler(training, o.Crop, o.Seed);
-        var crops = validate ? LdmValidation.Crops(validation, o.ValidationCrops, o.ValidationCropSize) : null;
+        if (o.Data is not ("clips" or "crops")) throw new CliError($"--data '{o.Data}' is not known; use clips or crops");
+        ILdmCropSource sampler = o.Data == "clips" ? new LdmClipSampler(training, o.Crop, o.Seed) : new LdmCropSampler(training, o.Crop, o.Seed);
+        var crops = validate ? LdmValidation.Crops(validation, o.ValidationCrops, o.ValidationCropSize, o.Data) : null;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
         using var trainer = new LdmTrainer(o, sampler, crops, log);

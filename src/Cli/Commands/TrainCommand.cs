@@ -29,6 +29,7 @@ public static class TrainCommand
         var noValidation = new Option<bool>("--no-validation") { Description = "Skip the validation passes." };
         var crop = new Option<int?>("--crop") { Description = "Training crop size (tcam: multiple of 4, default 128; ae: multiple of 16, ldm: of 64, default 64)." };
         var batch = new Option<int>("--batch") { Description = "ae and ldm: crops per step.", DefaultValueFactory = _ => 8 };
+        var data = new Option<string>("--data") { Description = "ae and ldm: training crops from synthetic clips as the benchmark makes them (clips) or the first runs' percentile-clipped crops (crops).", DefaultValueFactory = _ => "clips" };
         var autoencoder = new Option<string>("--autoencoder") { Description = "ldm: the autoencoder exported by the ae stage.", DefaultValueFactory = _ => "training/ae/ae-ema.safetensors" };
         var tcamWeights = new Option<string>("--tcam") { Description = "zica: the frozen TCAM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultTcam };
         var ldmWeights = new Option<string>("--ldm") { Description = "zica: the frozen HDR-LDM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultLdm };
@@ -40,7 +41,7 @@ public static class TrainCommand
         var clips = new Option<int>("--clips") { Description = "Clips per step (each gives two consecutive reference windows).", DefaultValueFactory = _ => 2 };
         var cmd = new Command("train", "Train a neural stage on synthetic data from the training panoramas; checkpoints every few minutes and resumes with --resume.")
         {
-            stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips, temporalWeight, init, lr, batch, autoencoder,
+            stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips, temporalWeight, init, lr, batch, data, autoencoder,
             tcamWeights, ldmWeights, diffusionSteps, validateWeights,
         };
         cmd.SetAction(r => CliRunner.Run("train", (logs, cancel) =>
@@ -65,6 +66,7 @@ public static class TrainCommand
                     Output = outputDir,
                     Config = LdmTraining.ParseConfig(r.GetValue(config)!),
                     Batch = r.GetValue(batch),
+                    Data = r.GetValue(data)!,
                     Crop = r.GetValue(crop) ?? 64,
                     AutoencoderPath = Path.GetFullPath(r.GetValue(autoencoder)!),
                 }), !r.GetValue(noValidation), log, cancel);

@@ -9,7 +9,29 @@ namespace HdrOfx.Engine.Training.Ldm;
 /// recorded at <see cref="Ev"/> (<see cref="Linear"/>, 1 = clip) and both in the autoencoder's domain
 /// (<see cref="LdmDomain"/>): the target x₀ and the condition c.
 /// </summary>
-public sealed record LdmCrop(ImageF Radiance, ImageF Linear, double Ev, float[] Target, float[] Condition);
+public sealed record LdmCrop(ImageF Radiance, ImageF Linear, double Ev, float[] Target, float[] Condition)
+{
+    /// <summary>The domain planes of a recorded frame (<paramref name="linear"/>, 1 = clip) and its truth in EV-0 units.</summary>
+    public static LdmCrop FromFrame(ImageF radiance, ImageF linear, double ev)
+    {
+        var target = new float[linear.Data.Length];
+        var cond = new float[linear.Data.Length];
+        float s = LdmDomain.RadianceScale(ev);
+        for (int i = 0; i < target.Length; i++)
+        {
+            target[i] = Models.MuLawDomain.Forward(radiance.Data[i], s);
+            cond[i] = LdmDomain.Condition(linear.Data[i]);
+        }
+        return new LdmCrop(radiance, linear, ev, target, cond);
+    }
+}
+
+/// <summary>Where HDR-LDM's training crops come from: `hdrofx train --stage ae|ldm --data crops|clips`.</summary>
+public interface ILdmCropSource
+{
+    int CropSize { get; }
+    LdmCrop Crop(long step, int index);
+}
 
 /// <summary>
 /// Crops of the HDR panoramas at native resolution (DESIGN §4) for stages 1 and 2: a random panorama, position
@@ -18,7 +40,7 @@ public sealed record LdmCrop(ImageF Radiance, ImageF Linear, double Ev, float[] 
 /// the denoiser); the recorded frame clipped at 1 and quantized to 8 bits through gamma 2.2.
 /// Everything derives from (seed, step, index), so a resumed run sees the same data.
 /// </summary>
-public sealed class LdmCropSampler
+public sealed class LdmCropSampler : ILdmCropSource
 {
     private readonly IReadOnlyList<ImageF> _panoramas;
     private readonly int _crop;

@@ -21,6 +21,8 @@ public sealed record LdmTrainOptions : StageTrainOptions
     public required LdmStage Stage { get; init; }
     public LdmConfig Config { get; init; } = LdmConfig.Compact;
     public int Batch { get; init; } = 8;
+    /// <summary>Training (and validation) crops: "clips" (<see cref="LdmClipSampler"/>) or "crops" (<see cref="LdmCropSampler"/>, the first runs').</summary>
+    public string Data { get; init; } = "clips";
     /// <summary>Crop side in pixels (a multiple of the config's <see cref="LdmConfig.SizeMultiple"/> for the ldm stage).</summary>
     public int Crop { get; init; } = 64;
     /// <summary>The ldm stage's frozen autoencoder: a file exported by the ae stage.</summary>

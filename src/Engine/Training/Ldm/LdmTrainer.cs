@@ -22,7 +22,7 @@ public sealed class LdmTrainer : IDisposable
 {
     private readonly LdmTrainOptions _o;
     private readonly ILogger _log;
-    private readonly LdmCropSampler _sampler;
+    private readonly ILdmCropSource _sampler;
     private readonly IReadOnlyList<LdmCrop>? _validation;
     private readonly StageRun _run;
 
@@ -35,7 +35,7 @@ public sealed class LdmTrainer : IDisposable
     public string CheckpointDir => _run.CheckpointDir;
     public string ExportPath => Path.Combine(_o.Output, _o.Stage == LdmStage.Autoencoder ? "ae-ema.safetensors" : "hdr-ldm-ema.safetensors");
 
-    public LdmTrainer(LdmTrainOptions o, LdmCropSampler sampler, IReadOnlyList<LdmCrop>? validation, ILogger log)
+    public LdmTrainer(LdmTrainOptions o, ILdmCropSource sampler, IReadOnlyList<LdmCrop>? validation, ILogger log)
     {
         _o = o;
         _log = log;
@@ -50,7 +50,7 @@ public sealed class LdmTrainer : IDisposable
         }
         Trained = o.Stage == LdmStage.Autoencoder ? Model.Autoencoder : Model.Denoiser;
         _run = new StageRun(o, Trained, emaWarmup: true,
-            [("stage", o.StageName), ("config", o.Config.Name), ("seed", o.Seed.ToString(CultureInfo.InvariantCulture))], log);
+            [("stage", o.StageName), ("config", o.Config.Name), ("data", o.Data), ("seed", o.Seed.ToString(CultureInfo.InvariantCulture))], log);
     }
 
     /// <summary>One optimization step on the step's deterministic batch; returns the loss and the gradient norm.</summary>

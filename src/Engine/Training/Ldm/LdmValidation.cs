@@ -29,9 +29,12 @@ public static class LdmValidation
 {
     public const float ClippedLevel = 0.99f;
 
-    /// <summary>Fixed crops of the validation panoramas (never trained on).</summary>
-    public static IReadOnlyList<LdmCrop> Crops(IReadOnlyList<ImageF> validationPanoramas, int count, int size) =>
-        Enumerable.Range(0, count).Select(i => new LdmCropSampler(validationPanoramas, size, 1414).Crop(0, i)).ToArray();
+    /// <summary>Fixed crops of the validation panoramas (never trained on), from the source the training draws from.</summary>
+    public static IReadOnlyList<LdmCrop> Crops(IReadOnlyList<ImageF> validationPanoramas, int count, int size, string data = "crops")
+    {
+        ILdmCropSource source = data == "clips" ? new LdmClipSampler(validationPanoramas, size, 1414) : new LdmCropSampler(validationPanoramas, size, 1414);
+        return Enumerable.Range(0, count).Select(i => source.Crop(0, i)).ToArray();
+    }
 
     /// <summary>
     /// The validation clips of <see cref="PanoramaSplit"/> (made from the validation panoramas alone) as single-exposure

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Copies a stage-2 HDR-LDM export into the bundle with a manifest (docs/models.md, HDR-LDM).
+Usage: scripts/ship-ldm-weights.py EXPORT.safetensors RUN_DIR AE_RUN_DIR EVAL_TABLE.md [NOTE]
+Writes bundle/Contents/Resources/models/hdr-ldm.safetensors and hdr-ldm.manifest.json: the file's metadata (config,
+seed, step, wall time, machine, split), both stages' commands, the export's crop validation rows and the validation
+clips' table written by `hdrofx eval --single-exposure --table`."""
+import csv
+import json
+import os
+import shutil
+import struct
+import sys
+
+src, run, ae_run, table = sys.argv[1:5]
+note = sys.argv[5] if len(sys.argv) > 5 else None
+with open(src, "rb") as f:
+    n = struct.unpack("<Q", f.read(8))[0]
+    meta = json.loads(f.read(n))["__metadata__"]
+size = os.path.getsize(src)
+assert size <= 16 * 1024 * 1024, f"{src} is {size} bytes, over 16 MB"
+step = meta["step"]
+crops = [r for r in csv.DictReader(open(os.path.join(run, "validation.csv"))) if r["step"] == step]
+assert crops, f"no crop validation rows for step {step} in {run}"
+ae_rows = list(csv.DictReader(open(os.path.join(ae_run, "validation.csv"))))
+ae_last = [r for r in ae_rows if r["step"] == ae_rows[-1]["step"]]
+lines = [l for l in open(table) if l.startswith("|")]
+head = [c.strip() for c in lines[0].strip().strip("|").split("|")]
+clips = [dict(zip(head, (c.strip() for c in l.strip().strip("|").split("|")))) for l in lines[2:]]
+footer = [l.strip() for l in open(table) if l.startswith("`")]
+dst = "bundle/Contents/Resources/models"
+os.makedirs(dst, exist_ok=True)
+shutil.copyfile(src, os.path.join(dst, "hdr-ldm.safetensors"))
+manifest = {
+    "model": "hdr-ldm",
+    "file": "hdr-ldm.safetensors",
+    "dtype": "F16",
+    "bytes": size,
+    "weights": meta.get("weights"),
+    "config": meta.get("config"),
+    "config_fields": meta.get("config_fields"),
+    "seed": int(meta["seed"]),
+    "steps": int(step),
+    "train_wall_s": int(meta["train_wall_s"]),
+    "machine": meta["machine"],
+    "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), None),
+    "split": meta["split"],
+    "commands": [
+        f"hdrofx train --stage ae --steps {ae_rows[-1]['step']} --output {ae_run}",
+        f"hdrofx train --stage ldm --steps {step} --crop 128 --output {run} --autoencoder {ae_run}/ae-ema.safetensors",
+    ],
+    "autoencoder_validation": {"step": ae_rows[-1]["step"], "crops": ae_last},
+    "validation_crops": crops,
+    "validation_clips": {"rows": clips, "footer": footer},
+}
+if note:
+    manifest["note"] = note
+with open(os.path.join(dst, "hdr-ldm.manifest.json"), "w") as f:
+    json.dump(manifest, f, indent=2, ensure_ascii=False)
+    f.write("\n")
+print(json.dumps(manifest["validation_clips"], indent=1)[:600])
