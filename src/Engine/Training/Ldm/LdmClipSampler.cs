@@ -5,7 +5,7 @@ namespace HdrOfx.Engine.Training.Ldm;
 
 /// <summary>
 /// HDR-LDM's training crops made the way the benchmark makes its clips (DESIGN §4; the synthetic data of DiffHDR and
-/// VITM-TC): one frame of a clip synthesized at the crop size from a random training background and a different
+/// VITM-TC): the one frame of a clip synthesized at the crop size from a random training background and a different
 /// foreground, with a random pattern (so EV ∈ {±1, ±1.5, −2, 0, 2}), the clip's exposure normalization, camera
 /// response (gamma 2.2, sRGB or an inverse sigmoid), bit depth (8, 10, 12), noise and flips; the frame linearized with
 /// its own response, the truth in the units where the recorded value is truth·2^EV. (The first runs' crops set the
@@ -40,7 +40,7 @@ public sealed class LdmClipSampler : ILdmCropSource
         var o = new SynthOptions
         {
             Seed = rng.NextULong(),
-            Frames = len,
+            Frames = 1,
             Width = _crop,
             Height = _crop,
             Pattern = pattern,
@@ -54,7 +54,7 @@ public sealed class LdmClipSampler : ILdmCropSource
             MaxThreads = 1,
         };
         var clip = ClipSynthesizer.Generate(o, _panoramas[bg], _panoramas[fg]);
-        int t = rng.NextInt(clip.FrameCount);
+        const int t = 0; // the phase picks its slot of the pattern, hence its EV
         bool fh = rng.NextInt(2) == 0, fv = rng.NextInt(2) == 0;
         var lin = ImageFlips.Flip(clip.Ldr[t], fh, fv).Clone();
         clip.Crf.Invert(lin.Data);
