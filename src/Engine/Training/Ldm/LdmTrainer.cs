@@ -15,7 +15,7 @@ namespace HdrOfx.Engine.Training.Ldm;
 /// clipping, an EMA of the trained part (with warm-up), a checkpoint every few minutes that `--resume` continues, loss.csv, and a
 /// validation pass of the EMA weights on crops of the validation panoramas (validation.csv) that also exports them
 /// as fp16 (ae: the autoencoder alone, ae-ema.safetensors; ldm: the whole model, hdr-ldm-ema.safetensors).
-/// Stage 1 fits the autoencoder with a weighted squared error in its domain on HDR targets, decoded beside their LDR condition. Stage 2 freezes the autoencoder and fits the denoiser with ε-prediction (hdr-v-diff Eq. 5):
+/// Stage 1 fits the autoencoder with a squared error in its domain over the near-clipped pixels of HDR targets, decoded beside their LDR condition. Stage 2 freezes the autoencoder and fits the denoiser with ε-prediction (hdr-v-diff Eq. 5):
 /// ‖ε − ε_θ(√ᾱ_t z₀ + √(1 − ᾱ_t) ε ‖ C(c), t, e)‖², t uniform in 0 … T − 1, C = <see cref="DenoiserCondition"/>.
 /// </summary>
 public sealed class LdmTrainer : IDisposable
@@ -64,23 +64,26 @@ public sealed class LdmTrainer : IDisposable
     }
 
     /// <summary>
-    /// Stage 1: squared error in the domain, weighted by <see cref="AutoencoderWeights"/>: every batch entry encodes the
-    /// HDR target and decodes it beside the LDR condition. (The plain autoencoder of the first runs used L1 and also
-    /// reconstructed the condition on odd entries; with a decoder that sees the condition, those entries ask for a zero
-    /// residual from a latent the decoder cannot yet tell apart, and the residual stayed at zero. L1 then fits the
-    /// median excess above the clip point, which is small, while PSNR-μ is ruled by the few bright sources far above it.)
+    /// Stage 1: squared error in the domain over the pixels the method takes the decoded image for, Σ α·e² / Σ α
+    /// (<see cref="AutoencoderWeights"/>): every batch entry encodes the HDR target and decodes it beside its LDR
+    /// condition. What did not work (docs/models.md): reconstructing the condition on odd entries as the plain
+    /// autoencoder did (the residual stayed at zero); L1 (it fits the small median excess above the clip point while
+    /// PSNR-μ is ruled by the few bright sources far above it); a floor weight on every pixel (on noisy frames the
+    /// loss went to denoising the 99 % of pixels the method never takes from the decoder).
     /// </summary>
     public static Tensor AutoencoderLoss(LatentAutoencoder ae, IReadOnlyList<LdmCrop> crops)
     {
         var x = Stack(crops.Select(c => c.Target).ToArray(), crops[0].Linear);
         var cond = Stack(crops.Select(c => c.Condition).ToArray(), crops[0].Linear);
-        var w = Stack(crops.Select(AutoencoderWeights).ToArray(), crops[0].Linear);
-        return ((ae.RoundTrip(x, cond) - x).Square() * w).Mean();
+        var weights = crops.Select(AutoencoderWeights).ToArray();
+        double total = weights.Sum(w => w.Sum(v => (double)v));
+        var w = Stack(weights, crops[0].Linear);
+        return ((ae.RoundTrip(x, cond) - x).Square() * w).Sum() * (float)(1.0 / Math.Max(total, 1.0));
     }
 
     /// <summary>
-    /// The per-pixel weight of the stage-1 loss, 0.1 + α with α the soft over-exposure mask of the recorded frame
-    /// (<see cref="SoftClipMask"/>): the method uses the decoded image only where α &gt; 0, so that is where its error counts.
+    /// The per-pixel weight of the stage-1 loss: α, the soft over-exposure mask of the recorded frame
+    /// (<see cref="SoftClipMask"/>), on all three channels: the method uses the decoded image only where α &gt; 0.
     /// </summary>
     public static float[] AutoencoderWeights(LdmCrop crop)
     {
@@ -89,7 +92,7 @@ public sealed class LdmTrainer : IDisposable
         var w = new float[3 * n];
         for (int p = 0; p < n; p++)
         {
-            float a = 0.1f + SoftClipMask.Alpha(lin.Data[p], lin.Data[n + p], lin.Data[2 * n + p]);
+            float a = SoftClipMask.Alpha(lin.Data[p], lin.Data[n + p], lin.Data[2 * n + p]);
             w[p] = w[n + p] = w[2 * n + p] = a;
         }
         return w;
