@@ -8,7 +8,9 @@ namespace HdrOfx.Engine.Training.Ldm;
 /// VITM-TC): the one frame of a clip synthesized at the crop size from a random training background and a different
 /// foreground, with a random pattern (so EV ∈ {±1, ±1.5, −2, 0, 2}), the clip's exposure normalization, camera
 /// response (gamma 2.2, sRGB or an inverse sigmoid), bit depth (8, 10, 12), noise and flips; the frame linearized with
-/// its own response, the truth in the units where the recorded value is truth·2^EV. (The first runs' crops set the
+/// its own response, the truth in the units where the recorded value is truth·2^EV. A draw with under
+/// <see cref="MinNearClipFraction"/> of its pixels near the clip point is drawn again (up to <see cref="MaxDraws"/>):
+/// the loss of stage 1 lives in those pixels, and a batch with a few hundred of them trained nothing. (The first runs' crops set the
 /// clip point at a percentile of each crop instead, and the denoiser trained on them placed far too much radiance
 /// above the clip point of the benchmark's frames; docs/models.md.) Everything derives from (seed, step, index).
 /// </summary>
@@ -30,9 +32,32 @@ public sealed class LdmClipSampler : ILdmCropSource
 
     public int CropSize => _crop;
 
+    /// <summary>A crop needs at least this fraction of pixels with α &gt; 0 (<see cref="Models.Ldm.SoftClipMask"/>): what HDR-LDM is trained for.</summary>
+    public const double MinNearClipFraction = 0.005;
+    /// <summary>Draws per crop before the last one is taken as it is.</summary>
+    public const int MaxDraws = 8;
+
     public LdmCrop Crop(long step, int index)
     {
-        var rng = SynthRandom.Fork(_seed, 400 + (ulong)index, (ulong)step);
+        LdmCrop crop = null!;
+        for (int draw = 0; draw < MaxDraws; draw++)
+        {
+            crop = Draw(SynthRandom.Fork(_seed, 400 + (ulong)index + 1000 * (ulong)draw, (ulong)step));
+            if (NearClipFraction(crop.Linear) >= MinNearClipFraction) break;
+        }
+        return crop;
+    }
+
+    public static double NearClipFraction(ImageF linear)
+    {
+        int n = linear.PlaneSize, count = 0;
+        for (int p = 0; p < n; p++)
+            if (Models.Ldm.SoftClipMask.Alpha(linear.Data[p], linear.Data[n + p], linear.Data[2 * n + p]) > 0f) count++;
+        return count / (double)n;
+    }
+
+    private LdmCrop Draw(SynthRandom rng)
+    {
         var pattern = rng.NextInt(3) switch { 0 => SynthPattern.TwoGap2, 1 => SynthPattern.TwoGap3, _ => SynthPattern.Three };
         int len = pattern == SynthPattern.Three ? 3 : 2;
         int bg = rng.NextInt(_panoramas.Count);
