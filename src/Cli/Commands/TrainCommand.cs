@@ -30,7 +30,7 @@ public static class TrainCommand
         var crop = new Option<int?>("--crop") { Description = "Training crop size (tcam: multiple of 4, default 128; ae: multiple of 16, ldm: of 64, default 64)." };
         var batch = new Option<int>("--batch") { Description = "ae and ldm: crops per step.", DefaultValueFactory = _ => 8 };
         var data = new Option<string>("--data") { Description = "ae and ldm: training crops from synthetic clips as the benchmark makes them (clips) or the first runs' percentile-clipped crops (crops).", DefaultValueFactory = _ => "clips" };
-        var autoencoder = new Option<string>("--autoencoder") { Description = "ldm: the autoencoder exported by the ae stage.", DefaultValueFactory = _ => "training/ae/ae-ema.safetensors" };
+        var autoencoder = new Option<string>("--autoencoder") { Description = "ldm: the autoencoder exported by the ae stage.", DefaultValueFactory = _ => "training/ae-v2/ae-ema.safetensors" };
         var tcamWeights = new Option<string>("--tcam") { Description = "zica: the frozen TCAM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultTcam };
         var ldmWeights = new Option<string>("--ldm") { Description = "zica: the frozen HDR-LDM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultLdm };
         var diffusionSteps = new Option<int>("--diffusion-steps") { Description = "zica: DDIM steps of the prior in training and validation.", DefaultValueFactory = _ => Engine.Models.Ldm.DdimSampler.DefaultSteps };
