@@ -1,18 +1,17 @@
 using System.Globalization;
 using HdrOfx.Engine.IO.Png;
-using HdrOfx.Engine.Models.Ldm;
 using NUnit.Framework;
 
 namespace HdrOfx.Cli.Tests;
 
-/// <summary>`hdrofx eval --single-exposure` with the shipped weights: the table's rows and the highlight pictures.</summary>
+/// <summary>`hdrofx eval --single-exposure` with the committed stage-2 export: the table's rows and the highlight pictures.</summary>
 public class SingleExposureEvalCliTests
 {
     [Test]
     public void Eval_single_exposure_writes_the_table_and_a_picture_per_validation_clip()
     {
-        string shipped = Path.Combine(CliProcess.RepoRoot(), "bundle", "Contents", "Resources", "models", LdmWeights.FileName);
-        if (!File.Exists(shipped)) Prerequisite.Missing($"{shipped} is not there: the HDR-LDM weights are not shipped yet");
+        string shipped = Path.Combine(CliProcess.RepoRoot(), "training", "ldm-v2", "hdr-ldm-ema.safetensors");
+        Assert.That(File.Exists(shipped), $"{shipped} is committed");
         string d = TestClips.NewDir();
         var r = CliProcess.Run(["eval", "--single-exposure", "--ldm-weights", shipped, "--ldm-steps", "1", "--frames", "1",
             "--table", Path.Combine(d, "t.md"), "--pictures", Path.Combine(d, "pictures")]);

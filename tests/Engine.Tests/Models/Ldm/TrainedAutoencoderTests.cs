@@ -6,16 +6,16 @@ using NUnit.Framework;
 
 namespace HdrOfx.Engine.Tests.Models.Ldm;
 
-/// <summary>The shipped HDR-LDM weights on the validation panoramas (never trained on).</summary>
-public class ShippedLdmTests
+/// <summary>The committed stage-1 export (training/ae-v2) on the validation panoramas (never trained on).</summary>
+public class TrainedAutoencoderTests
 {
-    internal static string ShippedWeights
+    internal static string AutoencoderExport
     {
         get
         {
             var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
             while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "HdrOfx.sln"))) dir = dir.Parent;
-            return Path.Combine(dir!.FullName, "bundle", "Contents", "Resources", "models", LdmWeights.FileName);
+            return Path.Combine(dir!.FullName, "training", "ae-v2", "ae-ema.safetensors");
         }
     }
 
@@ -23,13 +23,16 @@ public class ShippedLdmTests
     /// The autoencoder's round trip of the HDR truth (encoded, decoded beside its LDR condition) on the 8 fixed
     /// validation crops the training validates on: in the pixels clipped in the recorded frame its PSNR-μ is above the
     /// clipped value's (`single`) by at least the stated margin, on average over the crops that have clipped pixels.
-    /// Measured when the weights shipped: see docs/models.md (HDR-LDM, Status).
+    /// Measured at the export (step 2,000): +1.05 dB on average over 8 crops, from −3.0 to +3.2 dB (docs/models.md,
+    /// HDR-LDM, Status); an untrained decoder returns the condition and scores 0.
     /// </summary>
     [Test]
     public void The_autoencoder_round_trips_the_validation_crops_highlights_within_the_stated_psnr()
     {
-        Assert.That(File.Exists(ShippedWeights), $"{ShippedWeights} ships with the plug-in");
-        using var model = LdmWeights.Load(ShippedWeights);
+        Assert.That(File.Exists(AutoencoderExport), $"{AutoencoderExport} is committed");
+        using var model = new HdrLdm(LdmConfig.Compact, new HdrOfx.Engine.Tensors.Rng(0));
+        LdmWeights.LoadAutoencoder(model.Autoencoder, AutoencoderExport, LdmConfig.Compact);
+        model.Eval();
         var validation = HdriCatalog.EnsureAll().Select(e => e.Name).Where(PanoramaSplit.IsValidation).Select(HdriCatalog.Load).ToArray();
         var rows = LdmValidation.Autoencoder(model.Autoencoder, LdmValidation.Crops(validation, 8, 128, "clips"))
             .Where(r => double.IsFinite(r.PsnrMuClipped)).ToArray();
@@ -40,5 +43,5 @@ public class ShippedLdmTests
     }
 
     /// <summary>The stated round-trip margin in clipped pixels (dB over the clipped value), from the shipped weights' measurement.</summary>
-    public const double RoundTripClippedGainDb = 0.0;
+    public const double RoundTripClippedGainDb = 0.75;
 }
