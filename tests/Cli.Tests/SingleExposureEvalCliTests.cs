@@ -23,7 +23,7 @@ public class SingleExposureEvalCliTests
             var cells = row.Split('|', StringSplitOptions.TrimEntries);
             double ldm = double.Parse(cells[2], CultureInfo.InvariantCulture), single = double.Parse(cells[3], CultureInfo.InvariantCulture),
                 ceiling = double.Parse(cells[4], CultureInfo.InvariantCulture);
-            Assert.That(ceiling, Is.GreaterThan(single), row);
+            Assert.That(ceiling, Is.GreaterThanOrEqualTo(single), row); // equal to the table's 0.01 dB where a frame barely clips
             Assert.That(ldm, Is.GreaterThan(0), row);
             string png = Path.Combine(d, "pictures", $"hdr-ldm-{cells[1]}.png");
             var img = PngReader.Read(png);
