@@ -14,14 +14,8 @@ namespace HdrOfx.Dev.Benchmarks;
 public sealed record LdmStepsResult(int Steps, double[] WallSeconds, double[] CpuSeconds, long ArenaBytes, long PeakResidentBytes)
 {
     public double MeanWall => WallSeconds.Average();
-    public double MedianWall => Median(WallSeconds);
+    public double MedianWall => Timing.Median(WallSeconds);
     public double MeanCpu => CpuSeconds.Average();
-
-    private static double Median(double[] v)
-    {
-        var s = v.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
-    }
 }
 
 /// <param name="ClippedFraction">Share of the frame's pixels with a channel at 1 (what HDR-LDM has to fill in).</param>

@@ -10,14 +10,8 @@ public sealed record TcamBenchResult(int Width, int Height, double[] WallSeconds
     long ArenaBytes, long PeakResidentBytes, int ProcessorCount)
 {
     public double MeanWall => WallSeconds.Average();
-    public double MedianWall => Median(WallSeconds);
+    public double MedianWall => Timing.Median(WallSeconds);
     public double MeanCpu => CpuSeconds.Average();
-
-    private static double Median(double[] v)
-    {
-        var s = v.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
-    }
 }
 
 /// <summary>
