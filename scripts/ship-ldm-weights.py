@@ -44,9 +44,9 @@ manifest = {
     "machine": meta["machine"],
     "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), None),
     "split": meta["split"],
-    "commands": [
-        f"hdrofx train --stage ae --steps {ae_rows[-1]['step']} --output {ae_run}",
-        f"hdrofx train --stage ldm --steps {step} --crop 128 --output {run} --autoencoder {ae_run}/ae-ema.safetensors",
+    "commands": [  # docs/models.md, HDR-LDM, Training; --steps is the schedule, "steps" above the exported step
+        f"hdrofx train --stage ae --data clips --steps {ae_rows[-1]['step']} --crop 128 --batch 4 --output {ae_run}",
+        f"hdrofx train --stage ldm --data clips --steps {step} --crop 128 --batch 8 --output {run} --autoencoder {ae_run}/ae-ema.safetensors",
     ],
     "autoencoder_validation": {"step": ae_rows[-1]["step"], "crops": ae_last},
     "validation_crops": crops,

@@ -35,11 +35,11 @@ public sealed class HdrLdmReconstruction : IReconstructionMethod
         float k = Math.Clamp(options.HighlightRecovery, 0f, 1f);
         var lin = r.Linear;
         int n = lin.PlaneSize;
-        var alpha = new float[n];
+        var alpha = SoftClipMask.Of(lin);
         bool any = false;
         for (int p = 0; p < n; p++)
         {
-            alpha[p] = k * SoftClipMask.Alpha(lin.Data[p], lin.Data[n + p], lin.Data[2 * n + p]);
+            alpha[p] *= k;
             any |= alpha[p] > 0f;
         }
         cancel.ThrowIfCancellationRequested();

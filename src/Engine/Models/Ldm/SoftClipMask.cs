@@ -16,4 +16,13 @@ public static class SoftClipMask
         float l = MathF.Pow(Math.Clamp(m, 0f, 1f), 1f / 2.2f);
         return MathF.Max(0f, l - Threshold) / (1f - Threshold);
     }
+
+    /// <summary>α of every pixel of a linear RGB frame (planar, 1 = clip).</summary>
+    public static float[] Of(Imaging.ImageF linear)
+    {
+        int n = linear.PlaneSize;
+        var alpha = new float[n];
+        for (int p = 0; p < n; p++) alpha[p] = Alpha(linear.Data[p], linear.Data[n + p], linear.Data[2 * n + p]);
+        return alpha;
+    }
 }

@@ -48,13 +48,7 @@ public sealed class LdmClipSampler : ILdmCropSource
         return crop;
     }
 
-    public static double NearClipFraction(ImageF linear)
-    {
-        int n = linear.PlaneSize, count = 0;
-        for (int p = 0; p < n; p++)
-            if (Models.Ldm.SoftClipMask.Alpha(linear.Data[p], linear.Data[n + p], linear.Data[2 * n + p]) > 0f) count++;
-        return count / (double)n;
-    }
+    public static double NearClipFraction(ImageF linear) => Models.Ldm.SoftClipMask.Of(linear).Count(a => a > 0f) / (double)linear.PlaneSize;
 
     private LdmCrop Draw(SynthRandom rng)
     {

@@ -90,17 +90,12 @@ public sealed class LdmCropSampler : ILdmCropSource
     public static LdmCrop Make(ImageF radiance, double ev)
     {
         var lin = new ImageF(radiance.Width, radiance.Height, 3);
-        var target = new float[lin.Data.Length];
-        var cond = new float[lin.Data.Length];
-        float gain = (float)Math.Pow(2, ev), s = LdmDomain.RadianceScale(ev);
+        float gain = (float)Math.Pow(2, ev);
         for (int i = 0; i < lin.Data.Length; i++)
         {
             float v = Math.Clamp(radiance.Data[i] * gain, 0f, 1f);
-            v = MathF.Pow(MathF.Round(255f * MathF.Pow(v, 1f / 2.2f)) / 255f, 2.2f);
-            lin.Data[i] = v;
-            target[i] = Models.MuLawDomain.Forward(radiance.Data[i], s);
-            cond[i] = LdmDomain.Condition(v);
+            lin.Data[i] = MathF.Pow(MathF.Round(255f * MathF.Pow(v, 1f / 2.2f)) / 255f, 2.2f);
         }
-        return new LdmCrop(radiance, lin, ev, target, cond);
+        return LdmCrop.FromFrame(radiance, lin, ev);
     }
 }

@@ -87,14 +87,9 @@ public sealed class LdmTrainer : IDisposable
     /// </summary>
     public static float[] AutoencoderWeights(LdmCrop crop)
     {
-        var lin = crop.Linear;
-        int n = lin.PlaneSize;
-        var w = new float[3 * n];
-        for (int p = 0; p < n; p++)
-        {
-            float a = SoftClipMask.Alpha(lin.Data[p], lin.Data[n + p], lin.Data[2 * n + p]);
-            w[p] = w[n + p] = w[2 * n + p] = a;
-        }
+        var alpha = SoftClipMask.Of(crop.Linear);
+        var w = new float[3 * alpha.Length];
+        for (int c = 0; c < 3; c++) alpha.CopyTo(w, c * alpha.Length);
         return w;
     }
 
