@@ -19,6 +19,11 @@ public sealed record DecoderOutput(Tensor Image, Tensor Quarter, Tensor Half, Te
 /// the clip point — instead of the whole picture at 1/12 of its values (the plain autoencoder of the first runs
 /// reached 26.6 dB PSNR-μ and was below the clip value in clipped pixels). Children "encoder", "condition", "decoder".
 /// </para>
+/// <para>
+/// With <see cref="LdmConfig.GatedCondition"/> the branch's features are multiplied by <see cref="ConditionGate"/>
+/// (closed where the condition clips): without it the decoder learned to guess the excess from the condition's shape
+/// and left the latent unused, so the diffusion prior could not change the result (docs/results.md).
+/// </para>
 /// </summary>
 public sealed class LatentAutoencoder : Module
 {
@@ -26,10 +31,12 @@ public sealed class LatentAutoencoder : Module
     private readonly Conv2d _c1, _c2, _c4;
     private readonly Conv2d _d0, _u2, _u1a, _u1b, _out;
     private readonly ConvResBlock _q1, _q2, _h1;
+    private readonly bool _gated;
 
     public LatentAutoencoder(LdmConfig c, Rng rng)
     {
         Module Act() => new Activation(ActivationKind.Silu);
+        _gated = c.GatedCondition;
         _encoder = RegisterModule("encoder", new Sequential(
             new Conv2d(3, c.Ae1, 3, rng, padding: 1), Act(),
             new Conv2d(c.Ae1, c.Ae2, 3, rng, stride: 2, padding: 1),
@@ -84,6 +91,11 @@ public sealed class LatentAutoencoder : Module
         var f1 = _c1.Forward(condition).Silu();
         var f2 = _c2.Forward(f1).Silu();
         var f4 = _c4.Forward(f2).Silu();
+        if (_gated)
+        {
+            var (g1, g2, g4) = ConditionGate.Of(condition);
+            (f1, f2, f4) = (f1 * g1, f2 * g2, f4 * g4);
+        }
         var q = _q2.Forward(_q1.Forward(_d0.Forward(z).Silu() + f4)).Silu();
         var h = _h1.Forward(_u2.Forward(Functional.UpsampleNearest(q, 2)).Silu() + f2).Silu();
         var f = _u1b.Forward(_u1a.Forward(Functional.UpsampleNearest(h, 2)).Silu() + f1).Silu();

@@ -29,11 +29,22 @@ public sealed record LdmConfig
     public int Timesteps { get; init; } = 1000;
     public double BetaStart { get; init; } = 0.00085;
     public double BetaEnd { get; init; } = 0.012;
+    /// <summary>
+    /// The decoder's condition branch is closed where the condition clips (<see cref="ConditionGate"/>), so the radiance
+    /// above the clip point can only come from the latent.
+    /// </summary>
+    public bool GatedCondition { get; init; }
 
     public static LdmConfig Compact { get; } = new();
 
+    /// <summary><see cref="Compact"/> with <see cref="GatedCondition"/>.</summary>
+    public static LdmConfig Gated { get; } = new() { Name = "gated", GatedCondition = true };
+
     /// <summary>For tests only.</summary>
     public static LdmConfig Tiny { get; } = new() { Name = "tiny", Ae1 = 4, Ae2 = 8, Ae3 = 8, Den1 = 8, Den2 = 8, Den3 = 8, Heads = 1, Partition = 2, EmbeddingDim = 8 };
+
+    /// <summary>For tests only.</summary>
+    public static LdmConfig TinyGated { get; } = Tiny with { Name = "tiny-gated", GatedCondition = true };
 
     /// <summary>Image sides must be multiples of this: ×4 autoencoder, then two ×2 levels whose sides the partition divides.</summary>
     public int SizeMultiple => Down * 4 * Partition;
@@ -41,10 +52,12 @@ public sealed record LdmConfig
     public static LdmConfig Parse(string name) => name switch
     {
         "compact" => Compact,
+        "gated" => Gated,
         "tiny" => Tiny,
-        _ => throw new ArgumentException($"unknown HDR-LDM config '{name}'; known: compact, tiny"),
+        "tiny-gated" => TinyGated,
+        _ => throw new ArgumentException($"unknown HDR-LDM config '{name}'; known: compact, gated, tiny, tiny-gated"),
     };
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"name={Name} ae={Ae1}/{Ae2}/{Ae3} latent={LatentChannels}x{Down} denoiser={Den1}/{Den2}/{Den3} heads={Heads} partition={Partition} emb={EmbeddingDim} T={Timesteps} beta={BetaStart}..{BetaEnd}");
+        $"name={Name} ae={Ae1}/{Ae2}/{Ae3} latent={LatentChannels}x{Down} denoiser={Den1}/{Den2}/{Den3} heads={Heads} partition={Partition} emb={EmbeddingDim} T={Timesteps} beta={BetaStart}..{BetaEnd}{(GatedCondition ? " gated-condition" : "")}");
 }

@@ -1,0 +1,76 @@
+using HdrOfx.Engine.Models.Ldm;
+using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Autograd;
+using NUnit.Framework;
+
+namespace HdrOfx.Engine.Tests.Models.Ldm;
+
+public class ConditionGateTests
+{
+    /// <summary>A linear frame (1 = clip) as the condition [1, 3, H, W] and its planes.</summary>
+    private static (Tensor Condition, float[] Linear) Condition(int w, int h, Func<int, int, int, float> value)
+    {
+        var linear = new float[3 * w * h];
+        var cond = new float[linear.Length];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    int i = (c * h + y) * w + x;
+                    linear[i] = value(c, y, x);
+                    cond[i] = LdmDomain.Condition(linear[i]);
+                }
+        return (Tensor.FromArray(cond, 1, 3, h, w), linear);
+    }
+
+    [Test]
+    public void IsOneMinusTheSoftClipMaskAndTheBlockMaximumAtCoarserScales()
+    {
+        using var scope = new TensorScope();
+        int w = 24, h = 16, n = w * h;
+        var rng = new Random(5);
+        var (cond, lin) = Condition(w, h, (_, _, _) => rng.NextSingle() < 0.2f ? 1f : 0.8f + 0.25f * rng.NextSingle());
+        var (full, half, quarter) = ConditionGate.Of(cond);
+        var f = full.ToArray();
+        var alpha = new double[n];
+        for (int p = 0; p < n; p++)
+        {
+            alpha[p] = SoftClipMask.Alpha(lin[p], lin[n + p], lin[2 * n + p]);
+            Assert.That(f[p], Is.EqualTo(1 - alpha[p]).Within(2e-4), $"pixel {p}");
+        }
+        Assert.That(alpha.Count(a => a == 1), Is.GreaterThan(20), "the frame clips");
+        Assert.That(alpha.Count(a => a is > 0 and < 1), Is.GreaterThan(20), "and has soft values");
+        foreach (var (g, s) in new[] { (half, 2), (quarter, 4) })
+        {
+            Assert.That(g.Shape, Is.EqualTo(new[] { 1, 1, h / s, w / s }));
+            var a = g.ToArray();
+            for (int y = 0; y < h / s; y++)
+                for (int x = 0; x < w / s; x++)
+                {
+                    double max = 0;
+                    for (int dy = 0; dy < s; dy++)
+                        for (int dx = 0; dx < s; dx++) max = Math.Max(max, alpha[(s * y + dy) * w + s * x + dx]);
+                    Assert.That(a[y * (w / s) + x], Is.EqualTo(1 - max).Within(2e-4), $"scale 1/{s} at {x},{y}");
+                }
+        }
+    }
+
+    [Test]
+    public void GatedDecoderEqualsTheUngatedOneWhereNothingClipsAndNotWhereItDoes()
+    {
+        using var gated = new LatentAutoencoder(LdmConfig.TinyGated, new Rng(8));
+        using var plain = new LatentAutoencoder(LdmConfig.Tiny, new Rng(8));
+        foreach (var (name, p) in plain.NamedParameters()) // a decoder that has learned something: its last conv is not zero
+            if (name.StartsWith("decoder.7.", StringComparison.Ordinal)) Tensor.Rand(new Rng(9), p.Shape).ToArray().AsSpan().CopyTo(p.Span);
+        gated.LoadStateDict(plain.StateDict());
+        using var scope = new TensorScope();
+        using var noGrad = GradMode.NoGrad();
+        var (dim, _) = Condition(32, 16, (c, y, x) => 0.1f + 0.02f * x + 0.05f * c);
+        var (clipped, _) = Condition(32, 16, (c, y, x) => x is >= 8 and < 20 && y is >= 4 and < 12 ? 1f : 0.1f + 0.02f * x + 0.05f * c);
+        var z = Tensor.Rand(new Rng(10), 1, 4, 4, 8);
+        Assert.That(gated.Decode(z, dim).Image.ToArray(), Is.EqualTo(plain.Decode(z, dim).Image.ToArray()), "a frame without clipped pixels opens every gate");
+        var a = gated.Decode(z, clipped).Image.ToArray();
+        var b = plain.Decode(z, clipped).Image.ToArray();
+        Assert.That(a.Zip(b, (u, v) => Math.Abs(u - v)).Max(), Is.GreaterThan(1e-3f), "where it clips the condition branch is closed");
+    }
+}
