@@ -17,7 +17,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var stage = new Option<string>("--stage") { Description = "Training stage: tcam, ae (HDR-LDM's autoencoder), ldm (HDR-LDM's denoiser; needs --autoencoder) or zica (HDR-V-Diff's ZiCA over frozen --tcam and --ldm).", Required = true };
-        var config = new Option<string>("--config") { Description = "Model size: compact (shipped), tiny (tests), or an ablation: for tcam compact-noattn, compact-nodcn, compact-nomatch, compact-noflow; for zica compact-crossattn, compact-concat.", DefaultValueFactory = _ => "compact" };
+        var config = new Option<string?>("--config") { Description = "Model size: compact (tcam, zica; the default there), tiny (tests), or an ablation: for tcam compact-noattn, compact-nodcn, compact-nomatch, compact-noflow; for zica compact-crossattn, compact-concat; for ae and ldm gated (the default: the decoder's condition closed where it clips), compact (the ungated decoder of the fourth session's runs), tiny, tiny-gated." };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --output (same data, bit for bit)." };
         var output = new Option<string?>("--output", "-o") { Description = "Folder for checkpoint/, loss.csv, validation.csv and the exported EMA weights (default training/STAGE)." };
         var steps = new Option<int?>("--steps") { Description = "Length of the cosine schedule in steps (default 10000 for tcam, 8000 for ae and ldm, 4000 for zica)." };
@@ -30,7 +30,7 @@ public static class TrainCommand
         var crop = new Option<int?>("--crop") { Description = "Training crop size (tcam: multiple of 4, default 128; ae: multiple of 16, ldm: of 64, default 64)." };
         var batch = new Option<int>("--batch") { Description = "ae and ldm: crops per step.", DefaultValueFactory = _ => 8 };
         var data = new Option<string>("--data") { Description = "ae and ldm: training crops from synthetic clips as the benchmark makes them (clips) or the first runs' percentile-clipped crops (crops).", DefaultValueFactory = _ => "clips" };
-        var autoencoder = new Option<string>("--autoencoder") { Description = "ldm: the autoencoder exported by the ae stage.", DefaultValueFactory = _ => "training/ae-v2/ae-ema.safetensors" };
+        var autoencoder = new Option<string>("--autoencoder") { Description = "ldm: the autoencoder exported by the ae stage.", DefaultValueFactory = _ => "training/ae-v3/ae-ema.safetensors" };
         var tcamWeights = new Option<string>("--tcam") { Description = "zica: the frozen TCAM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultTcam };
         var ldmWeights = new Option<string>("--ldm") { Description = "zica: the frozen HDR-LDM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultLdm };
         var diffusionSteps = new Option<int>("--diffusion-steps") { Description = "zica: DDIM steps of the prior in training and validation.", DefaultValueFactory = _ => Engine.Models.Ldm.DdimSampler.DefaultSteps };
@@ -64,7 +64,7 @@ public static class TrainCommand
                 {
                     Stage = LdmTraining.ParseStage(stageName),
                     Output = outputDir,
-                    Config = LdmTraining.ParseConfig(r.GetValue(config)!),
+                    Config = LdmTraining.ParseConfig(r.GetValue(config) ?? Engine.Models.Ldm.LdmConfig.Gated.Name),
                     Batch = r.GetValue(batch),
                     Data = r.GetValue(data)!,
                     Crop = r.GetValue(crop) ?? 64,
@@ -76,7 +76,7 @@ public static class TrainCommand
                     Output = outputDir,
                     TcamPath = Path.GetFullPath(r.GetValue(tcamWeights)!),
                     LdmPath = Path.GetFullPath(r.GetValue(ldmWeights)!),
-                    Config = ZicaTraining.ParseConfig(r.GetValue(config)!),
+                    Config = ZicaTraining.ParseConfig(r.GetValue(config) ?? "compact"),
                     ClipsPerStep = r.GetValue(clips),
                     Crop = r.GetValue(crop) ?? 128,
                     ValidationFrames = r.GetValue(valFrames),
@@ -86,7 +86,7 @@ public static class TrainCommand
             var o = Shared(new TcamTrainOptions
             {
                 Output = outputDir,
-                Config = TcamConfig.Parse(r.GetValue(config)!),
+                Config = TcamConfig.Parse(r.GetValue(config) ?? "compact"),
                 ValidationFrames = r.GetValue(valFrames),
                 Crop = r.GetValue(crop) ?? 128,
                 ClipsPerStep = r.GetValue(clips),

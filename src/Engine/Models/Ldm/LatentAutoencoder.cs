@@ -74,10 +74,13 @@ public sealed class LatentAutoencoder : Module
     }
 
     /// <summary>[B, 3, H, W] (H, W multiples of 4) → latent [B, 4, H/4, W/4] in (−1, 1).</summary>
-    public Tensor Encode(Tensor x)
+    public Tensor Encode(Tensor x) => EncodeLogits(x).Tanh();
+
+    /// <summary>The encoder's output before the tanh (what stage 1's saturation penalty sees).</summary>
+    public Tensor EncodeLogits(Tensor x)
     {
         CheckImage(x, "Encode");
-        return _encoder.Forward(x).Tanh();
+        return _encoder.Forward(x);
     }
 
     /// <summary>The latent [B, 4, h, w] and the condition [B, 3, 4h, 4w] → the image [B, 3, 4h, 4w] and the decoder's features.</summary>

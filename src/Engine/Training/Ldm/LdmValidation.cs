@@ -81,7 +81,23 @@ public static class LdmValidation
         return rows;
     }
 
-    public static IReadOnlyList<LdmValidationRow> Autoencoder(LatentAutoencoder ae, IReadOnlyList<LdmCrop> crops)
+    /// <summary>The round trip of each crop's HDR target: encoded, then decoded beside its LDR condition.</summary>
+    public static IReadOnlyList<LdmValidationRow> Autoencoder(LatentAutoencoder ae, IReadOnlyList<LdmCrop> crops) =>
+        Decoded(ae, crops, c => c.Target);
+
+    /// <summary>
+    /// Each crop's condition encoded and decoded beside itself: what the decoder makes without any information from
+    /// the target. The gap to <see cref="Autoencoder"/> is what the latent carries.
+    /// </summary>
+    public static IReadOnlyList<LdmValidationRow> ConditionOnly(LatentAutoencoder ae, IReadOnlyList<LdmCrop> crops) =>
+        Decoded(ae, crops, c => c.Condition);
+
+    /// <summary>Mean clipped-pixel PSNR-μ of the round trip over that of <see cref="ConditionOnly"/>, over the crops that clip.</summary>
+    public static double LatentInformationDb(IReadOnlyList<LdmValidationRow> roundTrip, IReadOnlyList<LdmValidationRow> conditionOnly) =>
+        roundTrip.Zip(conditionOnly).Where(p => double.IsFinite(p.First.PsnrMuClipped) && double.IsFinite(p.Second.PsnrMuClipped))
+            .Select(p => p.First.PsnrMuClipped - p.Second.PsnrMuClipped).DefaultIfEmpty(0).Average();
+
+    private static IReadOnlyList<LdmValidationRow> Decoded(LatentAutoencoder ae, IReadOnlyList<LdmCrop> crops, Func<LdmCrop, float[]> encoded)
     {
         var rows = new List<LdmValidationRow>();
         for (int i = 0; i < crops.Count; i++)
@@ -90,7 +106,7 @@ public static class LdmValidation
             float[] y;
             using (new TensorScope())
             using (GradMode.NoGrad())
-                y = ae.RoundTrip(Tensor.FromArray(c.Target, 1, 3, c.Linear.Height, c.Linear.Width),
+                y = ae.RoundTrip(Tensor.FromArray(encoded(c), 1, 3, c.Linear.Height, c.Linear.Width),
                     Tensor.FromArray(c.Condition, 1, 3, c.Linear.Height, c.Linear.Width)).ToArray();
             float s = LdmDomain.RadianceScale(c.Ev);
             var hdr = new ImageF(c.Linear.Width, c.Linear.Height, 3, y.Select(v => MathF.Max(MuLawDomain.Inverse(v, s), 0f)).ToArray());
