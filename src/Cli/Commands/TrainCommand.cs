@@ -17,7 +17,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var stage = new Option<string>("--stage") { Description = "Training stage: tcam, ae (HDR-LDM's autoencoder), ldm (HDR-LDM's denoiser; needs --autoencoder) or zica (HDR-V-Diff's ZiCA over frozen --tcam and --ldm).", Required = true };
-        var config = new Option<string?>("--config") { Description = "Model size: compact (tcam, zica; the default there), tiny (tests), or an ablation: for tcam compact-noattn, compact-nodcn, compact-nomatch, compact-noflow; for zica compact-crossattn, compact-concat; for ae and ldm gated (the default: the decoder's condition closed where it clips), compact (the ungated decoder of the fourth session's runs), tiny, tiny-gated." };
+        var config = new Option<string?>("--config") { Description = "Model size: compact (tcam, zica; the default there), tiny (tests), or an ablation: for tcam compact-noattn, compact-nodcn, compact-nomatch, compact-noflow; for zica compact-crossattn, compact-concat; for ae and ldm masked (the default: the decoder sees where the condition clips, not its values), gated (its condition closed where it clips), compact (the fourth session's decoder), tiny, tiny-gated, tiny-masked." };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --output (same data, bit for bit)." };
         var output = new Option<string?>("--output", "-o") { Description = "Folder for checkpoint/, loss.csv, validation.csv and the exported EMA weights (default training/STAGE)." };
         var steps = new Option<int?>("--steps") { Description = "Length of the cosine schedule in steps (default 10000 for tcam, 8000 for ae and ldm, 4000 for zica)." };
@@ -64,7 +64,7 @@ public static class TrainCommand
                 {
                     Stage = LdmTraining.ParseStage(stageName),
                     Output = outputDir,
-                    Config = LdmTraining.ParseConfig(r.GetValue(config) ?? Engine.Models.Ldm.LdmConfig.Gated.Name),
+                    Config = LdmTraining.ParseConfig(r.GetValue(config) ?? Engine.Models.Ldm.LdmConfig.Masked.Name),
                     Batch = r.GetValue(batch),
                     Data = r.GetValue(data)!,
                     Crop = r.GetValue(crop) ?? 64,

@@ -23,6 +23,7 @@ public sealed record DecoderOutput(Tensor Image, Tensor Quarter, Tensor Half, Te
 /// With <see cref="LdmConfig.GatedCondition"/> the branch's features are multiplied by <see cref="ConditionGate"/>
 /// (closed where the condition clips): without it the decoder learned to guess the excess from the condition's shape
 /// and left the latent unused, so the diffusion prior could not change the result (docs/results.md).
+/// With <see cref="LdmConfig.MaskCondition"/> the branch sees only α (where the condition clips), not its values.
 /// </para>
 /// </summary>
 public sealed class LatentAutoencoder : Module
@@ -31,12 +32,12 @@ public sealed class LatentAutoencoder : Module
     private readonly Conv2d _c1, _c2, _c4;
     private readonly Conv2d _d0, _u2, _u1a, _u1b, _out;
     private readonly ConvResBlock _q1, _q2, _h1;
-    private readonly bool _gated;
+    private readonly bool _gated, _mask;
 
     public LatentAutoencoder(LdmConfig c, Rng rng)
     {
         Module Act() => new Activation(ActivationKind.Silu);
-        _gated = c.GatedCondition;
+        (_gated, _mask) = (c.GatedCondition, c.MaskCondition);
         _encoder = RegisterModule("encoder", new Sequential(
             new Conv2d(3, c.Ae1, 3, rng, padding: 1), Act(),
             new Conv2d(c.Ae1, c.Ae2, 3, rng, stride: 2, padding: 1),
@@ -47,7 +48,7 @@ public sealed class LatentAutoencoder : Module
             new Conv2d(c.Ae3, LdmConfig.LatentChannels, 3, rng, padding: 1)));
         var cond = RegisterModule("condition", new ModuleList<Conv2d>(new[]
         {
-            new Conv2d(3, c.Ae1, 3, rng, padding: 1),
+            new Conv2d(c.MaskCondition ? 1 : 3, c.Ae1, 3, rng, padding: 1),
             new Conv2d(c.Ae1, c.Ae2, 3, rng, stride: 2, padding: 1),
             new Conv2d(c.Ae2, c.Ae3, 3, rng, stride: 2, padding: 1),
         }));
@@ -91,7 +92,7 @@ public sealed class LatentAutoencoder : Module
         CheckImage(condition, "Decode");
         if (condition.Shape[0] != z.Shape[0] || condition.Shape[2] != z.Shape[2] * LdmConfig.Down || condition.Shape[3] != z.Shape[3] * LdmConfig.Down)
             throw new ArgumentException($"LatentAutoencoder.Decode: condition {Tensor.ShapeString(condition.Shape)} does not match latent {Tensor.ShapeString(z.Shape)} ×{LdmConfig.Down}");
-        var f1 = _c1.Forward(condition).Silu();
+        var f1 = _c1.Forward(_mask ? ConditionGate.Alpha(condition) : condition).Silu();
         var f2 = _c2.Forward(f1).Silu();
         var f4 = _c4.Forward(f2).Silu();
         if (_gated)

@@ -34,17 +34,28 @@ public sealed record LdmConfig
     /// above the clip point can only come from the latent.
     /// </summary>
     public bool GatedCondition { get; init; }
+    /// <summary>
+    /// The decoder's condition branch sees only where the condition clips (α of <see cref="ConditionGate.Alpha"/>), not
+    /// its values, so how far above the clip point the radiance goes can only come from the latent.
+    /// </summary>
+    public bool MaskCondition { get; init; }
 
     public static LdmConfig Compact { get; } = new();
 
     /// <summary><see cref="Compact"/> with <see cref="GatedCondition"/>.</summary>
     public static LdmConfig Gated { get; } = new() { Name = "gated", GatedCondition = true };
 
+    /// <summary><see cref="Compact"/> with <see cref="MaskCondition"/>: what `train --stage ae|ldm` makes by default.</summary>
+    public static LdmConfig Masked { get; } = new() { Name = "masked", MaskCondition = true };
+
     /// <summary>For tests only.</summary>
     public static LdmConfig Tiny { get; } = new() { Name = "tiny", Ae1 = 4, Ae2 = 8, Ae3 = 8, Den1 = 8, Den2 = 8, Den3 = 8, Heads = 1, Partition = 2, EmbeddingDim = 8 };
 
     /// <summary>For tests only.</summary>
     public static LdmConfig TinyGated { get; } = Tiny with { Name = "tiny-gated", GatedCondition = true };
+
+    /// <summary>For tests only.</summary>
+    public static LdmConfig TinyMasked { get; } = Tiny with { Name = "tiny-masked", MaskCondition = true };
 
     /// <summary>Image sides must be multiples of this: ×4 autoencoder, then two ×2 levels whose sides the partition divides.</summary>
     public int SizeMultiple => Down * 4 * Partition;
@@ -54,10 +65,12 @@ public sealed record LdmConfig
         "compact" => Compact,
         "gated" => Gated,
         "tiny" => Tiny,
+        "masked" => Masked,
         "tiny-gated" => TinyGated,
-        _ => throw new ArgumentException($"unknown HDR-LDM config '{name}'; known: compact, gated, tiny, tiny-gated"),
+        "tiny-masked" => TinyMasked,
+        _ => throw new ArgumentException($"unknown HDR-LDM config '{name}'; known: compact, gated, masked, tiny, tiny-gated, tiny-masked"),
     };
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"name={Name} ae={Ae1}/{Ae2}/{Ae3} latent={LatentChannels}x{Down} denoiser={Den1}/{Den2}/{Den3} heads={Heads} partition={Partition} emb={EmbeddingDim} T={Timesteps} beta={BetaStart}..{BetaEnd}{(GatedCondition ? " gated-condition" : "")}");
+        $"name={Name} ae={Ae1}/{Ae2}/{Ae3} latent={LatentChannels}x{Down} denoiser={Den1}/{Den2}/{Den3} heads={Heads} partition={Partition} emb={EmbeddingDim} T={Timesteps} beta={BetaStart}..{BetaEnd}{(GatedCondition ? " gated-condition" : "")}{(MaskCondition ? " mask-condition" : "")}");
 }

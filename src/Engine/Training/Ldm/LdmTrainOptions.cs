@@ -19,7 +19,7 @@ public sealed record LdmTrainOptions : StageTrainOptions
     }
 
     public required LdmStage Stage { get; init; }
-    public LdmConfig Config { get; init; } = LdmConfig.Gated;
+    public LdmConfig Config { get; init; } = LdmConfig.Masked;
     public int Batch { get; init; } = 8;
     /// <summary>Training (and validation) crops: "clips" (<see cref="LdmClipSampler"/>) or "crops" (<see cref="LdmCropSampler"/>, the first runs').</summary>
     public string Data { get; init; } = "clips";

@@ -73,4 +73,26 @@ public class ConditionGateTests
         var b = plain.Decode(z, clipped).Image.ToArray();
         Assert.That(a.Zip(b, (u, v) => Math.Abs(u - v)).Max(), Is.GreaterThan(1e-3f), "where it clips the condition branch is closed");
     }
+
+    [Test]
+    public void MaskedDecoderSeesWhereTheConditionClipsNotItsValues()
+    {
+        using var ae = new LatentAutoencoder(LdmConfig.TinyMasked, new Rng(11));
+        foreach (var (name, p) in ae.NamedParameters())
+            if (name.StartsWith("decoder.7.", StringComparison.Ordinal)) Tensor.Rand(new Rng(12), p.Shape).ToArray().AsSpan().CopyTo(p.Span);
+        using var scope = new TensorScope();
+        using var noGrad = GradMode.NoGrad();
+        bool Clipped(int y, int x) => x is >= 8 and < 20 && y is >= 4 and < 12;
+        var (a, _) = Condition(32, 16, (c, y, x) => Clipped(y, x) ? 1f : 0.1f + 0.02f * x + 0.05f * c);
+        var (b, _) = Condition(32, 16, (c, y, x) => Clipped(y, x) ? 1f : 0.6f - 0.01f * y);
+        var (other, _) = Condition(32, 16, (c, y, x) => Clipped(y, x + 4) ? 1f : 0.6f - 0.01f * y);
+        var z = Tensor.Rand(new Rng(13), 1, 4, 4, 8);
+        float[] Residual(Tensor c) => (ae.Decode(z, c).Image - c).ToArray();
+        var ra = Residual(a);
+        Assert.That(Residual(b).Zip(ra, (u, v) => Math.Abs(u - v)).Max(), Is.LessThan(1e-5f), "same clipped region, other values: the same residual");
+        Assert.That(Residual(other).Zip(ra, (u, v) => Math.Abs(u - v)).Max(), Is.GreaterThan(1e-3f), "another clipped region: another residual");
+        Assert.That(Residual(a).Zip(ra, (u, v) => Math.Abs(u - v)).Max(), Is.EqualTo(0f));
+        var z2 = Tensor.Rand(new Rng(14), 1, 4, 4, 8);
+        Assert.That((ae.Decode(z2, a).Image - a).ToArray().Zip(ra, (u, v) => Math.Abs(u - v)).Max(), Is.GreaterThan(1e-3f), "the latent changes it");
+    }
 }
