@@ -72,6 +72,14 @@ public sealed class LatentAutoencoder : Module
         _u1a = (Conv2d)dec[5];
         _u1b = (Conv2d)dec[6];
         _out = (Conv2d)dec[7];
+        if (c.HeInit)
+            foreach (var (name, p) in NamedParameters())
+                if (p.Rank == 4 && !ReferenceEquals(p, _out.Weight))
+                {
+                    Init.KaimingUniform(p, rng, a: 0);
+                    if (name.EndsWith("conv2.weight", StringComparison.Ordinal))
+                        foreach (ref float w in p.Span) w *= 0.3f;
+                }
     }
 
     /// <summary>[B, 3, H, W] (H, W multiples of 4) → latent [B, 4, H/4, W/4] in (−1, 1).</summary>

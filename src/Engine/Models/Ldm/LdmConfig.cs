@@ -39,6 +39,12 @@ public sealed record LdmConfig
     /// its values, so how far above the clip point the radiance goes can only come from the latent.
     /// </summary>
     public bool MaskCondition { get; init; }
+    /// <summary>
+    /// Start the autoencoder's convolutions at He's scale (Kaiming uniform, a = 0; the residual blocks' second
+    /// convolution at 0.3 of it) instead of the default a = √5, which shrinks every layer's signal: with it the
+    /// encoder's gradients were 10⁵ times smaller than the decoder's last layer's and the latent never learned.
+    /// </summary>
+    public bool HeInit { get; init; }
 
     public static LdmConfig Compact { get; } = new();
 
@@ -46,7 +52,7 @@ public sealed record LdmConfig
     public static LdmConfig Gated { get; } = new() { Name = "gated", GatedCondition = true };
 
     /// <summary><see cref="Compact"/> with <see cref="MaskCondition"/>: what `train --stage ae|ldm` makes by default.</summary>
-    public static LdmConfig Masked { get; } = new() { Name = "masked", MaskCondition = true };
+    public static LdmConfig Masked { get; } = new() { Name = "masked", MaskCondition = true, HeInit = true };
 
     /// <summary>For tests only.</summary>
     public static LdmConfig Tiny { get; } = new() { Name = "tiny", Ae1 = 4, Ae2 = 8, Ae3 = 8, Den1 = 8, Den2 = 8, Den3 = 8, Heads = 1, Partition = 2, EmbeddingDim = 8 };
@@ -55,7 +61,7 @@ public sealed record LdmConfig
     public static LdmConfig TinyGated { get; } = Tiny with { Name = "tiny-gated", GatedCondition = true };
 
     /// <summary>For tests only.</summary>
-    public static LdmConfig TinyMasked { get; } = Tiny with { Name = "tiny-masked", MaskCondition = true };
+    public static LdmConfig TinyMasked { get; } = Tiny with { Name = "tiny-masked", MaskCondition = true, HeInit = true };
 
     /// <summary>Image sides must be multiples of this: ×4 autoencoder, then two ×2 levels whose sides the partition divides.</summary>
     public int SizeMultiple => Down * 4 * Partition;
@@ -72,5 +78,5 @@ public sealed record LdmConfig
     };
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"name={Name} ae={Ae1}/{Ae2}/{Ae3} latent={LatentChannels}x{Down} denoiser={Den1}/{Den2}/{Den3} heads={Heads} partition={Partition} emb={EmbeddingDim} T={Timesteps} beta={BetaStart}..{BetaEnd}{(GatedCondition ? " gated-condition" : "")}{(MaskCondition ? " mask-condition" : "")}");
+        $"name={Name} ae={Ae1}/{Ae2}/{Ae3} latent={LatentChannels}x{Down} denoiser={Den1}/{Den2}/{Den3} heads={Heads} partition={Partition} emb={EmbeddingDim} T={Timesteps} beta={BetaStart}..{BetaEnd}{(GatedCondition ? " gated-condition" : "")}{(MaskCondition ? " mask-condition" : "")}{(HeInit ? " he-init" : "")}");
 }

@@ -95,4 +95,22 @@ public class ConditionGateTests
         var z2 = Tensor.Rand(new Rng(14), 1, 4, 4, 8);
         Assert.That((ae.Decode(z2, a).Image - a).ToArray().Zip(ra, (u, v) => Math.Abs(u - v)).Max(), Is.GreaterThan(1e-3f), "the latent changes it");
     }
+
+    [Test]
+    public void HeInitStartsTheConvolutionsAtHesScale()
+    {
+        using var he = new LatentAutoencoder(LdmConfig.Masked, new Rng(15));
+        foreach (var (name, p) in he.NamedParameters().Where(e => e.Value.Rank == 4))
+        {
+            var w = p.ToArray();
+            if (name == "decoder.7.weight") { Assert.That(w, Has.All.EqualTo(0f), name); continue; }
+            int fanIn = p.Shape[1] * p.Shape[2] * p.Shape[3];
+            double bound = Math.Sqrt(6.0 / fanIn) * (name.EndsWith("conv2.weight", StringComparison.Ordinal) ? 0.3 : 1.0);
+            double rms = Math.Sqrt(w.Average(v => (double)v * v));
+            Assert.That(w.Max(v => Math.Abs(v)), Is.LessThanOrEqualTo(bound * 1.0001), name);
+            Assert.That(rms, Is.EqualTo(bound / Math.Sqrt(3)).Within(0.15 * bound), $"{name}: uniform on ±bound");
+            if (!name.EndsWith("conv2.weight", StringComparison.Ordinal)) // the default (a = √5) stays within ±1/√fanIn
+                Assert.That(w.Max(v => Math.Abs(v)), Is.GreaterThan(1.5 / Math.Sqrt(fanIn)), $"{name}: beyond the default init's bound");
+        }
+    }
 }
