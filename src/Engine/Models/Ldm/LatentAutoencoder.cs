@@ -32,14 +32,14 @@ public sealed class LatentAutoencoder : Module
     private readonly Conv2d _c1, _c2, _c4;
     private readonly Conv2d _d0, _u2, _u1a, _u1b, _out;
     private readonly ConvResBlock _q1, _q2, _h1;
-    private readonly bool _gated, _mask;
+    private readonly bool _gated, _mask, _excess;
 
     public LatentAutoencoder(LdmConfig c, Rng rng)
     {
         Module Act() => new Activation(ActivationKind.Silu);
-        (_gated, _mask) = (c.GatedCondition, c.MaskCondition);
+        (_gated, _mask, _excess) = (c.GatedCondition, c.MaskCondition, c.ExcessInput);
         _encoder = RegisterModule("encoder", new Sequential(
-            new Conv2d(3, c.Ae1, 3, rng, padding: 1), Act(),
+            new Conv2d(c.ExcessInput ? 6 : 3, c.Ae1, 3, rng, padding: 1), Act(),
             new Conv2d(c.Ae1, c.Ae2, 3, rng, stride: 2, padding: 1),
             new ConvResBlock(c.Ae2, rng), Act(),
             new Conv2d(c.Ae2, c.Ae3, 3, rng, stride: 2, padding: 1),
@@ -83,13 +83,17 @@ public sealed class LatentAutoencoder : Module
     }
 
     /// <summary>[B, 3, H, W] (H, W multiples of 4) → latent [B, 4, H/4, W/4] in (−1, 1).</summary>
-    public Tensor Encode(Tensor x) => EncodeLogits(x).Tanh();
+    /// <remarks>With <see cref="LdmConfig.ExcessInput"/>, <paramref name="condition"/> is the LDR frame x was recorded as
+    /// (null: x is itself a condition, excess 0).</remarks>
+    public Tensor Encode(Tensor x, Tensor? condition = null) => EncodeLogits(x, condition).Tanh();
 
     /// <summary>The encoder's output before the tanh (what stage 1's saturation penalty sees).</summary>
-    public Tensor EncodeLogits(Tensor x)
+    public Tensor EncodeLogits(Tensor x, Tensor? condition = null)
     {
         CheckImage(x, "Encode");
-        return _encoder.Forward(x);
+        if (!_excess) return _encoder.Forward(x);
+        var excess = condition is null ? Tensor.Zeros(x.Shape, x.Device) : x - condition;
+        return _encoder.Forward(Tensor.Concat(new[] { x, excess }, 1));
     }
 
     /// <summary>The latent [B, 4, h, w] and the condition [B, 3, 4h, 4w] → the image [B, 3, 4h, 4w] and the decoder's features.</summary>
@@ -115,7 +119,7 @@ public sealed class LatentAutoencoder : Module
     }
 
     /// <summary>The round trip of <paramref name="x"/> decoded beside <paramref name="condition"/>.</summary>
-    public Tensor RoundTrip(Tensor x, Tensor condition) => Decode(Encode(x), condition).Image;
+    public Tensor RoundTrip(Tensor x, Tensor condition) => Decode(Encode(x, condition), condition).Image;
 
     public override Tensor Forward(Tensor x) => RoundTrip(x, x);
 

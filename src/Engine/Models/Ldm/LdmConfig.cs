@@ -45,14 +45,19 @@ public sealed record LdmConfig
     /// encoder's gradients were 10⁵ times smaller than the decoder's last layer's and the latent never learned.
     /// </summary>
     public bool HeInit { get; init; }
+    /// <summary>
+    /// The encoder also sees the target's excess over its condition, x − c (zero when it encodes the condition itself):
+    /// a conditional encoder E(x | c), whose latent carries the radiance above the clip point from the first step.
+    /// </summary>
+    public bool ExcessInput { get; init; }
 
     public static LdmConfig Compact { get; } = new();
 
     /// <summary><see cref="Compact"/> with <see cref="GatedCondition"/>.</summary>
     public static LdmConfig Gated { get; } = new() { Name = "gated", GatedCondition = true };
 
-    /// <summary><see cref="Compact"/> with <see cref="MaskCondition"/>: what `train --stage ae|ldm` makes by default.</summary>
-    public static LdmConfig Masked { get; } = new() { Name = "masked", MaskCondition = true, HeInit = true };
+    /// <summary><see cref="Compact"/> with <see cref="MaskCondition"/>, <see cref="HeInit"/> and <see cref="ExcessInput"/>: what `train --stage ae|ldm` makes by default.</summary>
+    public static LdmConfig Masked { get; } = new() { Name = "masked", MaskCondition = true, HeInit = true, ExcessInput = true };
 
     /// <summary>For tests only.</summary>
     public static LdmConfig Tiny { get; } = new() { Name = "tiny", Ae1 = 4, Ae2 = 8, Ae3 = 8, Den1 = 8, Den2 = 8, Den3 = 8, Heads = 1, Partition = 2, EmbeddingDim = 8 };
@@ -61,7 +66,7 @@ public sealed record LdmConfig
     public static LdmConfig TinyGated { get; } = Tiny with { Name = "tiny-gated", GatedCondition = true };
 
     /// <summary>For tests only.</summary>
-    public static LdmConfig TinyMasked { get; } = Tiny with { Name = "tiny-masked", MaskCondition = true, HeInit = true };
+    public static LdmConfig TinyMasked { get; } = Tiny with { Name = "tiny-masked", MaskCondition = true, HeInit = true, ExcessInput = true };
 
     /// <summary>Image sides must be multiples of this: ×4 autoencoder, then two ×2 levels whose sides the partition divides.</summary>
     public int SizeMultiple => Down * 4 * Partition;
@@ -78,5 +83,5 @@ public sealed record LdmConfig
     };
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"name={Name} ae={Ae1}/{Ae2}/{Ae3} latent={LatentChannels}x{Down} denoiser={Den1}/{Den2}/{Den3} heads={Heads} partition={Partition} emb={EmbeddingDim} T={Timesteps} beta={BetaStart}..{BetaEnd}{(GatedCondition ? " gated-condition" : "")}{(MaskCondition ? " mask-condition" : "")}{(HeInit ? " he-init" : "")}");
+        $"name={Name} ae={Ae1}/{Ae2}/{Ae3} latent={LatentChannels}x{Down} denoiser={Den1}/{Den2}/{Den3} heads={Heads} partition={Partition} emb={EmbeddingDim} T={Timesteps} beta={BetaStart}..{BetaEnd}{(GatedCondition ? " gated-condition" : "")}{(MaskCondition ? " mask-condition" : "")}{(HeInit ? " he-init" : "")}{(ExcessInput ? " excess-input" : "")}");
 }

@@ -78,7 +78,7 @@ public sealed class LdmTrainer : IDisposable
         var weights = crops.Select(AutoencoderWeights).ToArray();
         double total = weights.Sum(w => w.Sum(v => (double)v));
         var w = Stack(weights, crops[0].Linear);
-        var logits = ae.EncodeLogits(x);
+        var logits = ae.EncodeLogits(x, cond);
         var reconstruction = ((ae.Decode(logits.Tanh(), cond).Image - x).Square() * w).Sum() * (float)(1.0 / Math.Max(total, 1.0));
         return reconstruction + SaturationPenalty(logits) * SaturationWeight;
     }
@@ -115,8 +115,9 @@ public sealed class LdmTrainer : IDisposable
         Tensor z0, zc;
         using (GradMode.NoGrad())
         {
-            z0 = model.Autoencoder.Encode(Stack(crops.Select(c => c.Target).ToArray(), crops[0].Linear));
-            zc = DenoiserCondition.Build(model.Autoencoder, Stack(crops.Select(c => c.Condition).ToArray(), crops[0].Linear));
+            var cond = Stack(crops.Select(c => c.Condition).ToArray(), crops[0].Linear);
+            z0 = model.Autoencoder.Encode(Stack(crops.Select(c => c.Target).ToArray(), crops[0].Linear), cond);
+            zc = DenoiserCondition.Build(model.Autoencoder, cond);
         }
         var rng = SynthRandom.Fork(seed, 300, (ulong)step);
         var t = new float[b];

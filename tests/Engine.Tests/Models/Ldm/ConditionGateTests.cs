@@ -113,4 +113,19 @@ public class ConditionGateTests
                 Assert.That(w.Max(v => Math.Abs(v)), Is.GreaterThan(1.5 / Math.Sqrt(fanIn)), $"{name}: beyond the default init's bound");
         }
     }
+
+    [Test]
+    public void ExcessInputEncoderSeesTheTargetsExcessOverItsCondition()
+    {
+        using var ae = new LatentAutoencoder(LdmConfig.TinyMasked, new Rng(16));
+        using var scope = new TensorScope();
+        using var noGrad = GradMode.NoGrad();
+        var (c, _) = Condition(32, 16, (ch, y, x) => x is >= 8 and < 20 && y is >= 4 and < 12 ? 1f : 0.1f + 0.02f * x);
+        var target = c + Tensor.FromArray(Enumerable.Range(0, 3 * 32 * 16).Select(i => (i % 32) is >= 8 and < 20 && (i / 32 % 16) is >= 4 and < 12 ? 0.2f : 0f).ToArray(), 1, 3, 16, 32);
+        Assert.That(ae.Encode(c, c).ToArray(), Is.EqualTo(ae.Encode(c).ToArray()), "a condition encoded as itself: excess 0");
+        var zt = ae.Encode(target, c).ToArray();
+        var zx = ae.Encode(target).ToArray();
+        Assert.That(zt.Zip(zx, (u, v) => Math.Abs(u - v)).Max(), Is.GreaterThan(1e-3f), "the excess is an input");
+        Assert.That(ae.RoundTrip(target, c).ToArray(), Is.EqualTo(ae.Decode(ae.Encode(target, c), c).Image.ToArray()));
+    }
 }
