@@ -10,7 +10,7 @@ public class SingleExposureEvalCliTests
     [Test]
     public void Eval_single_exposure_writes_the_table_and_a_picture_per_validation_clip()
     {
-        string shipped = Path.Combine(CliProcess.RepoRoot(), "training", "ldm-v3", "hdr-ldm-ema.safetensors");
+        string shipped = Path.Combine(CliProcess.RepoRoot(), "training", "ldm-v4", "hdr-ldm-ema.safetensors");
         Assert.That(File.Exists(shipped), $"{shipped} is committed");
         string d = TestClips.NewDir();
         var r = CliProcess.Run(["eval", "--single-exposure", "--ldm-weights", shipped, "--ldm-steps", "1", "--frames", "1",

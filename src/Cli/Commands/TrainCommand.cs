@@ -30,14 +30,14 @@ public static class TrainCommand
         var crop = new Option<int?>("--crop") { Description = "Training crop size (tcam: multiple of 4, default 128; ae: multiple of 16, ldm: of 64, default 64)." };
         var batch = new Option<int>("--batch") { Description = "ae and ldm: crops per step.", DefaultValueFactory = _ => 8 };
         var data = new Option<string>("--data") { Description = "ae and ldm: training crops from synthetic clips as the benchmark makes them (clips) or the first runs' percentile-clipped crops (crops).", DefaultValueFactory = _ => "clips" };
-        var autoencoder = new Option<string>("--autoencoder") { Description = "ldm: the autoencoder exported by the ae stage.", DefaultValueFactory = _ => "training/ae-v3/ae-ema.safetensors" };
+        var autoencoder = new Option<string>("--autoencoder") { Description = "ldm: the autoencoder exported by the ae stage.", DefaultValueFactory = _ => "training/ae-v4/ae-ema.safetensors" };
         var tcamWeights = new Option<string>("--tcam") { Description = "zica: the frozen TCAM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultTcam };
         var ldmWeights = new Option<string>("--ldm") { Description = "zica: the frozen HDR-LDM weights.", DefaultValueFactory = _ => ZicaTraining.DefaultLdm };
         var diffusionSteps = new Option<int>("--diffusion-steps") { Description = "zica: DDIM steps of the prior in training and validation.", DefaultValueFactory = _ => Engine.Models.Ldm.DdimSampler.DefaultSteps };
         var validateWeights = new Option<string?>("--validate-weights") { Description = "tcam: only run the validation pass on this weights file (e.g. the shipped tcam.safetensors) and print its rows as CSV." };
         var temporalWeight = new Option<float>("--temporal-weight") { Description = "tcam: weight of the temporal loss (λ_t; may change on --resume, and the log records it).", DefaultValueFactory = _ => Engine.Training.TcamLoss.DefaultTemporalWeight };
         var init = new Option<string?>("--init") { Description = "tcam: start a fresh run from these weights (e.g. the shipped tcam.safetensors) instead of a random init, for a fine-tuning schedule of its own." };
-        var lr = new Option<double?>("--lr") { Description = "Peak learning rate of the schedule (default 1e-3 for tcam, ae and ldm, 5e-4 for zica)." };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate of the schedule (default 1e-3 for tcam and ldm, 3e-4 for ae, 5e-4 for zica)." };
         var clips = new Option<int>("--clips") { Description = "Clips per step (each gives two consecutive reference windows).", DefaultValueFactory = _ => 2 };
         var cmd = new Command("train", "Train a neural stage on synthetic data from the training panoramas; checkpoints every few minutes and resumes with --resume.")
         {
@@ -69,7 +69,7 @@ public static class TrainCommand
                     Data = r.GetValue(data)!,
                     Crop = r.GetValue(crop) ?? 64,
                     AutoencoderPath = Path.GetFullPath(r.GetValue(autoencoder)!),
-                }), !r.GetValue(noValidation), log, cancel);
+                }) with { LearningRate = r.GetValue(lr) ?? LdmTrainOptions.DefaultLearningRate(LdmTraining.ParseStage(stageName)) }, !r.GetValue(noValidation), log, cancel);
             if (stageName == "zica")
                 return ZicaTraining.Run(Shared(new Engine.Training.Zica.ZicaTrainOptions
                 {
