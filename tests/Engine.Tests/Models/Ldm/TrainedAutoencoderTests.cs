@@ -60,9 +60,9 @@ public class TrainedAutoencoderTests
         Assert.That(carried, Is.GreaterThanOrEqualTo(LatentInformationDb), $"the latent carries {carried:F2} dB");
     }
 
-    /// <summary>The stated round-trip margin in clipped pixels (dB over the clipped value); measured at the export: MEASURED_RT.</summary>
-    public const double RoundTripClippedGainDb = 3.0;
+    /// <summary>The stated round-trip margin in clipped pixels (dB over the clipped value); measured at the export (step 2,000): +6.61 dB, from +3.7 to +10.6 on the 8 crops.</summary>
+    public const double RoundTripClippedGainDb = 5.0;
 
-    /// <summary>The stated information of the latent in clipped pixels (dB); measured at the export: MEASURED_LI.</summary>
-    public const double LatentInformationDb = 3.0;
+    /// <summary>The stated information of the latent in clipped pixels (dB); measured at the export (step 2,000): 5.72 dB.</summary>
+    public const double LatentInformationDb = 4.0;
 }
