@@ -104,8 +104,8 @@ public class ReconstructSafetyTests
     [TestCase("INT", 130)]
     public void A_signal_cancels_cleanly(string signal, int exitCode)
     {
-        if (signal == "HUP" && HangupIgnored())
-            Assert.Ignore("SIGHUP is ignored in this process tree (started under nohup?); the child inherits that, as it should");
+        if (SignalIgnored(signal))
+            Assert.Ignore($"SIG{signal} is ignored in this process tree (started under nohup, or as a background job without job control?); the child inherits that, as it should");
         string dir = NewDir();
         string input = LongInput(dir);
         File.WriteAllText(Path.Combine(dir, "out", "hdr.0003.exr"), "a good frame from an earlier run");
@@ -119,11 +119,13 @@ public class ReconstructSafetyTests
         Assert.That(Snapshot(Path.Combine(dir, "out")), Is.EqualTo(before), "no temporary left, earlier outputs intact");
     }
 
-    /// <summary>Whether SIGHUP (bit 0 of SigIgn in /proc/self/status) is ignored here, and so in the children.</summary>
-    private static bool HangupIgnored()
+    /// <summary>Whether the signal (HUP = 1, INT = 2: bit n − 1 of SigIgn in /proc/self/status) is ignored here, and so in the children.</summary>
+    private static bool SignalIgnored(string signal)
     {
+        int bit = signal switch { "HUP" => 0, "INT" => 1, _ => -1 };
+        if (bit < 0) return false;
         var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) : null;
-        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 1) != 0;
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << bit)) != 0;
     }
 
     [Test]
