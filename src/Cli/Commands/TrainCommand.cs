@@ -60,16 +60,20 @@ public static class TrainCommand
                 ValidateMinutes = r.GetValue(validateMinutes),
             };
             if (stageName is "ae" or "ldm")
+            {
+                var ldmStage = LdmTraining.ParseStage(stageName);
                 return LdmTraining.Run(Shared(new LdmTrainOptions
                 {
-                    Stage = LdmTraining.ParseStage(stageName),
+                    Stage = ldmStage,
+                    LearningRate = LdmTrainOptions.DefaultLearningRate(ldmStage),
                     Output = outputDir,
                     Config = LdmTraining.ParseConfig(r.GetValue(config) ?? Engine.Models.Ldm.LdmConfig.Masked.Name),
                     Batch = r.GetValue(batch),
                     Data = r.GetValue(data)!,
                     Crop = r.GetValue(crop) ?? 64,
                     AutoencoderPath = Path.GetFullPath(r.GetValue(autoencoder)!),
-                }) with { LearningRate = r.GetValue(lr) ?? LdmTrainOptions.DefaultLearningRate(LdmTraining.ParseStage(stageName)) }, !r.GetValue(noValidation), log, cancel);
+                }), !r.GetValue(noValidation), log, cancel);
+            }
             if (stageName == "zica")
                 return ZicaTraining.Run(Shared(new Engine.Training.Zica.ZicaTrainOptions
                 {
