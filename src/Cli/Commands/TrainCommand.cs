@@ -36,13 +36,16 @@ public static class TrainCommand
         var diffusionSteps = new Option<int>("--diffusion-steps") { Description = "zica: DDIM steps of the prior in training and validation.", DefaultValueFactory = _ => Engine.Models.Ldm.DdimSampler.DefaultSteps };
         var validateWeights = new Option<string?>("--validate-weights") { Description = "tcam: only run the validation pass on this weights file (e.g. the shipped tcam.safetensors) and print its rows as CSV." };
         var temporalWeight = new Option<float>("--temporal-weight") { Description = "tcam: weight of the temporal loss (λ_t; may change on --resume, and the log records it).", DefaultValueFactory = _ => Engine.Training.TcamLoss.DefaultTemporalWeight };
-        var init = new Option<string?>("--init") { Description = "tcam: start a fresh run from these weights (e.g. the shipped tcam.safetensors) instead of a random init, for a fine-tuning schedule of its own." };
+        var init = new Option<string?>("--init") { Description = "tcam, ldm: start a fresh run from these weights (tcam: e.g. the shipped tcam.safetensors; ldm: an HDR-LDM export, whose denoiser is taken) instead of a random init, for a fine-tuning schedule of its own." };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate of the schedule (default 1e-3 for tcam and ldm, 3e-4 for ae, 5e-4 for zica)." };
+        var snrWeighting = new Option<string>("--snr-weighting") { Description = "ldm: loss weighting over the timesteps: uniform (Eq. 5 as written) or truncated (max(1, 1/SNR_t), Salimans & Ho 2022).", DefaultValueFactory = _ => "uniform" };
+        var clipFocus = new Option<float>("--clip-focus") { Description = "ldm: extra loss weight on latent pixels over clipped pixels (w = 1 + f·α; 0 = uniform).", DefaultValueFactory = _ => 0f };
+        var validationSteps = new Option<int>("--validation-steps") { Description = "ae and ldm: DDIM steps of the validation passes (1 to 50).", DefaultValueFactory = _ => Engine.Models.Ldm.DdimSampler.DefaultSteps };
         var clips = new Option<int>("--clips") { Description = "Clips per step (each gives two consecutive reference windows).", DefaultValueFactory = _ => 2 };
         var cmd = new Command("train", "Train a neural stage on synthetic data from the training panoramas; checkpoints every few minutes and resumes with --resume.")
         {
             stage, config, resume, output, steps, seed, maxMinutes, checkpointMinutes, validateMinutes, valFrames, noValidation, crop, clips, temporalWeight, init, lr, batch, data, autoencoder,
-            tcamWeights, ldmWeights, diffusionSteps, validateWeights,
+            tcamWeights, ldmWeights, diffusionSteps, validateWeights, snrWeighting, clipFocus, validationSteps,
         };
         cmd.SetAction(r => CliRunner.Run("train", (logs, cancel) =>
         {
@@ -72,6 +75,16 @@ public static class TrainCommand
                     Data = r.GetValue(data)!,
                     Crop = r.GetValue(crop) ?? 64,
                     AutoencoderPath = Path.GetFullPath(r.GetValue(autoencoder)!),
+                    InitWeights = r.GetValue(init) is { } ldmInit ? Path.GetFullPath(ldmInit) : null,
+                    TruncatedSnr = r.GetValue(snrWeighting) switch
+                    {
+                        "uniform" => false,
+                        "truncated" => true,
+                        var other => throw new CliError($"--snr-weighting '{other}' is not known; use uniform or truncated"),
+                    },
+                    ClipFocus = r.GetValue(clipFocus) is var f && float.IsFinite(f) && f >= 0 ? f : throw new CliError("--clip-focus must be a finite number ≥ 0"),
+                    ValidationSteps = r.GetValue(validationSteps) is var vs && vs is >= Engine.Models.Ldm.DdimSampler.MinSteps and <= Engine.Models.Ldm.DdimSampler.MaxSteps
+                        ? vs : throw new CliError("--validation-steps must be 1 to 50"),
                 }), !r.GetValue(noValidation), log, cancel);
             }
             if (stageName == "zica")

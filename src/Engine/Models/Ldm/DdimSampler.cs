@@ -23,13 +23,18 @@ public sealed class DdimSampler
 
     public NoiseSchedule Schedule => _schedule;
 
-    /// <summary>The S timesteps visited, from noisiest to cleanest.</summary>
-    public int[] Timesteps(int steps)
+    /// <summary>
+    /// The S timesteps visited, from noisiest to cleanest: trailing spacing of the chain that starts at
+    /// <paramref name="start"/> (default T − 1, pure noise): t_i = round(N − i·N/S) − 1 with N = start + 1.
+    /// </summary>
+    public int[] Timesteps(int steps, int start = -1)
     {
         if (steps is < MinSteps or > MaxSteps) throw new ArgumentOutOfRangeException(nameof(steps), $"DDIM steps must be {MinSteps} to {MaxSteps}, got {steps}");
-        int T = _schedule.Timesteps;
+        int N = (start < 0 ? _schedule.Timesteps - 1 : start) + 1;
+        if (N > _schedule.Timesteps) throw new ArgumentOutOfRangeException(nameof(start), $"the start timestep must be below {_schedule.Timesteps}, got {start}");
+        if (N < steps) throw new ArgumentOutOfRangeException(nameof(start), $"{steps} steps need a start timestep of at least {steps - 1}, got {start}");
         var ts = new int[steps];
-        for (int i = 0; i < steps; i++) ts[i] = (int)Math.Round(T - i * (double)T / steps) - 1;
+        for (int i = 0; i < steps; i++) ts[i] = (int)Math.Round(N - i * (double)N / steps) - 1;
         return ts;
     }
 
@@ -57,11 +62,12 @@ public sealed class DdimSampler
 
     /// <summary>
     /// Runs the chain from x_T = <paramref name="noise"/> (overwritten with the result, x_0) in <paramref name="steps"/>
-    /// steps; <paramref name="predict"/>(x_t, t) returns ε.
+    /// steps; <paramref name="predict"/>(x_t, t) returns ε. With <paramref name="start"/> &lt; T − 1 the chain starts
+    /// there, and <paramref name="noise"/> must already be x_start (<see cref="NoiseSchedule.AddNoise"/>).
     /// </summary>
-    public void Sample(float[] noise, int steps, Func<float[], int, float[]> predict)
+    public void Sample(float[] noise, int steps, Func<float[], int, float[]> predict, int start = -1)
     {
-        var ts = Timesteps(steps);
+        var ts = Timesteps(steps, start);
         for (int i = 0; i < ts.Length; i++)
         {
             var eps = predict(noise, ts[i]);

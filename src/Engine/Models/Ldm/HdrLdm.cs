@@ -17,6 +17,22 @@ public sealed class HdrLdm : Module
     public NoiseSchedule Schedule { get; }
     private readonly object _gate = new();
 
+    /// <summary>
+    /// The timestep the DDIM chain starts from. T − 1 (the default) starts from pure noise, as the paper samples. Below
+    /// that, sampling starts from the condition's latent noised to that level, z_s = √ᾱ_s·E(c) + √(1 − ᾱ_s)·n (Eq. 2
+    /// with E(c) for z₀; Meng et al. 2022, SDEdit): the truth's latent equals E(c) wherever the frame does not clip.
+    /// </summary>
+    public int SampleStart
+    {
+        get => _sampleStart ?? Schedule.Timesteps - 1;
+        set
+        {
+            if (value < 0 || value >= Schedule.Timesteps) throw new ArgumentOutOfRangeException(nameof(value), $"the start timestep must be 0 to {Schedule.Timesteps - 1}, got {value}");
+            _sampleStart = value;
+        }
+    }
+    private int? _sampleStart;
+
     /// <summary>The latent lies in (−1, 1) (the encoder ends in tanh), so sampling clamps its x₀ predictions there.</summary>
     public const double LatentBound = 1.0;
 
@@ -46,6 +62,36 @@ public sealed class HdrLdm : Module
     }
 
     /// <summary>
+    /// What <see cref="Sample"/> would return if sampling found the latent of the truth exactly: the radiance
+    /// <paramref name="radiance"/> (EV-0 units) encoded beside the frame, E(x | c), and decoded. The autoencoder's ceiling
+    /// for `hdr-ldm`, a diagnostic for validation; the frame's sides must be multiples of <see cref="LdmConfig.Down"/>.
+    /// </summary>
+    public float[] DecodeTruth(ImageF linear, ImageF radiance, double ev)
+    {
+        int w = linear.Width, h = linear.Height, n = w * h;
+        if (w % LdmConfig.Down != 0 || h % LdmConfig.Down != 0 || radiance.Width != w || radiance.Height != h)
+            throw new ArgumentException($"DecodeTruth needs a frame and its truth of the same size, a multiple of {LdmConfig.Down}");
+        float s = LdmDomain.RadianceScale(ev), cap = (float)Math.Pow(2.0, LdmDomain.CeilingStops - ev);
+        var cond = new float[3 * n];
+        var x = new float[3 * n];
+        for (int i = 0; i < 3 * n; i++)
+        {
+            cond[i] = LdmDomain.Condition(linear.Data[i]);
+            x[i] = MuLawDomain.Forward(radiance.Data[i], s);
+        }
+        float[] y;
+        lock (_gate)
+        {
+            using var scope = new TensorScope();
+            using var noGrad = GradMode.NoGrad();
+            var c = Tensor.FromArray(cond, 1, 3, h, w);
+            y = Autoencoder.RoundTrip(Tensor.FromArray(x, 1, 3, h, w), c).ToArray();
+        }
+        for (int i = 0; i < y.Length; i++) y[i] = Math.Clamp(MuLawDomain.Inverse(y[i], s), 0f, cap);
+        return y;
+    }
+
+    /// <summary>
     /// Samples as <see cref="Sample"/> does and hands the decoder's output on the padded frame (image and multi-scale
     /// features, what ZiCA fuses) to <paramref name="read"/>, inside the model's lock and without gradients.
     /// </summary>
@@ -68,13 +114,19 @@ public sealed class HdrLdm : Module
             var c = Tensor.FromArray(cond, 1, 3, h, w);
             if (pw != 0 || ph != 0) c = c.Pad2d(0, pw, 0, ph, PadMode.Replicate);
             var zc = DenoiserCondition.Build(Autoencoder, c, tiled: true);
+            int start = SampleStart;
+            if (start < Schedule.Timesteps - 1)
+            {
+                var ec = zc.Narrow(1, 0, LdmConfig.LatentChannels).Contiguous().ToArray();
+                Schedule.AddNoise(ec, z, start, z);
+            }
             float e = (float)ev;
             new DdimSampler(Schedule, LatentBound).Sample(z, steps, (zt, t) =>
             {
                 using var inner = new TensorScope();
                 float tf = t;
                 return Denoiser.Forward(Tensor.FromArray(zt, 1, LdmConfig.LatentChannels, lh, lw), zc, new[] { tf }, new[] { e }).ToArray();
-            });
+            }, start);
             return decode(Tensor.FromArray(z, 1, LdmConfig.LatentChannels, lh, lw), c);
         }
     }

@@ -33,19 +33,33 @@ public sealed class HdrLdmReconstruction : IReconstructionMethod
                 throw new ArgumentException(Reconstructor.SingleOnlyMessage(MethodName));
         var model = _model(); // loaded even when nothing is clipped: missing weights are an error on every frame, not on some
         float k = Math.Clamp(options.HighlightRecovery, 0f, 1f);
-        var lin = r.Linear;
-        int n = lin.PlaneSize;
-        var alpha = SoftClipMask.Of(lin);
-        bool any = false;
-        for (int p = 0; p < n; p++)
+        var alpha = Mask(r.Linear, k, out bool any);
+        cancel.ThrowIfCancellationRequested();
+        var y = any ? model.Sample(r.Linear, r.Ev, options.DiffusionSteps, NoiseSeed) : null;
+        var hdr = Blend(r, y, alpha);
+        return new ReconstructResult(hdr, options.Diagnostics ? new ImageF(r.Linear.Width, r.Linear.Height, 1, alpha) : null);
+    }
+
+    /// <summary>The soft over-exposure mask α of the frame times <paramref name="k"/>; <paramref name="any"/>: some pixel has kα &gt; 0.</summary>
+    public static float[] Mask(ImageF linear, float k, out bool any)
+    {
+        var alpha = SoftClipMask.Of(linear);
+        any = false;
+        for (int p = 0; p < alpha.Length; p++)
         {
             alpha[p] *= k;
             any |= alpha[p] > 0f;
         }
-        cancel.ThrowIfCancellationRequested();
-        var y = any ? model.Sample(lin, r.Ev, options.DiffusionSteps, NoiseSeed) : null;
+        return alpha;
+    }
+
+    /// <summary>Ĥ = (1 − kα)·v/2^EV + kα·max(Y, v/2^EV) (vitm-tc Eq. 1), with <paramref name="alpha"/> = kα; Y null: the measured frame.</summary>
+    public static ImageF Blend(FrameInput frame, float[]? y, float[] alpha)
+    {
+        var lin = frame.Linear;
+        int n = lin.PlaneSize;
         var hdr = new ImageF(lin.Width, lin.Height, 3);
-        float inv = (float)(1.0 / r.Exposure);
+        float inv = (float)(1.0 / frame.Exposure);
         for (int c = 0; c < 3; c++)
             for (int p = 0; p < n; p++)
             {
@@ -53,7 +67,7 @@ public sealed class HdrLdmReconstruction : IReconstructionMethod
                 float measured = lin.Data[i] * inv;
                 hdr.Data[i] = y is null || alpha[p] == 0f ? measured : (1f - alpha[p]) * measured + alpha[p] * MathF.Max(y[i], measured);
             }
-        return new ReconstructResult(hdr, options.Diagnostics ? new ImageF(lin.Width, lin.Height, 1, alpha) : null);
+        return hdr;
     }
 }
 

@@ -27,6 +27,16 @@ public sealed record LdmTrainOptions : StageTrainOptions
     public int Crop { get; init; } = 64;
     /// <summary>The ldm stage's frozen autoencoder: a file exported by the ae stage.</summary>
     public string? AutoencoderPath { get; init; }
+    /// <summary>The ldm stage: start the denoiser from this HDR-LDM file's (a fine-tuning run with a schedule of its own).</summary>
+    public string? InitWeights { get; init; }
+    /// <summary>
+    /// The ldm stage's loss weighting over t: false, Eq. 5 as written (uniform in ε); true, "truncated SNR"
+    /// (Salimans &amp; Ho 2022, §4), max(SNR_t, 1)·‖z₀ − ẑ₀‖², which on ε is max(1, 1/SNR_t)·‖ε − ε̂‖² — the network still
+    /// predicts ε. Eq. 5 weights the x₀ error of the noisiest steps by SNR_T ≈ 0.005, and a 1-step sample is exactly that x₀.
+    /// </summary>
+    public bool TruncatedSnr { get; init; }
+    /// <summary>The ldm stage: extra weight f on latent pixels whose 4×4 block holds clipped pixels, w = 1 + f·max α (0 = uniform, Eq. 5).</summary>
+    public float ClipFocus { get; init; }
     public int ValidationCrops { get; init; } = 8;
     public int ValidationCropSize { get; init; } = 128;
     public int ValidationSteps { get; init; } = DdimSampler.DefaultSteps;

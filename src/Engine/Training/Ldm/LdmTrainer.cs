@@ -47,6 +47,13 @@ public sealed class LdmTrainer : IDisposable
             LdmWeights.LoadAutoencoder(Model.Autoencoder, o.AutoencoderPath ?? throw new ArgumentException("the ldm stage needs the autoencoder exported by the ae stage"), o.Config);
             Model.Autoencoder.RequiresGrad(false);
             Model.Autoencoder.Eval();
+            if (o.InitWeights is { } init && !o.Resume)
+            {
+                using var from = LdmWeights.Load(init);
+                if (from.Config.Name != o.Config.Name) throw new Models.ModelWeightsException($"--init '{init}' is config '{from.Config.Name}', not '{o.Config.Name}'");
+                Model.Denoiser.LoadStateDict(from.Denoiser.StateDict(), strict: true, source: init);
+                log.LogInformation("denoiser initialized from {Init}", init);
+            }
         }
         Trained = o.Stage == LdmStage.Autoencoder ? Model.Autoencoder : Model.Denoiser;
         _run = new StageRun(o, Trained, emaWarmup: true,
@@ -58,7 +65,7 @@ public sealed class LdmTrainer : IDisposable
     {
         var crops = Enumerable.Range(0, _o.Batch).Select(i => _sampler.Crop(Step, i)).ToArray();
         using var scope = new TensorScope();
-        var loss = _o.Stage == LdmStage.Autoencoder ? AutoencoderLoss(Model.Autoencoder, crops) : DenoiserLoss(Model, crops, _o.Seed, Step);
+        var loss = _o.Stage == LdmStage.Autoencoder ? AutoencoderLoss(Model.Autoencoder, crops) : DenoiserLoss(Model, crops, _o.Seed, Step, _o.TruncatedSnr, _o.ClipFocus);
         double norm = _run.Update(loss);
         return (loss.Item(), norm);
     }
@@ -108,8 +115,12 @@ public sealed class LdmTrainer : IDisposable
         return w;
     }
 
-    /// <summary>Stage 2, Eq. 5 (see the class remarks); t and ε derive from (seed, step).</summary>
-    public static Tensor DenoiserLoss(HdrLdm model, IReadOnlyList<LdmCrop> crops, ulong seed, long step)
+    /// <summary>
+    /// Stage 2, Eq. 5 (see the class remarks); t and ε derive from (seed, step). With <paramref name="truncatedSnr"/>
+    /// or <paramref name="clipFocus"/> &gt; 0, the squared error is weighted (<see cref="LdmTrainOptions.TruncatedSnr"/>,
+    /// <see cref="LdmTrainOptions.ClipFocus"/>; <see cref="DenoiserWeights"/>) and divided by the element count.
+    /// </summary>
+    public static Tensor DenoiserLoss(HdrLdm model, IReadOnlyList<LdmCrop> crops, ulong seed, long step, bool truncatedSnr = false, float clipFocus = 0f)
     {
         int b = crops.Count;
         Tensor z0, zc;
@@ -133,7 +144,47 @@ public sealed class LdmTrainer : IDisposable
         var eps = Tensor.Randn(new Rng(rng.NextULong()), z0.Shape);
         var zt = z0 * Tensor.FromArray(ca, b, 1, 1, 1) + eps * Tensor.FromArray(cn, b, 1, 1, 1);
         var ev = crops.Select(c => (float)c.Ev).ToArray();
-        return Tensor.MseLoss(model.Denoiser.Forward(zt, zc, t, ev), eps);
+        var prediction = model.Denoiser.Forward(zt, zc, t, ev);
+        if (!truncatedSnr && clipFocus == 0f) return Tensor.MseLoss(prediction, eps);
+        var w = DenoiserWeights(model.Schedule, crops, t.Select(v => (int)v).ToArray(), truncatedSnr, clipFocus);
+        return ((prediction - eps).Square() * Tensor.FromArray(w, z0.Shape)).Mean();
+    }
+
+    /// <summary>
+    /// The weights of <see cref="DenoiserLoss"/> on the latent [B, 4, h, w]: max(1, 1/SNR_t)/m (m: its mean over t,
+    /// so the scale matches Eq. 5's) when <paramref name="truncatedSnr"/>, times 1 + f·max α over each latent
+    /// pixel's 4×4 block (α: <see cref="SoftClipMask"/> of the recorded frame).
+    /// </summary>
+    public static float[] DenoiserWeights(NoiseSchedule schedule, IReadOnlyList<LdmCrop> crops, int[] t, bool truncatedSnr, float clipFocus)
+    {
+        int d = LdmConfig.Down, c = LdmConfig.LatentChannels;
+        int W = crops[0].Linear.Width, H = crops[0].Linear.Height, w = W / d, h = H / d, n = w * h;
+        double mean = 0;
+        for (int s = 0; s < schedule.Timesteps; s++) mean += SnrWeight(schedule, s);
+        mean /= schedule.Timesteps;
+        var weights = new float[crops.Count * c * n];
+        for (int b = 0; b < crops.Count; b++)
+        {
+            float wt = truncatedSnr ? (float)(SnrWeight(schedule, t[b]) / mean) : 1f;
+            var alpha = SoftClipMask.Of(crops[b].Linear);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    float a = 0f;
+                    for (int dy = 0; dy < d; dy++)
+                        for (int dx = 0; dx < d; dx++) a = MathF.Max(a, alpha[(y * d + dy) * W + x * d + dx]);
+                    float v = wt * (1f + clipFocus * a);
+                    for (int ch = 0; ch < c; ch++) weights[(b * c + ch) * n + y * w + x] = v;
+                }
+        }
+        return weights;
+    }
+
+    /// <summary>max(1, 1/SNR_t) with SNR_t = ᾱ_t/(1 − ᾱ_t).</summary>
+    public static double SnrWeight(NoiseSchedule schedule, int t)
+    {
+        double a = schedule.AlphaBar(t);
+        return Math.Max(1.0, (1 - a) / a);
     }
 
     private static Tensor Stack(float[][] planes, Imaging.ImageF like)

@@ -43,8 +43,10 @@ public static class LdmValidation
     /// </summary>
     /// <param name="panoramas">All panoramas sorted by name (the benchmark indexes them).</param>
     /// <param name="picture">Handed each clip's frame with the most clipped pixels (for pictures), if given.</param>
+    /// <param name="truthLatent">Diagnostic: decode the truth's own latent instead of sampling (<see cref="HdrLdm.DecodeTruth"/>),
+    /// the score a perfect denoiser would give with this autoencoder.</param>
     public static IReadOnlyList<LdmClipRow> Clips(HdrLdm model, IReadOnlyList<ImageF> panoramas, int steps, int frames, CancellationToken cancel,
-        Action<LdmPicture>? picture = null)
+        Action<LdmPicture>? picture = null, bool truthLatent = false)
     {
         var method = new HdrLdmReconstruction(model);
         var options = new ReconstructOptions { Method = HdrLdmReconstruction.MethodName, DiffusionSteps = steps };
@@ -62,7 +64,9 @@ public static class LdmValidation
             {
                 cancel.ThrowIfCancellationRequested();
                 var input = new FrameInput(SequenceReconstructor.Linearize(clip.Ldr[t], tf), clip.Pattern.EvOf(t));
-                ldm.Add(method.Reconstruct(new[] { input }, 0, options, cancel).Hdr);
+                ldm.Add(truthLatent
+                    ? HdrLdmReconstruction.Blend(input, model.DecodeTruth(input.Linear, clip.Hdr[t], input.Ev), HdrLdmReconstruction.Mask(input.Linear, 1f, out _))
+                    : method.Reconstruct(new[] { input }, 0, options, cancel).Hdr);
                 single.Add(new Classical.SingleExposureReconstruction().Reconstruct(new[] { input }, 0, options, cancel).Hdr);
                 masks.Add(ClippedMask(input.Linear));
                 oracle.Add(WithTruthWhere(single[^1], clip.Hdr[t], masks[^1]));

@@ -21,6 +21,38 @@ public class DdimSamplerTests
     }
 
     [Test]
+    public void AStartTimestepSpacesTheShorterChainTheSameWay()
+    {
+        Assert.That(Sampler.Timesteps(3, start: 299), Is.EqualTo(new[] { 299, 199, 99 }));
+        Assert.That(Sampler.Timesteps(1, start: 299), Is.EqualTo(new[] { 299 }));
+        Assert.That(Sampler.Timesteps(4, start: 999), Is.EqualTo(Sampler.Timesteps(4)));
+        Assert.That(Sampler.Timesteps(4, start: 3), Is.EqualTo(new[] { 3, 2, 1, 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Sampler.Timesteps(5, start: 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Sampler.Timesteps(1, start: 1000));
+    }
+
+    [TestCase(1, 299)]
+    [TestCase(4, 599)]
+    public void FromAStartTimestepAPerfectPredictorRecoversX0(int steps, int start)
+    {
+        var rng = new Rng(6);
+        var x0 = Tensor.Randn(rng, 128).ToArray();
+        var noise = Tensor.Randn(rng, 128).ToArray();
+        var schedule = Sampler.Schedule;
+        var x = new float[128];
+        schedule.AddNoise(x0, noise, start, x);
+        var visited = new List<int>();
+        Sampler.Sample(x, steps, (xt, t) =>
+        {
+            visited.Add(t);
+            double a = schedule.AlphaBar(t);
+            return xt.Select((v, i) => (float)((v - Math.Sqrt(a) * x0[i]) / Math.Sqrt(1 - a))).ToArray();
+        }, start);
+        Assert.That(visited, Is.EqualTo(Sampler.Timesteps(steps, start)));
+        for (int i = 0; i < x.Length; i++) Assert.That(x[i], Is.EqualTo(x0[i]).Within(1e-4), $"element {i}");
+    }
+
+    [Test]
     public void OneStepIsFormulaTwelveWithSigmaZero()
     {
         var s = new NoiseSchedule(3, 0.01, 0.04);

@@ -139,6 +139,49 @@ public class HdrLdmModelTests
     }
 
     [Test]
+    public void AStartTimestepSamplesFromTheNoisedConditionLatentDeterministically()
+    {
+        using var m = new HdrLdm(LdmConfig.Tiny, new Rng(4));
+        m.Eval();
+        foreach (var (name, p) in m.Autoencoder.NamedParameters().Where(e => e.Key == "decoder.7.weight"))
+            for (int i = 0; i < p.Span.Length; i++) p.Span[i] = 0.05f * MathF.Sin(i); // the decoder reads the latent (it starts at zero)
+        Assert.That(m.SampleStart, Is.EqualTo(m.Schedule.Timesteps - 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.SampleStart = m.Schedule.Timesteps);
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.SampleStart = -1);
+        var f = Frame();
+        var fromNoise = m.Sample(f, 0, 2, 14);
+        m.SampleStart = 299;
+        var a = m.Sample(f, 0, 2, 14);
+        Assert.That(m.Sample(f.Clone(), 0, 2, 14), Is.EqualTo(a), "bit-identical for the same frame");
+        Assert.That(a, Is.Not.EqualTo(fromNoise), "the chain starts elsewhere");
+        Assert.Throws<ArgumentOutOfRangeException>(() => { m.SampleStart = 2; m.Sample(f, 0, 4, 14); }, "4 steps from t = 2");
+    }
+
+    [Test]
+    public void DecodeTruthIsTheAutoencodersRoundTripOfTheTruthBesideTheFrame()
+    {
+        using var m = new HdrLdm(LdmConfig.TinyMasked, new Rng(5));
+        foreach (var (name, p) in m.Autoencoder.NamedParameters().Where(e => e.Key == "decoder.7.weight"))
+            for (int i = 0; i < p.Span.Length; i++) p.Span[i] = 0.05f * MathF.Sin(i); // the decoder reads the latent (it starts at zero)
+        var whole = Frame();
+        var f = new ImageF(48, 32, 3);
+        for (int ch = 0; ch < 3; ch++)
+            for (int row = 0; row < 32; row++)
+                for (int col = 0; col < 48; col++) f[ch, row, col] = whole[ch, row, col];
+        var truth = f.Clone();
+        for (int i = 0; i < truth.Data.Length; i++) truth.Data[i] *= truth.Data[i] >= 1f ? 6f : 1f;
+        double ev = 0.5;
+        var y = m.DecodeTruth(f, truth, ev);
+        float s = LdmDomain.RadianceScale(ev);
+        using var scope = new TensorScope();
+        var x = Tensor.FromArray(truth.Data.Select(v => MuLawDomain.Forward(v, s)).ToArray(), 1, 3, f.Height, f.Width);
+        var c = Tensor.FromArray(f.Data.Select(LdmDomain.Condition).ToArray(), 1, 3, f.Height, f.Width);
+        var want = m.Autoencoder.Decode(m.Autoencoder.Encode(x, c), c).Image.ToArray();
+        for (int i = 0; i < y.Length; i++) Assert.That(y[i], Is.EqualTo(Math.Max(MuLawDomain.Inverse(want[i], s), 0f)).Within(1e-6 + 1e-5 * Math.Abs(y[i])), $"element {i}");
+        Assert.Throws<ArgumentException>(() => m.DecodeTruth(f, new ImageF(40, 40, 3), ev));
+    }
+
+    [Test]
     public void BlendKeepsMeasuredPixelsAndStrengthZeroIsSingle()
     {
         using var m = new HdrLdm(LdmConfig.Tiny, new Rng(4));
