@@ -21,19 +21,20 @@ public static class EvalCommand
         var ldmSteps = new Option<int>("--ldm-steps") { Description = "With --single-exposure: DDIM steps (1 to 50).", DefaultValueFactory = _ => DdimSampler.DefaultSteps };
         var ldmStart = new Option<int?>("--ldm-start") { Description = "With --single-exposure: the timestep DDIM starts from (0 to 999; default: the weights' own, 999 = pure noise)." };
         var truthLatent = new Option<bool>("--truth-latent") { Description = "With --single-exposure: decode each frame's true latent instead of sampling one (the autoencoder's ceiling: what a perfect denoiser would score)." };
+        var tuning = new Option<bool>("--tuning") { Description = "With --single-exposure: score the tuning clips (made from training panoramas alone: bench02, 07, 09, 14) instead of the validation clips, to choose sampler settings without looking at validation." };
         var pictures = new Option<string?>("--pictures") { Description = "With --single-exposure: write, per clip, single | hdr-ldm | truth of its most clipped frame as PNG into this folder (scene exposure above, highlight exposure below)." };
         var frames = new Option<int>("--frames") { Description = "With --single-exposure: frames per clip (0 = all 12).", DefaultValueFactory = _ => 0 };
 
         var cmd = new Command("eval", "Score HDR results against ground truth (PSNR-μ, SSIM-μ, PSNR-L, PU21-PSNR, flicker), or run the synthetic benchmark.")
         {
-            result, truth, table, benchmark, outDir, clips, single, ldmWeights, ldmSteps, ldmStart, truthLatent, frames, pictures,
+            result, truth, table, benchmark, outDir, clips, single, ldmWeights, ldmSteps, ldmStart, truthLatent, tuning, frames, pictures,
         };
         cmd.SetAction(r => CliRunner.Run("eval", (logs, cancel) =>
         {
             if (r.GetValue(benchmark)) return BenchmarkEval.Run(r.GetValue(outDir)!, r.GetValue(clips), logs, cancel);
             if (r.GetValue(single))
                 return SingleExposureEval.Run(r.GetValue(ldmWeights) ?? throw new CliError("--single-exposure needs --ldm-weights FILE"),
-                    r.GetValue(ldmSteps), r.GetValue(ldmStart), r.GetValue(truthLatent), r.GetValue(frames), r.GetValue(table), r.GetValue(pictures), logs, cancel);
+                    r.GetValue(ldmSteps), r.GetValue(ldmStart), r.GetValue(truthLatent), r.GetValue(tuning), r.GetValue(frames), r.GetValue(table), r.GetValue(pictures), logs, cancel);
             string res = r.GetValue(result) ?? throw new CliError("--result is required (or use --benchmark)");
             string tru = r.GetValue(truth) ?? throw new CliError("--truth is required (or use --benchmark)");
             var md = CompareSequences(res, tru, logs.CreateLogger("eval"));

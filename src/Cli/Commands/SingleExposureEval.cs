@@ -1,6 +1,7 @@
 using System.Globalization;
 using HdrOfx.Cli.Infrastructure;
 using HdrOfx.Engine.Models.Ldm;
+using HdrOfx.Engine.Training;
 using HdrOfx.Engine.Training.Ldm;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +13,7 @@ namespace HdrOfx.Cli.Commands;
 /// </summary>
 public static class SingleExposureEval
 {
-    public static int Run(string weights, int steps, int? start, bool truthLatent, int frames, string? table, string? pictures, ILoggerFactory logs, CancellationToken cancel)
+    public static int Run(string weights, int steps, int? start, bool truthLatent, bool tuning, int frames, string? table, string? pictures, ILoggerFactory logs, CancellationToken cancel)
     {
         if (pictures is not null) Directory.CreateDirectory(pictures);
         var log = logs.CreateLogger("eval");
@@ -26,14 +27,14 @@ public static class SingleExposureEval
         var (_, images) = Panoramas.LoadAll(log);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var rows = LdmValidation.Clips(model, images, steps, frames, cancel,
-            pictures is null ? null : p => HighlightPictures.Write(Path.Combine(pictures, $"hdr-ldm-{p.Clip}.png"), p), truthLatent);
+            pictures is null ? null : p => HighlightPictures.Write(Path.Combine(pictures, $"hdr-ldm-{p.Clip}.png"), p), truthLatent, tuning ? PanoramaSplit.TuningSpecs() : null);
         var t = new MarkdownTable("clip", "PSNR-μ hdr-ldm (dB)", "PSNR-μ single (dB)", "PSNR-μ ceiling (dB)", "SSIM-μ hdr-ldm", "SSIM-μ single", "clipped px", "PSNR-μ clipped px hdr-ldm", "PSNR-μ clipped px single");
         foreach (var r in rows)
             t.Add(r.Clip, r.HdrLdm.PsnrMu, r.Single.PsnrMu, r.Oracle.PsnrMu, F4(r.HdrLdm.SsimMu), F4(r.Single.SsimMu), (100 * r.ClippedFraction).ToString("0.0", CultureInfo.InvariantCulture) + " %",
                 r.PsnrMuClipped, r.PsnrMuClippedSingle);
         t.Add("**mean**", rows.Average(r => r.HdrLdm.PsnrMu), rows.Average(r => r.Single.PsnrMu), rows.Average(r => r.Oracle.PsnrMu), F4(rows.Average(r => r.HdrLdm.SsimMu)), F4(rows.Average(r => r.Single.SsimMu)), "",
             MeanOfDefined(rows.Select(r => r.PsnrMuClipped)), MeanOfDefined(rows.Select(r => r.PsnrMuClippedSingle)));
-        string md = t + $"\n`{Path.GetFileName(weights)}`, {(truthLatent ? "the truth's own latent decoded (no sampling: the autoencoder's ceiling)" : $"{steps} DDIM steps from t = {model.SampleStart}")}, {rows[0].HdrLdm.Frames} frames per clip, each frame alone at its own EV; ceiling = `single` with the clipped pixels set to the truth (the best a method that keeps unclipped pixels can score); {sw.Elapsed.TotalSeconds:F0} s.\n";
+        string md = t + $"\n`{Path.GetFileName(weights)}`, {(truthLatent ? "the truth's own latent decoded (no sampling: the autoencoder's ceiling)" : $"{steps} DDIM steps from t = {model.SampleStart}")}, {rows[0].HdrLdm.Frames} frames per clip, each frame alone at its own EV, {(tuning ? "tuning clips (training panoramas)" : "validation clips")}; ceiling = `single` with the clipped pixels set to the truth (the best a method that keeps unclipped pixels can score); {sw.Elapsed.TotalSeconds:F0} s.\n";
         Console.Out.Write(md);
         if (table is not null) Engine.IO.AtomicFile.WriteText(table, md);
         return CliRunner.Ok;

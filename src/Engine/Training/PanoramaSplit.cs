@@ -21,6 +21,14 @@ public static class PanoramaSplit
 
     public static bool IsValidation(string name) => Validation.Contains(name);
 
+    /// <summary>
+    /// Four synth-bench/1 clips made from training panoramas alone (background and foreground), for choosing inference
+    /// settings (such as the DDIM start) without looking at the validation clips: bench02, bench07, bench09, bench14.
+    /// </summary>
+    public static readonly IReadOnlyList<int> TuningClips = [2, 7, 9, 14];
+
+    public static IReadOnlyList<BenchmarkClipSpec> TuningSpecs() => TuningClips.Select(i => SyntheticBenchmark.Specs[i]).ToArray();
+
     /// <summary>The benchmark specs of the validation clips.</summary>
     public static IReadOnlyList<BenchmarkClipSpec> ValidationSpecs() => ValidationClips.Select(i => SyntheticBenchmark.Specs[i]).ToArray();
 

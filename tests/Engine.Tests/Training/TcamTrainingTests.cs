@@ -27,6 +27,18 @@ public class TcamTrainingTests
     }
 
     [Test]
+    public void TuningClipsUseOnlyTrainingPanoramas()
+    {
+        var names = HdriCatalog.Names;
+        foreach (var spec in PanoramaSplit.TuningSpecs())
+        {
+            Assert.That(PanoramaSplit.IsValidation(names[spec.BackgroundIndex]), Is.False, spec.Name);
+            Assert.That(PanoramaSplit.IsValidation(names[spec.ForegroundIndex]), Is.False, spec.Name);
+        }
+        Assert.That(PanoramaSplit.TuningSpecs().Select(s => s.Name[..7]), Is.EqualTo(new[] { "bench02", "bench07", "bench09", "bench14" }));
+    }
+
+    [Test]
     public void SamplerIsDeterministicAndGivesConsistentPairs()
     {
         var a = TcamTestData.Sampler().Pair(3, 0);

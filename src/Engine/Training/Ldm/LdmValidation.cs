@@ -43,15 +43,16 @@ public static class LdmValidation
     /// </summary>
     /// <param name="panoramas">All panoramas sorted by name (the benchmark indexes them).</param>
     /// <param name="picture">Handed each clip's frame with the most clipped pixels (for pictures), if given.</param>
+    /// <param name="specs">Other clips than the validation clips (<see cref="PanoramaSplit.TuningSpecs"/>).</param>
     /// <param name="truthLatent">Diagnostic: decode the truth's own latent instead of sampling (<see cref="HdrLdm.DecodeTruth"/>),
     /// the score a perfect denoiser would give with this autoencoder.</param>
     public static IReadOnlyList<LdmClipRow> Clips(HdrLdm model, IReadOnlyList<ImageF> panoramas, int steps, int frames, CancellationToken cancel,
-        Action<LdmPicture>? picture = null, bool truthLatent = false)
+        Action<LdmPicture>? picture = null, bool truthLatent = false, IReadOnlyList<Synthesis.BenchmarkClipSpec>? specs = null)
     {
         var method = new HdrLdmReconstruction(model);
         var options = new ReconstructOptions { Method = HdrLdmReconstruction.MethodName, DiffusionSteps = steps };
         var rows = new List<LdmClipRow>();
-        foreach (var spec in PanoramaSplit.ValidationSpecs())
+        foreach (var spec in specs ?? PanoramaSplit.ValidationSpecs())
         {
             var clip = Synthesis.SyntheticBenchmark.Generate(spec, panoramas);
             var tf = TransferFunctions.Parse(spec.Transfer);
