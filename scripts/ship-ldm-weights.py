@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Copies a stage-2 HDR-LDM export into the bundle with a manifest (docs/models.md, HDR-LDM).
-Usage: scripts/ship-ldm-weights.py EXPORT.safetensors RUN_DIR AE_RUN_DIR EVAL_TABLE.md [NOTE]
+Usage: scripts/ship-ldm-weights.py [--sample-start T] EXPORT.safetensors RUN_DIR AE_RUN_DIR EVAL_TABLE.md [NOTE]
 Writes bundle/Contents/Resources/models/hdr-ldm.safetensors and hdr-ldm.manifest.json: the file's metadata (config,
 seed, step, wall time, machine, split), both stages' commands, the export's crop validation rows and the validation
-clips' table written by `hdrofx eval --single-exposure --table`."""
+clips' table written by `hdrofx eval --single-exposure --table`. With --sample-start T, the shipped file's metadata
+gets "sample_start": T (the DDIM start timestep the table was measured with, `eval --ldm-start T`), which the engine
+reads as HdrLdm.SampleStart."""
 import csv
 import json
 import os
@@ -11,11 +13,19 @@ import shutil
 import struct
 import sys
 
-src, run, ae_run, table = sys.argv[1:5]
-note = sys.argv[5] if len(sys.argv) > 5 else None
+args = sys.argv[1:]
+sample_start = None
+if args[:1] == ["--sample-start"]:
+    sample_start = int(args[1])
+    assert 0 <= sample_start < 1000, f"--sample-start {sample_start} must be 0 to 999"
+    args = args[2:]
+src, run, ae_run, table = args[0:4]
+note = args[4] if len(args) > 4 else None
 with open(src, "rb") as f:
     n = struct.unpack("<Q", f.read(8))[0]
-    meta = json.loads(f.read(n))["__metadata__"]
+    header = json.loads(f.read(n))
+    data = f.read()
+meta = header["__metadata__"]
 size = os.path.getsize(src)
 assert size <= 16 * 1024 * 1024, f"{src} is {size} bytes, over 16 MB"
 step = meta["step"]
@@ -29,7 +39,15 @@ clips = [dict(zip(head, (c.strip() for c in l.strip().strip("|").split("|")))) f
 footer = [l.strip() for l in open(table) if l.startswith("`")]
 dst = "bundle/Contents/Resources/models"
 os.makedirs(dst, exist_ok=True)
-shutil.copyfile(src, os.path.join(dst, "hdr-ldm.safetensors"))
+if sample_start is None:
+    shutil.copyfile(src, os.path.join(dst, "hdr-ldm.safetensors"))
+else:
+    meta["sample_start"] = str(sample_start)
+    blob = json.dumps(header, separators=(",", ":")).encode()
+    blob += b" " * (-len(blob) % 8)
+    with open(os.path.join(dst, "hdr-ldm.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", len(blob)) + blob + data)
+    size = os.path.getsize(os.path.join(dst, "hdr-ldm.safetensors"))
 manifest = {
     "model": "hdr-ldm",
     "file": "hdr-ldm.safetensors",
@@ -40,6 +58,7 @@ manifest = {
     "config_fields": meta.get("config_fields"),
     "seed": int(meta["seed"]),
     "steps": int(step),
+    "sample_start": sample_start if sample_start is not None else 999,
     "train_wall_s": int(meta["train_wall_s"]),
     "machine": meta["machine"],
     "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), None),

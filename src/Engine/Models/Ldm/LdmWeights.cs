@@ -40,12 +40,29 @@ public static class LdmWeights
         Safetensors.Save(module, path, dtype, meta);
     }
 
+    /// <summary>The metadata key of the DDIM start timestep the weights were validated with (<see cref="HdrLdm.SampleStart"/>; absent: T − 1).</summary>
+    public const string SampleStartKey = "sample_start";
+
     /// <summary>Loads a whole model (strict); every failure is a <see cref="ModelWeightsException"/> naming the file.</summary>
     public static HdrLdm Load(string path)
     {
         using var file = Open(path, out var cfg);
         var net = new HdrLdm(cfg, new Rng(0));
-        LoadInto(net, file, path, cfg);
+        try
+        {
+            LoadInto(net, file, path, cfg);
+            if (file.Metadata.TryGetValue(SampleStartKey, out var start))
+            {
+                if (!int.TryParse(start, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int t) || t >= net.Schedule.Timesteps)
+                    throw new ModelWeightsException($"HDR-LDM weights '{path}': \"{SampleStartKey}\" is '{start}', not a timestep 0 to {net.Schedule.Timesteps - 1}");
+                net.SampleStart = t;
+            }
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
         net.Eval();
         return net;
     }

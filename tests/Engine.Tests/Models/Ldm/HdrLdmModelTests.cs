@@ -247,6 +247,16 @@ public class HdrLdmModelTests
         LdmWeights.Save(ae.Autoencoder, ae.Config, Path.Combine(dir, "ae.safetensors"), DType.F16);
         var notWhole = Assert.Throws<ModelWeightsException>(() => LdmWeights.Load(Path.Combine(dir, "ae.safetensors")))!;
         Assert.That(notWhole.Message, Does.Contain("ae.safetensors").And.Contain("do not fit"));
+        Assert.That(back.SampleStart, Is.EqualTo(999), "no sample_start: pure noise");
+        string started = Path.Combine(dir, "started.safetensors");
+        LdmWeights.Save(m, m.Config, started, DType.F16, new Dictionary<string, string> { [LdmWeights.SampleStartKey] = "299" });
+        using (var s299 = LdmWeights.Load(started)) Assert.That(s299.SampleStart, Is.EqualTo(299));
+        foreach (var badStart in new[] { "1000", "-1", "x" })
+        {
+            LdmWeights.Save(m, m.Config, started, DType.F16, new Dictionary<string, string> { [LdmWeights.SampleStartKey] = badStart });
+            var e = Assert.Throws<ModelWeightsException>(() => LdmWeights.Load(started))!;
+            Assert.That(e.Message, Does.Contain("started.safetensors").And.Contain("sample_start"), badStart);
+        }
         Directory.Delete(dir, true);
     }
 }
