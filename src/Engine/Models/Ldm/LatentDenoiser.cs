@@ -11,6 +11,9 @@ namespace HdrOfx.Engine.Models.Ldm;
 /// and the condition's exposure value are each embedded sinusoidally (the exposure embedding of Eq. 4) and passed
 /// through their own two-layer MLP; the two are summed and every residual block receives the sum ("the same way as
 /// time embedding"). Output: the predicted noise ε (Eq. 5). Latent sides must be multiples of 4·P.
+/// With <see cref="LdmConfig.VSkip"/> the network's output F is not ε itself but ε = √(1 − ᾱ_t)·z_t + √ᾱ_t·F (F is then
+/// the "v" of Salimans &amp; Ho 2022, §4): the model still returns ε, Eq. 5 and DDIM still use ε, but at t ≈ T, where
+/// ε ≈ z_t, the network no longer has to reproduce its input to 10⁻³ for x₀ = (z_t − √(1 − ᾱ)ε)/√ᾱ to be right.
 /// </summary>
 public sealed class LatentDenoiser : Module
 {
@@ -22,10 +25,12 @@ public sealed class LatentDenoiser : Module
     private readonly MaxVitBlock _v1, _vm, _vu1;
     private readonly GroupNorm _outNorm;
     private readonly Conv2d _out;
+    private readonly NoiseSchedule _schedule;
 
     public LatentDenoiser(LdmConfig c, Rng rng)
     {
         Config = c;
+        _schedule = NoiseSchedule.For(c);
         int e = c.EmbeddingDim;
         _sin = new SinusoidalEmbedding(e);
         _timeMlp = RegisterModule("time_mlp", new Sequential(new Linear(e, e, rng), new Activation(ActivationKind.Silu), new Linear(e, e, rng)));
@@ -73,6 +78,16 @@ public sealed class LatentDenoiser : Module
         var mid = _m1.Forward(_vm.Forward(_m0.Forward(_down2.Forward(s1), emb)), emb);
         var u1 = _vu1.Forward(_u1.Forward(Tensor.Concat(new[] { _up2.Forward(Functional.UpsampleNearest(mid, 2)), s1 }, 1), emb));
         var u0 = _u0.Forward(Tensor.Concat(new[] { _up1.Forward(Functional.UpsampleNearest(u1, 2)), s0 }, 1), emb);
-        return _out.Forward(_outNorm.Forward(u0).Silu());
+        var f = _out.Forward(_outNorm.Forward(u0).Silu());
+        if (!Config.VSkip) return f;
+        int b = zt.Shape[0];
+        var skip = new float[b];
+        var scale = new float[b];
+        for (int i = 0; i < b; i++)
+        {
+            double a = _schedule.AlphaBar((int)t[i]);
+            (skip[i], scale[i]) = ((float)Math.Sqrt(1 - a), (float)Math.Sqrt(a));
+        }
+        return zt * Tensor.FromArray(skip, b, 1, 1, 1) + f * Tensor.FromArray(scale, b, 1, 1, 1);
     }
 }

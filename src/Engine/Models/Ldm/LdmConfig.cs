@@ -50,6 +50,12 @@ public sealed record LdmConfig
     /// a conditional encoder E(x | c), whose latent carries the radiance above the clip point from the first step.
     /// </summary>
     public bool ExcessInput { get; init; }
+    /// <summary>
+    /// The denoiser returns ε = √(1 − ᾱ_t)·z_t + √ᾱ_t·F(·) (<see cref="LatentDenoiser"/>): its network learns v (Salimans &amp;
+    /// Ho 2022) while the model stays an ε-predictor; a 1-step sample from pure noise is then F's own x₀ estimate, not a
+    /// 14-fold amplification of its error.
+    /// </summary>
+    public bool VSkip { get; init; }
 
     public static LdmConfig Compact { get; } = new();
 
@@ -59,6 +65,9 @@ public sealed record LdmConfig
     /// <summary><see cref="Compact"/> with <see cref="MaskCondition"/>, <see cref="HeInit"/> and <see cref="ExcessInput"/>: what `train --stage ae|ldm` makes by default.</summary>
     public static LdmConfig Masked { get; } = new() { Name = "masked", MaskCondition = true, HeInit = true, ExcessInput = true };
 
+    /// <summary><see cref="Masked"/> with <see cref="VSkip"/> (the same autoencoder: stage 2 takes a `masked` stage-1 export).</summary>
+    public static LdmConfig MaskedV { get; } = Masked with { Name = "masked-v", VSkip = true };
+
     /// <summary>For tests only.</summary>
     public static LdmConfig Tiny { get; } = new() { Name = "tiny", Ae1 = 4, Ae2 = 8, Ae3 = 8, Den1 = 8, Den2 = 8, Den3 = 8, Heads = 1, Partition = 2, EmbeddingDim = 8 };
 
@@ -67,6 +76,13 @@ public sealed record LdmConfig
 
     /// <summary>For tests only.</summary>
     public static LdmConfig TinyMasked { get; } = Tiny with { Name = "tiny-masked", MaskCondition = true, HeInit = true, ExcessInput = true };
+
+    /// <summary>For tests only.</summary>
+    public static LdmConfig TinyMaskedV { get; } = TinyMasked with { Name = "tiny-masked-v", VSkip = true };
+
+    /// <summary>Whether an autoencoder trained in this config loads into <paramref name="other"/>'s (the same shapes and behaviour).</summary>
+    public bool SameAutoencoder(LdmConfig other) =>
+        (Ae1, Ae2, Ae3, GatedCondition, MaskCondition, HeInit, ExcessInput) == (other.Ae1, other.Ae2, other.Ae3, other.GatedCondition, other.MaskCondition, other.HeInit, other.ExcessInput);
 
     /// <summary>Image sides must be multiples of this: ×4 autoencoder, then two ×2 levels whose sides the partition divides.</summary>
     public int SizeMultiple => Down * 4 * Partition;
@@ -79,9 +95,11 @@ public sealed record LdmConfig
         "masked" => Masked,
         "tiny-gated" => TinyGated,
         "tiny-masked" => TinyMasked,
-        _ => throw new ArgumentException($"unknown HDR-LDM config '{name}'; known: compact, gated, masked, tiny, tiny-gated, tiny-masked"),
+        "masked-v" => MaskedV,
+        "tiny-masked-v" => TinyMaskedV,
+        _ => throw new ArgumentException($"unknown HDR-LDM config '{name}'; known: compact, gated, masked, masked-v, tiny, tiny-gated, tiny-masked, tiny-masked-v"),
     };
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"name={Name} ae={Ae1}/{Ae2}/{Ae3} latent={LatentChannels}x{Down} denoiser={Den1}/{Den2}/{Den3} heads={Heads} partition={Partition} emb={EmbeddingDim} T={Timesteps} beta={BetaStart}..{BetaEnd}{(GatedCondition ? " gated-condition" : "")}{(MaskCondition ? " mask-condition" : "")}{(HeInit ? " he-init" : "")}{(ExcessInput ? " excess-input" : "")}");
+        $"name={Name} ae={Ae1}/{Ae2}/{Ae3} latent={LatentChannels}x{Down} denoiser={Den1}/{Den2}/{Den3} heads={Heads} partition={Partition} emb={EmbeddingDim} T={Timesteps} beta={BetaStart}..{BetaEnd}{(GatedCondition ? " gated-condition" : "")}{(MaskCondition ? " mask-condition" : "")}{(HeInit ? " he-init" : "")}{(ExcessInput ? " excess-input" : "")}{(VSkip ? " v-skip" : "")}");
 }

@@ -71,7 +71,7 @@ public static class LdmWeights
     public static LdmConfig LoadAutoencoder(LatentAutoencoder ae, string path, LdmConfig expected)
     {
         using var file = Open(path, out var cfg);
-        if (cfg.Name != expected.Name) throw new ModelWeightsException($"HDR-LDM weights '{path}' are config '{cfg.Name}', not '{expected.Name}'");
+        if (!cfg.SameAutoencoder(expected)) throw new ModelWeightsException($"HDR-LDM weights '{path}' are config '{cfg.Name}', whose autoencoder is not config '{expected.Name}''s");
         LoadInto(ae, file, path, cfg);
         return cfg;
     }

@@ -61,6 +61,34 @@ public class HdrLdmModelTests
     }
 
     [Test]
+    public void TheVSkipDenoiserReturnsTheNoisyLatentScaledPlusTheScaledNetworkOutput()
+    {
+        using var plain = new LatentDenoiser(LdmConfig.TinyMasked, new Rng(12));
+        using var v = new LatentDenoiser(LdmConfig.TinyMaskedV, new Rng(99));
+        v.LoadStateDict(plain.StateDict(), strict: true);
+        using var scope = new TensorScope();
+        var rng = new Rng(13);
+        var zt = Tensor.Randn(rng, 3, 4, 8, 8);
+        var cond = Tensor.Randn(rng, 3, LdmConfig.ConditionChannels, 8, 8);
+        float[] t = [0, 500, 999];
+        float[] ev = [0, 1, -2];
+        var f = plain.Forward(zt, cond, t, ev).ToArray();
+        var eps = v.Forward(zt, cond, t, ev).ToArray();
+        var z = zt.ToArray();
+        var schedule = NoiseSchedule.For(LdmConfig.TinyMaskedV);
+        int n = 4 * 64;
+        for (int b = 0; b < 3; b++)
+        {
+            double a = schedule.AlphaBar((int)t[b]);
+            for (int i = b * n; i < (b + 1) * n; i++)
+                Assert.That(eps[i], Is.EqualTo(Math.Sqrt(1 - a) * z[i] + Math.Sqrt(a) * f[i]).Within(1e-5), $"t {t[b]}, element {i}");
+        }
+        Assert.That(LdmConfig.MaskedV.SameAutoencoder(LdmConfig.Masked));
+        Assert.That(LdmConfig.Compact.SameAutoencoder(LdmConfig.Masked), Is.False);
+        Assert.That(LdmConfig.Parse("masked-v"), Is.SameAs(LdmConfig.MaskedV));
+    }
+
+    [Test]
     public void DenoiserConditionIsTheLatentThenTheBlockMeanAndMaximum()
     {
         using var m = new HdrLdm(LdmConfig.Tiny, new Rng(4));
