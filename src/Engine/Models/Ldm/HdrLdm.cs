@@ -46,7 +46,7 @@ public sealed class HdrLdm : Module
 
     /// <summary>
     /// The HDR estimate of one linear frame at exposure <paramref name="ev"/> from itself: encode the condition,
-    /// DDIM-sample the latent in <paramref name="steps"/> steps from the positional noise of <paramref name="seed"/>,
+    /// DDIM-sample the latent in <paramref name="steps"/> steps (at most <see cref="SampleStart"/> + 1) from the positional noise of <paramref name="seed"/>,
     /// decode beside the condition. Returns radiance planes (3·W·H) in the units of EV 0, at most
     /// <see cref="LdmDomain.CeilingStops"/> stops above the frame's clip point. The frame is padded by replication to a multiple
     /// of <see cref="LdmConfig.SizeMultiple"/> at its right and bottom, so latent pixel (0, 0) is always the image's corner.
@@ -121,7 +121,7 @@ public sealed class HdrLdm : Module
                 Schedule.AddNoise(ec, z, start, z);
             }
             float e = (float)ev;
-            new DdimSampler(Schedule, LatentBound).Sample(z, steps, (zt, t) =>
+            new DdimSampler(Schedule, LatentBound).Sample(z, Math.Min(steps, start + 1), (zt, t) =>
             {
                 using var inner = new TensorScope();
                 float tf = t;
