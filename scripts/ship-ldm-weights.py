@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Copies a stage-2 HDR-LDM export into the bundle with a manifest (docs/models.md, HDR-LDM).
-Usage: scripts/ship-ldm-weights.py [--sample-start T] EXPORT.safetensors RUN_DIR AE_RUN_DIR EVAL_TABLE.md [NOTE]
+Usage: scripts/ship-ldm-weights.py [--sample-start T] [--ldm-args "ARGS"] EXPORT.safetensors RUN_DIR AE_RUN_DIR EVAL_TABLE.md [NOTE]
 Writes bundle/Contents/Resources/models/hdr-ldm.safetensors and hdr-ldm.manifest.json: the file's metadata (config,
 seed, step, wall time, machine, split), both stages' commands, the export's crop validation rows and the validation
 clips' table written by `hdrofx eval --single-exposure --table`. With --sample-start T, the shipped file's metadata
 gets "sample_start": T (the DDIM start timestep the table was measured with, `eval --ldm-start T`), which the engine
-reads as HdrLdm.SampleStart."""
+reads as HdrLdm.SampleStart. --ldm-args: the stage-2 command's other options (e.g. "--config masked-v ..."), recorded."""
 import csv
 import json
 import os
@@ -15,9 +15,13 @@ import sys
 
 args = sys.argv[1:]
 sample_start = None
-if args[:1] == ["--sample-start"]:
-    sample_start = int(args[1])
-    assert 0 <= sample_start < 1000, f"--sample-start {sample_start} must be 0 to 999"
+ldm_args = ""
+while args[:1] in (["--sample-start"], ["--ldm-args"]):
+    if args[0] == "--sample-start":
+        sample_start = int(args[1])
+        assert 0 <= sample_start < 1000, f"--sample-start {sample_start} must be 0 to 999"
+    else:
+        ldm_args = " " + args[1]
     args = args[2:]
 src, run, ae_run, table = args[0:4]
 note = args[4] if len(args) > 4 else None
@@ -65,7 +69,7 @@ manifest = {
     "split": meta["split"],
     "commands": [  # docs/models.md, HDR-LDM, Training; --steps is the schedule, "steps" above the exported step
         f"hdrofx train --stage ae --data clips --steps {ae_rows[-1]['step']} --crop 128 --batch 4 --output {ae_run}",
-        f"hdrofx train --stage ldm --data clips --steps {step} --crop 128 --batch 8 --output {run} --autoencoder {ae_run}/ae-ema.safetensors",
+        f"hdrofx train --stage ldm --data clips --steps {step} --crop 128 --batch 8 --output {run} --autoencoder {ae_run}/ae-ema.safetensors" + ldm_args,
     ],
     "autoencoder_validation": {"step": ae_rows[-1]["step"], "crops": ae_last},
     "validation_crops": crops,

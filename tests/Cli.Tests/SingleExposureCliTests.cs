@@ -49,7 +49,7 @@ public class SingleExposureCliTests
     /// succeeds, its output is finite, and where nothing clips (α = 0) the blend keeps the measured pixels, so there it
     /// is `single`'s output to the bit. At EV 0 `single` returns the linearized frame itself, so α is computed from it.
     /// </summary>
-    [Test, Explicit("needs the shipped HDR-LDM weights, and none ship yet (docs/models.md, HDR-LDM, Status)")]
+    [Test]
     public void Hdr_ldm_with_the_shipped_weights_keeps_the_measured_pixels_where_nothing_clips()
     {
         string shipped = Path.Combine(CliProcess.RepoRoot(), "bundle", "Contents", "Resources", "models", LdmWeights.FileName);

@@ -39,7 +39,7 @@ public class SingleExposureModeTests
         return Render(inst, t);
     }
 
-    [Test, Explicit("needs the shipped HDR-LDM weights, and none ship yet (docs/models.md, HDR-LDM, Status)")]
+    [Test]
     public void Hdr_ldm_with_the_shipped_weights_renders_what_the_engine_reconstructs()
     {
         ShippedLdmWeights();

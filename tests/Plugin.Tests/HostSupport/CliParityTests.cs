@@ -165,7 +165,7 @@ public class CliParityTests
     /// says; its weights from the bundle) and `hdrofx reconstruct --ev 0.5 --method hdr-ldm` (the weights the CLI build
     /// copies beside hdrofx), on three frames with a clipped sky, disc and highlight.
     /// </summary>
-    [Test, Explicit("needs the shipped HDR-LDM weights, and none ship yet (docs/models.md, HDR-LDM, Status)")]
+    [Test]
     public void Single_exposure_hdr_ldm_gives_identical_pixels_in_both_hosts_and_the_CLI()
     {
         TestSupport.ShippedLdmWeights();
