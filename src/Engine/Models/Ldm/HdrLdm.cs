@@ -56,6 +56,20 @@ public sealed class HdrLdm : Module
         int w = linear.Width, h = linear.Height;
         var y = SampleLatent(linear, ev, steps, seed,
             (z, c) => AutoencoderTiles.DecodeImage(Autoencoder, z, c).Narrow(2, 0, h).Narrow(3, 0, w).Contiguous().ToArray());
+        return ToRadiance(y, ev);
+    }
+
+    /// <summary>The condition planes of a linear frame (1 = clip), 3·W·H.</summary>
+    private static float[] ConditionPlanes(ImageF linear)
+    {
+        var cond = new float[linear.Data.Length];
+        for (int i = 0; i < cond.Length; i++) cond[i] = LdmDomain.Condition(linear.Data[i]);
+        return cond;
+    }
+
+    /// <summary>Decoded domain values → radiance in EV-0 units, in place, capped <see cref="LdmDomain.CeilingStops"/> above the clip point.</summary>
+    private static float[] ToRadiance(float[] y, double ev)
+    {
         float s = LdmDomain.RadianceScale(ev), cap = (float)Math.Pow(2.0, LdmDomain.CeilingStops - ev);
         for (int i = 0; i < y.Length; i++) y[i] = Math.Clamp(MuLawDomain.Inverse(y[i], s), 0f, cap);
         return y;
@@ -71,14 +85,10 @@ public sealed class HdrLdm : Module
         int w = linear.Width, h = linear.Height, n = w * h;
         if (w % LdmConfig.Down != 0 || h % LdmConfig.Down != 0 || radiance.Width != w || radiance.Height != h)
             throw new ArgumentException($"DecodeTruth needs a frame and its truth of the same size, a multiple of {LdmConfig.Down}");
-        float s = LdmDomain.RadianceScale(ev), cap = (float)Math.Pow(2.0, LdmDomain.CeilingStops - ev);
-        var cond = new float[3 * n];
+        float s = LdmDomain.RadianceScale(ev);
+        var cond = ConditionPlanes(linear);
         var x = new float[3 * n];
-        for (int i = 0; i < 3 * n; i++)
-        {
-            cond[i] = LdmDomain.Condition(linear.Data[i]);
-            x[i] = MuLawDomain.Forward(radiance.Data[i], s);
-        }
+        for (int i = 0; i < 3 * n; i++) x[i] = MuLawDomain.Forward(radiance.Data[i], s);
         float[] y;
         lock (_gate)
         {
@@ -87,8 +97,7 @@ public sealed class HdrLdm : Module
             var c = Tensor.FromArray(cond, 1, 3, h, w);
             y = Autoencoder.RoundTrip(Tensor.FromArray(x, 1, 3, h, w), c).ToArray();
         }
-        for (int i = 0; i < y.Length; i++) y[i] = Math.Clamp(MuLawDomain.Inverse(y[i], s), 0f, cap);
-        return y;
+        return ToRadiance(y, ev);
     }
 
     /// <summary>
@@ -101,10 +110,9 @@ public sealed class HdrLdm : Module
     /// <summary>The sampled latent [1, 4, h, w] of the padded frame and its condition [1, 3, 4h, 4w], handed to <paramref name="decode"/> inside the lock.</summary>
     private T SampleLatent<T>(ImageF linear, double ev, int steps, ulong seed, Func<Tensor, Tensor, T> decode)
     {
-        int w = linear.Width, h = linear.Height, n = w * h, m = Config.SizeMultiple;
+        int w = linear.Width, h = linear.Height, m = Config.SizeMultiple;
         int pw = (m - w % m) % m, ph = (m - h % m) % m;
-        var cond = new float[3 * n];
-        for (int i = 0; i < 3 * n; i++) cond[i] = LdmDomain.Condition(linear.Data[i]);
+        var cond = ConditionPlanes(linear);
         int lw = (w + pw) / LdmConfig.Down, lh = (h + ph) / LdmConfig.Down;
         var z = PositionalNoise.Window(seed, LdmConfig.LatentChannels, 0, 0, lw, lh);
         lock (_gate)

@@ -81,13 +81,7 @@ public sealed class LatentDenoiser : Module
         var f = _out.Forward(_outNorm.Forward(u0).Silu());
         if (!Config.VSkip) return f;
         int b = zt.Shape[0];
-        var skip = new float[b];
-        var scale = new float[b];
-        for (int i = 0; i < b; i++)
-        {
-            double a = _schedule.AlphaBar((int)t[i]);
-            (skip[i], scale[i]) = ((float)Math.Sqrt(1 - a), (float)Math.Sqrt(a));
-        }
-        return zt * Tensor.FromArray(skip, b, 1, 1, 1) + f * Tensor.FromArray(scale, b, 1, 1, 1);
+        var (signal, noise) = _schedule.Scales(t);
+        return zt * Tensor.FromArray(noise, b, 1, 1, 1) + f * Tensor.FromArray(signal, b, 1, 1, 1);
     }
 }

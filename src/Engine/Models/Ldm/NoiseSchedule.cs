@@ -36,6 +36,19 @@ public sealed class NoiseSchedule
     /// <summary>ᾱ_t, with ᾱ_{−1} = 1 (the clean end of the chain).</summary>
     public double AlphaBar(int t) => t < 0 ? 1.0 : AlphasCumprod[t];
 
+    /// <summary>√ᾱ_t and √(1 − ᾱ_t) (Eq. 2's scales of z₀ and ε) for each timestep of a batch.</summary>
+    public (float[] Signal, float[] Noise) Scales(ReadOnlySpan<float> t)
+    {
+        var signal = new float[t.Length];
+        var noise = new float[t.Length];
+        for (int i = 0; i < t.Length; i++)
+        {
+            double a = AlphaBar((int)t[i]);
+            (signal[i], noise[i]) = ((float)Math.Sqrt(a), (float)Math.Sqrt(1 - a));
+        }
+        return (signal, noise);
+    }
+
     /// <summary>z_t = √ᾱ_t z_0 + √(1 − ᾱ_t) ε (Eq. 2), element by element.</summary>
     public void AddNoise(ReadOnlySpan<float> z0, ReadOnlySpan<float> eps, int t, Span<float> zt)
     {

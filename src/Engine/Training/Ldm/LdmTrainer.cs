@@ -132,15 +132,8 @@ public sealed class LdmTrainer : IDisposable
         }
         var rng = SynthRandom.Fork(seed, 300, (ulong)step);
         var t = new float[b];
-        var ca = new float[b];
-        var cn = new float[b];
-        for (int i = 0; i < b; i++)
-        {
-            int ti = rng.NextInt(model.Schedule.Timesteps);
-            t[i] = ti;
-            ca[i] = (float)Math.Sqrt(model.Schedule.AlphaBar(ti));
-            cn[i] = (float)Math.Sqrt(1 - model.Schedule.AlphaBar(ti));
-        }
+        for (int i = 0; i < b; i++) t[i] = rng.NextInt(model.Schedule.Timesteps);
+        var (ca, cn) = model.Schedule.Scales(t);
         var eps = Tensor.Randn(new Rng(rng.NextULong()), z0.Shape);
         var zt = z0 * Tensor.FromArray(ca, b, 1, 1, 1) + eps * Tensor.FromArray(cn, b, 1, 1, 1);
         var ev = crops.Select(c => (float)c.Ev).ToArray();
