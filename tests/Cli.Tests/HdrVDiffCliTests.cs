@@ -30,4 +30,13 @@ public class HdrVDiffCliTests
         string tcam = Path.Combine(d, "no-models", "tcam.safetensors");
         ExpectError("train", ["--stage", "zica", "--tcam", tcam, "--output", Path.Combine(d, "run")], tcam);
     }
+
+    [TestCase("--ldm-steps", "0", "--ldm-steps 0 is outside 1 to 50")]
+    [TestCase("--prior-strength", "2", "--prior-strength 2 is outside 0 to 1")]
+    [TestCase("--frames", "1", "tcam.safetensors")]
+    public void Eval_hdr_v_diff_refuses(string option, string value, string message)
+    {
+        string d = SingleExposureCliTests.Input();
+        ExpectError("eval", ["--hdr-v-diff", "--models", Path.Combine(d, "no-models"), option, value], message);
+    }
 }

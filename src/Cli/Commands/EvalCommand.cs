@@ -18,20 +18,27 @@ public static class EvalCommand
         var clips = new Option<int>("--clips") { Description = "With --benchmark: run only the first N clips (0 = all).", DefaultValueFactory = _ => 0 };
         var single = new Option<bool>("--single-exposure") { Description = "hdr-ldm against single on the validation clips, each frame alone at its own EV (needs --ldm-weights)." };
         var ldmWeights = new Option<string?>("--ldm-weights") { Description = "With --single-exposure: an HDR-LDM weights file (hdr-ldm.safetensors or a training export)." };
-        var ldmSteps = new Option<int>("--ldm-steps") { Description = "With --single-exposure: DDIM steps (1 to 50).", DefaultValueFactory = _ => DdimSampler.DefaultSteps };
+        var ldmSteps = new Option<int>("--ldm-steps") { Description = "With --single-exposure or --hdr-v-diff: DDIM steps (1 to 50).", DefaultValueFactory = _ => DdimSampler.DefaultSteps };
         var ldmStart = new Option<int?>("--ldm-start") { Description = "With --single-exposure: the timestep DDIM starts from (0 to 999; default: the weights' own, 999 = pure noise)." };
         var truthLatent = new Option<bool>("--truth-latent") { Description = "With --single-exposure: decode each frame's true latent instead of sampling one (the autoencoder's ceiling: what a perfect denoiser would score)." };
-        var tuning = new Option<bool>("--tuning") { Description = "With --single-exposure: score the tuning clips (made from training panoramas alone: bench02, 07, 09, 14) instead of the validation clips, to choose sampler settings without looking at validation." };
-        var pictures = new Option<string?>("--pictures") { Description = "With --single-exposure: write, per clip, single | hdr-ldm | truth of its most clipped frame as PNG into this folder (scene exposure above, highlight exposure below)." };
-        var frames = new Option<int>("--frames") { Description = "With --single-exposure: frames per clip (0 = all 12).", DefaultValueFactory = _ => 0 };
+        var tuning = new Option<bool>("--tuning") { Description = "With --single-exposure or --hdr-v-diff: score the tuning clips (made from training panoramas alone: bench02, 07, 09, 14) instead of the validation clips, to choose sampler settings without looking at validation." };
+        var pictures = new Option<string?>("--pictures") { Description = "With --single-exposure (--hdr-v-diff): write, per clip, single | hdr-ldm | truth of its most clipped frame (classical | tcam | hdr-v-diff | truth of its most window-clipped frame) as PNG into this folder (scene exposure above, highlight exposure below)." };
+        var frames = new Option<int>("--frames") { Description = "With --single-exposure or --hdr-v-diff: frames per clip (0 = all 12).", DefaultValueFactory = _ => 0 };
+        var hdrVDiff = new Option<bool>("--hdr-v-diff") { Description = "classical, tcam and hdr-v-diff on the validation clips, each frame in its window (weights from --models; --zica-weights for other ZiCA files)." };
+        var models = new Option<string>("--models") { Description = "With --hdr-v-diff: folder holding tcam.safetensors, hdr-ldm.safetensors and zica.safetensors.", DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "models") };
+        var zicaWeights = new Option<string[]>("--zica-weights") { Description = "With --hdr-v-diff: ZiCA weights files to score instead of the models folder's (repeatable: a row each, e.g. training exports or ablations).", AllowMultipleArgumentsPerToken = false };
+        var priorStrength = new Option<double>("--prior-strength") { Description = "With --hdr-v-diff: prior strength λ, 0 to 1.", DefaultValueFactory = _ => 1.0 };
 
         var cmd = new Command("eval", "Score HDR results against ground truth (PSNR-μ, SSIM-μ, PSNR-L, PU21-PSNR, flicker), or run the synthetic benchmark.")
         {
-            result, truth, table, benchmark, outDir, clips, single, ldmWeights, ldmSteps, ldmStart, truthLatent, tuning, frames, pictures,
+            result, truth, table, benchmark, outDir, clips, single, ldmWeights, ldmSteps, ldmStart, truthLatent, tuning, frames, pictures, hdrVDiff, models, zicaWeights, priorStrength,
         };
         cmd.SetAction(r => CliRunner.Run("eval", (logs, cancel) =>
         {
             if (r.GetValue(benchmark)) return BenchmarkEval.Run(r.GetValue(outDir)!, r.GetValue(clips), logs, cancel);
+            if (r.GetValue(hdrVDiff))
+                return HdrVDiffEval.Run(r.GetValue(models)!, r.GetValue(zicaWeights) ?? [], r.GetValue(ldmSteps), (float)r.GetValue(priorStrength),
+                    r.GetValue(tuning), r.GetValue(frames), r.GetValue(table), r.GetValue(pictures), logs, cancel);
             if (r.GetValue(single))
                 return SingleExposureEval.Run(r.GetValue(ldmWeights) ?? throw new CliError("--single-exposure needs --ldm-weights FILE"),
                     r.GetValue(ldmSteps), r.GetValue(ldmStart), r.GetValue(truthLatent), r.GetValue(tuning), r.GetValue(frames), r.GetValue(table), r.GetValue(pictures), logs, cancel);

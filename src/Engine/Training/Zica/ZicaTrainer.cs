@@ -7,6 +7,7 @@ using HdrOfx.Engine.Models;
 using HdrOfx.Engine.Models.Ldm;
 using HdrOfx.Engine.Models.Zica;
 using HdrOfx.Engine.Nn;
+using HdrOfx.Engine.Reconstruction;
 using HdrOfx.Engine.Tensors;
 using HdrOfx.Engine.Training.Ldm;
 using Microsoft.Extensions.Logging;
@@ -122,7 +123,7 @@ public sealed class ZicaTrainer : IDisposable
         Ema.CopyTo(ema);
         ema.Eval();
         var method = new HdrVDiffReconstruction(new HdrVDiff(Model.Tcam, Model.Ldm, ema));
-        var scores = _validator.Run(method, cancel);
+        var scores = _validator.Run(method, new ReconstructOptions { DiffusionSteps = _o.DiffusionSteps }, cancel);
         var rows = scores.Select((s, i) => (s.Clip, s.Score, _baseline[i].Tcam, _baseline[i].Classical)).ToArray();
         var path = Path.Combine(_o.Output, "validation.csv");
         if (!File.Exists(path)) File.WriteAllText(path, "step,clip,psnr_mu_hdrvdiff,psnr_mu_tcam,psnr_mu_classical,pu21_hdrvdiff,pu21_tcam,pu21_classical,flicker_hdrvdiff,flicker_tcam,flicker_classical\n");
