@@ -19,6 +19,8 @@ public sealed record RefSettings
     /// <summary>Diffusion Steps and Highlight Recovery (HDR-LDM), at the parameters' defaults unless set.</summary>
     public int DiffusionSteps { get; init; } = Engine.Models.Ldm.DdimSampler.DefaultSteps;
     public double HighlightRecovery { get; init; } = 1;
+    /// <summary>HDR-V-Diff's Prior Strength (λ) at the render's time.</summary>
+    public double PriorStrength { get; init; } = 1;
     /// <summary>EV of a slot at a time (keyframes); defaults to the parameter defaults.</summary>
     public Func<int, double, double> EvAt { get; init; } = (slot, t) => new[] { -2.0, 0.0, 2.0 }[slot];
     /// <summary>PatternLength 1 is the single-exposure input mode: always radius 0.</summary>
@@ -72,6 +74,7 @@ public static class Reference
         var options = new ReconstructOptions
         {
             Method = s.Method, Diagnostics = s.Diagnostic != 0, DiffusionSteps = s.DiffusionSteps, HighlightRecovery = (float)s.HighlightRecovery,
+            PriorStrength = (float)s.PriorStrength,
         };
         var result = method?.Reconstruct(frames, r, options, default) ?? Reconstructor.Reconstruct(frames, r, options);
         float gain = (float)Math.Pow(2.0, s.OutputExposure);

@@ -75,6 +75,7 @@ public static class TestSupport
         inst.Param(HdrParams.Diagnostic).SetValue(s.Diagnostic);
         inst.Param(HdrParams.LdmSteps).SetValue(s.DiffusionSteps);
         inst.Param(HdrParams.HighlightRecovery).SetValue(s.HighlightRecovery);
+        inst.Param(HdrParams.PriorStrength).SetValue(s.PriorStrength);
     }
 
     /// <summary>Renders time t, asserts the status, returns RGBA (row 0 = y 0).</summary>

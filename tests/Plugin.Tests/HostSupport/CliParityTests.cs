@@ -36,10 +36,15 @@ public class CliParityTests
         HostSupportRender(depth, Last, Evs, "-p", "ev0=-2", "-p", "ev1=2", "-p", $"{HdrParams.Method}={MethodIndex(method)}");
 
     /// <summary>Renders frames 0..<paramref name="last"/> of the scene exposed at <paramref name="evs"/>, with parameters given as "-p", "name=value" pairs.</summary>
-    private (ImageF[] Input, ImageF[] Output) HostSupportRender(string depth, int last, string evs, params string[] parameters)
+    private (ImageF[] Input, ImageF[] Output) HostSupportRender(string depth, int last, string evs, params string[] parameters) =>
+        HostSupportRender(null, depth, last, evs, parameters);
+
+    /// <summary>As above, with the plug-ins found on <paramref name="pluginPath"/> (null: the built bundles).</summary>
+    private (ImageF[] Input, ImageF[] Output) HostSupportRender(string? pluginPath, string depth, int last, string evs, params string[] parameters)
     {
-        var r = Run(["-g", "-W", $"{W}", "-H", $"{H}", "--ev", evs, "-f", "0", "-l", $"{last}", "-d", depth, "-j", "2", .. parameters,
-            "--dump-input", Path.Combine(_dir, "in.%04d.pfm"), "-o", Path.Combine(_dir, "hs.%04d.pfm"), HdrId]).Expect(0);
+        var r = Run(Binary, ["-g", "-W", $"{W}", "-H", $"{H}", "--ev", evs, "-f", "0", "-l", $"{last}", "-d", depth, "-j", "2", .. parameters,
+            "--dump-input", Path.Combine(_dir, "in.%04d.pfm"), "-o", Path.Combine(_dir, "hs.%04d.pfm"), HdrId],
+            pluginPath is null ? null : new Dictionary<string, string> { ["OFX_PLUGIN_PATH"] = pluginPath }).Expect(0);
         Assert.That(r.Frames, Has.Count.EqualTo(last + 1), r.Log);
         return (Enumerable.Range(0, last + 1).Select(t => Pfm.Read(Frame("in", t))).ToArray(),
                 Enumerable.Range(0, last + 1).Select(t => Pfm.Read(Frame("hs", t))).ToArray());
@@ -47,12 +52,13 @@ public class CliParityTests
 
     private static int MethodIndex(string method) => Array.IndexOf(HdrParams.MethodNames, method);
 
-    private ImageF[] CliRender(ImageF[] input, string method, string evs = Evs)
+    private ImageF[] CliRender(ImageF[] input, string method, string evs = Evs, params string[] extra)
     {
         for (int t = 0; t < input.Length; t++) ExrWriter.Write(Frame("in", t, "exr"), input[t], ExrPixelType.Float);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { CliDll(), "reconstruct", "-i", Path.Combine(_dir, "in.%04d.exr"), "--ev", evs, "--phase", "0",
-                     "--transfer", "srgb", "--method", method, "-o", Path.Combine(_dir, "cli.%04d.exr"), "--exr-type", "float" })
+        string[] args = [CliDll(), "reconstruct", "-i", Path.Combine(_dir, "in.%04d.exr"), "--ev", evs, "--phase", "0",
+            "--transfer", "srgb", "--method", method, "-o", Path.Combine(_dir, "cli.%04d.exr"), "--exr-type", "float", .. extra];
+        foreach (var a in args)
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();
@@ -183,5 +189,47 @@ public class CliParityTests
         float inv = MathF.Pow(2f, -0.5f);
         int raised = Enumerable.Range(0, last + 1).Sum(t => Enumerable.Range(0, 3 * W * H).Count(i => input[t].Data[i] >= 1f && cli[t].Data[i] > 1.001f * inv));
         TestContext.Out.WriteLine($"hdr-ldm raised {raised} clipped samples above the measured value");
+    }
+
+    /// <summary>
+    /// HDR-V-Diff with keyframed Prior Strength (0 at frame 1, 1 at frame 3): ofxhostrun renders each frame as
+    /// `hdrofx reconstruct --method hdr-v-diff --prior-strength λ(t)` does, λ = 0 as `tcam` does, to the bit. The models
+    /// are three small ones built here (the prior made visible: ZiCA's zero-init outputs randomized), in a scratch
+    /// bundle (links to the built plug-in binary, its own Resources/models) that both the host and the CLI read.
+    /// </summary>
+    [Test]
+    public void Hdr_v_diff_with_keyframed_prior_strength_gives_identical_pixels_in_the_host_and_the_CLI()
+    {
+        const int last = 4;
+        var (pluginPath, models) = ScratchBundle();
+        HdrVDiffModeTests.SaveModels(models);
+        string method = HdrOfx.Engine.Models.Zica.HdrVDiffReconstruction.MethodName;
+        var (input, host) = HostSupportRender(pluginPath, "float", last, Evs, "-p", "ev0=-2", "-p", "ev1=2", "-p", $"{HdrParams.Method}={MethodIndex(method)}",
+            "-p", $"{HdrParams.LdmSteps}=2", "-p", $"{HdrParams.PriorStrength}@1=0", "-p", $"{HdrParams.PriorStrength}@3=1");
+        var byLambda = new Dictionary<string, ImageF[]>();
+        foreach (var lambda in new[] { "0", "0.5", "1" })
+            byLambda[lambda] = CliRender(input, method, Evs, "--models", models, "--ldm-steps", "2", "--prior-strength", lambda);
+        var tcam = CliRender(input, "tcam", Evs, "--models", models);
+        for (int t = 0; t <= last; t++)
+        {
+            string lambda = t <= 1 ? "0" : t >= 3 ? "1" : "0.5";
+            AssertSame([host[t]], [byLambda[lambda][t]], $"frame {t}: HostSupport host vs CLI at λ = {lambda}", 0);
+        }
+        AssertSame(byLambda["0"], tcam, "CLI: λ = 0 vs tcam", 0);
+        Assert.That(byLambda["1"].Zip(tcam).Any(p => !p.First.Data.SequenceEqual(p.Second.Data)), "λ = 1 adds the prior");
+    }
+
+    /// <summary>A bundle on its own plug-in path: the built one's binary and Info.plist linked, an empty models folder.</summary>
+    private (string PluginPath, string Models) ScratchBundle()
+    {
+        string root = Path.Combine(_dir, "plugins");
+        string contents = Path.Combine(root, Path.GetFileName(BundleFixture.HdrBundle), "Contents");
+        string models = Path.Combine(contents, "Resources", "models");
+        Directory.CreateDirectory(models);
+        _ = TestSupport.Hdr; // builds the bundle when stale
+        foreach (var entry in Directory.GetFileSystemEntries(Path.Combine(BundleFixture.HdrBundle, "Contents")))
+            if (Path.GetFileName(entry) != "Resources")
+                File.CreateSymbolicLink(Path.Combine(contents, Path.GetFileName(entry)), entry);
+        return (root, models);
     }
 }
