@@ -1,6 +1,7 @@
 using HdrOfx.Engine.Imaging;
 using HdrOfx.Engine.Nn;
 using HdrOfx.Engine.Tensors;
+using HdrOfx.Engine.Tensors.Profiling;
 using HdrOfx.Engine.Tensors.Autograd;
 
 namespace HdrOfx.Engine.Models.Ldm;
@@ -121,7 +122,8 @@ public sealed class HdrLdm : Module
             using var noGrad = GradMode.NoGrad();
             var c = Tensor.FromArray(cond, 1, 3, h, w);
             if (pw != 0 || ph != 0) c = c.Pad2d(0, pw, 0, ph, PadMode.Replicate);
-            var zc = DenoiserCondition.Build(Autoencoder, c, tiled: true);
+            Tensor zc;
+            using (OpProfiler.Stage("ldm condition")) zc = DenoiserCondition.Build(Autoencoder, c, tiled: true);
             int start = SampleStart;
             if (start < Schedule.Timesteps - 1)
             {
@@ -132,10 +134,11 @@ public sealed class HdrLdm : Module
             new DdimSampler(Schedule, LatentBound).Sample(z, Math.Min(steps, start + 1), (zt, t) =>
             {
                 using var inner = new TensorScope();
+                using var stage = OpProfiler.Stage("ldm denoiser");
                 float tf = t;
                 return Denoiser.Forward(Tensor.FromArray(zt, 1, LdmConfig.LatentChannels, lh, lw), zc, new[] { tf }, new[] { e }).ToArray();
             }, start);
-            return decode(Tensor.FromArray(z, 1, LdmConfig.LatentChannels, lh, lw), c);
+            using (OpProfiler.Stage("ldm decode")) return decode(Tensor.FromArray(z, 1, LdmConfig.LatentChannels, lh, lw), c);
         }
     }
 }
