@@ -32,6 +32,12 @@ public sealed partial class CpuBackend : IBackend
                 ParallelRange.For(n, CopyGrain, new CopySpanBody(sa, L.RowOffset(0, 0), da, L.RowOffset(1, 0)));
                 return;
             }
+            if (ss != 1 && ds == 1 && L.Shape.Length >= 2 && L.Strides[0][^2] == 1 && n >= TransposeTile && L.Shape[^2] >= TransposeTile)
+            {
+                var body = new TransposeCopyBody(L, sa, da);
+                ParallelRange.For(body.Tasks, 1, body);
+                return;
+            }
             ParallelRange.For(L.Rows, Math.Max(1, CopyGrain / Math.Max(n, 1)), new CopyRowsBody(L, sa, da));
             return;
         }
@@ -64,17 +70,72 @@ public sealed partial class CpuBackend : IBackend
         public void Invoke(int s, int e) => src.AsSpan(so + s, e - s).CopyTo(dst.AsSpan(dof + s, e - s));
     }
 
+    private const int TransposeTile = 16;
+
+    /// <summary>
+    /// A copy whose last two (coalesced) dims are swapped between source and destination (NCHW ↔ NHWC and the like):
+    /// the destination is contiguous along the last dim, the source along the one before. Done in tiles of 16×16 so
+    /// both sides stay in cache lines instead of striding through the source once per element.
+    /// </summary>
+    private readonly struct TransposeCopyBody : IRangeOperation
+    {
+        private readonly StridedLayout _l;
+        private readonly float[] _sa, _da;
+        private readonly int _m, _n, _mTiles, _sn, _dm;
+
+        public TransposeCopyBody(StridedLayout l, float[] sa, float[] da)
+        {
+            (_l, _sa, _da) = (l, sa, da);
+            (_m, _n) = (l.Shape[^2], l.Inner);
+            _mTiles = (_m + TransposeTile - 1) / TransposeTile;
+            (_sn, _dm) = (l.InnerStride(0), l.Strides[1][^2]);
+        }
+
+        /// <summary>One task per tile row of each outer index.</summary>
+        public int Tasks => _l.Rows / _m * _mTiles;
+
+        public void Invoke(int s, int e)
+        {
+            for (int task = s; task < e; task++)
+            {
+                int outer = task / _mTiles, i0 = task % _mTiles * TransposeTile, i1 = Math.Min(i0 + TransposeTile, _m);
+                int sb = _l.RowOffset(0, outer * _m), db = _l.RowOffset(1, outer * _m);
+                for (int j0 = 0; j0 < _n; j0 += TransposeTile)
+                {
+                    int j1 = Math.Min(j0 + TransposeTile, _n);
+                    for (int i = i0; i < i1; i++)
+                    {
+                        int so = sb + i, dof = db + i * _dm;
+                        for (int j = j0; j < j1; j++) _da[dof + j] = _sa[so + j * _sn];
+                    }
+                }
+            }
+        }
+    }
+
     private readonly struct CopyRowsBody(StridedLayout L, float[] sa, float[] da) : IRangeOperation
     {
         public void Invoke(int s, int e)
         {
             int n = L.Inner, ss = L.InnerStride(0), ds = L.InnerStride(1);
+            int outer = L.Shape.Length - 1;
+            int[] shape = L.Shape, st0 = L.Strides[0], st1 = L.Strides[1];
+            // The row's index over the outer dims, advanced like an odometer (no division per row: rows can be 2 long).
+            Span<int> idx = stackalloc int[Math.Max(outer, 1)];
+            for (int i = outer - 1, r = s; i >= 0; i--) { idx[i] = r % shape[i]; r /= shape[i]; }
+            int so = L.RowOffset(0, s), dof = L.RowOffset(1, s);
             for (int r = s; r < e; r++)
             {
-                int so = L.RowOffset(0, r), dof = L.RowOffset(1, r);
                 if (ss == 1 && ds == 1) sa.AsSpan(so, n).CopyTo(da.AsSpan(dof, n));
                 else if (ss == 0 && ds == 1) da.AsSpan(dof, n).Fill(sa[so]); // broadcast row
                 else for (int i = 0; i < n; i++) da[dof + i * ds] = sa[so + i * ss];
+                for (int i = outer - 1; i >= 0; i--)
+                {
+                    so += st0[i]; dof += st1[i];
+                    if (++idx[i] < shape[i]) break;
+                    so -= st0[i] * shape[i]; dof -= st1[i] * shape[i];
+                    idx[i] = 0;
+                }
             }
         }
     }
