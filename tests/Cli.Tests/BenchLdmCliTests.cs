@@ -56,4 +56,33 @@ public class BenchLdmCliTests
         Assert.That(bad.ExitCode, Is.EqualTo(1), bad.StdErr);
         Assert.That(bad.ErrLines, Has.One.StartsWith("hdrofx bench: error: --ldm-steps: '0'"), bad.StdErr);
     }
+
+    [Test]
+    public void BenchHdrVDiffTimesEachStepCountAndNamesAMissingZicaFile()
+    {
+        string models = Models();
+        using var tcam = new HdrOfx.Engine.Models.TcamNet(HdrOfx.Engine.Models.TcamConfig.Tiny, new Rng(1));
+        using var ldm = new HdrLdm(LdmConfig.Tiny, new Rng(2));
+        HdrOfx.Engine.Models.TcamWeights.Save(tcam, Path.Combine(models, HdrOfx.Engine.Models.TcamWeights.FileName), DType.F16);
+        LdmWeights.Save(ldm, LdmConfig.Tiny, Path.Combine(models, LdmWeights.FileName), DType.F16);
+        string[] args = ["bench", "--only", "hdr-v-diff", "--width", "96", "--height", "64", "--ldm-frames", "1", "--ldm-steps", "2,1", "--models", models];
+        var missing = CliProcess.Run(args);
+        Assert.That(missing.ExitCode, Is.EqualTo(1), missing.StdErr);
+        Assert.That(missing.ErrLines, Has.One.StartsWith("hdrofx bench: error: ").And.Contains(Path.Combine(models, HdrOfx.Engine.Models.Zica.ZicaWeights.FileName)), missing.StdErr);
+        Assert.That(missing.StdOut, Is.Empty, "checked before any suite runs");
+
+        using (var zica = HdrOfx.Engine.Models.Zica.HdrVDiff.NewModule(HdrOfx.Engine.Models.Zica.ZicaConfig.Tiny, tcam, ldm, new Rng(3)))
+            HdrOfx.Engine.Models.Zica.ZicaWeights.Save(zica, tcam.Config, ldm.Config, Path.Combine(models, HdrOfx.Engine.Models.Zica.ZicaWeights.FileName), DType.F16);
+        var r = CliProcess.Run(args);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.StdErr);
+        Assert.That(r.StdOut, Does.Contain("## Full neural method (hdr-v-diff, CPU)"));
+        Assert.That(r.StdOut, Does.Not.Contain("## Single-exposure"), "hdr-v-diff alone was asked for");
+        foreach (int steps in new[] { 2, 1 })
+        {
+            var row = r.StdOut.Split('\n').Single(l => l.StartsWith($"| 2 exposures, EV −2/0/−2 | 96x64 | {steps} | 1 |", StringComparison.Ordinal));
+            var cells = row.Split('|', StringSplitOptions.TrimEntries)[1..^1];
+            Assert.That(cells, Has.Length.EqualTo(10), row);
+            Assert.That(double.Parse(cells[4], CultureInfo.InvariantCulture), Is.GreaterThan(0), row);
+        }
+    }
 }

@@ -15,10 +15,10 @@ namespace HdrOfx.Cli.Commands;
 /// <summary>`hdrofx bench`: speed figures for docs/benchmarks.md, with the machine they came from.</summary>
 public static class BenchCommand
 {
-    private static readonly string[] Suites = ["classical", "batch", "codecs", "eval", "tcam", "ldm", "tensor", "nn"];
+    private static readonly string[] Suites = ["classical", "batch", "codecs", "eval", "tcam", "ldm", "hdr-v-diff", "tensor", "nn"];
 
-    /// <summary>What runs without --only: every suite but ldm, whose weights are not shipped yet and whose 1080p run takes minutes.</summary>
-    private static readonly string[] DefaultSuites = [.. Suites.Where(s => s != "ldm")];
+    /// <summary>What runs without --only: every suite but ldm and hdr-v-diff, whose 1080p runs take minutes.</summary>
+    private static readonly string[] DefaultSuites = [.. Suites.Where(s => s is not ("ldm" or "hdr-v-diff"))];
 
     public static Command Create()
     {
@@ -27,7 +27,7 @@ public static class BenchCommand
         var frames = new Option<int>("--frames") { Description = "Timed frames per classical run (one warm-up frame is added).", DefaultValueFactory = _ => 8 };
         var only = new Option<string>("--only")
         {
-            Description = "Comma-separated suites to run: classical (reconstruction frames/s), batch (end to end PNG → EXR against reconstruction only, same run), codecs (the batch path's PNG decode and EXR half PIZ encode, one thread, CPU ms per stage, best of --rounds × 5), eval (hdrofx eval against reading its two half PIZ EXR sequences; --frames pairs), tcam (the neural method, seconds a frame, memory), ldm (the hdr-ldm single-exposure method on one frame with clipped areas, per --ldm-steps DDIM step count: seconds a frame, CPU seconds, memory; not run unless named), tensor (GEMM, conv2d, peak), nn (U-Net training step).",
+            Description = "Comma-separated suites to run: classical (reconstruction frames/s), batch (end to end PNG → EXR against reconstruction only, same run), codecs (the batch path's PNG decode and EXR half PIZ encode, one thread, CPU ms per stage, best of --rounds × 5), eval (hdrofx eval against reading its two half PIZ EXR sequences; --frames pairs), tcam (the neural method, seconds a frame, memory), ldm (the hdr-ldm single-exposure method on one frame with clipped areas, per --ldm-steps DDIM step count: seconds a frame, CPU seconds, memory; not run unless named), hdr-v-diff (the same for the full neural method on a 2-exposure window around that frame; needs tcam, hdr-ldm and zica weights; not run unless named), tensor (GEMM, conv2d, peak), nn (U-Net training step).",
             DefaultValueFactory = _ => string.Join(',', DefaultSuites),
         };
         var seconds = new Option<double>("--min-seconds") { Description = "Minimum measuring time per tensor benchmark.", DefaultValueFactory = _ => 1.0 };
@@ -50,13 +50,17 @@ public static class BenchCommand
             string modelsDir = r.GetValue(models) ?? Path.Combine(AppContext.BaseDirectory, "models");
             int[] ldmCounts = [];
             string ldmWeights = Path.Combine(modelsDir, LdmWeights.FileName);
-            if (selected.Contains("ldm"))
+            if (selected.Contains("ldm") || selected.Contains("hdr-v-diff"))
             {
                 // Checked before any suite runs, so a long report is not lost to a typo at its end.
                 if (r.GetValue(ldmFrames) < 1) throw new CliError("--ldm-frames must be at least 1");
                 ldmCounts = ParseSteps(r.GetValue(ldmSteps)!);
-                if (!File.Exists(ldmWeights)) throw new CliError($"the ldm benchmark needs HDR-LDM weights: '{ldmWeights}' not found (give the folder holding {LdmWeights.FileName} with --models)");
+                if (!File.Exists(ldmWeights)) throw new CliError($"the {(selected.Contains("ldm") ? "ldm" : "hdr-v-diff")} benchmark needs HDR-LDM weights: '{ldmWeights}' not found (give the folder holding {LdmWeights.FileName} with --models)");
             }
+            if (selected.Contains("hdr-v-diff"))
+                foreach (string file in new[] { HdrOfx.Engine.Models.TcamWeights.FileName, HdrOfx.Engine.Models.Zica.ZicaWeights.FileName })
+                    if (!File.Exists(Path.Combine(modelsDir, file)))
+                        throw new CliError($"the hdr-v-diff benchmark needs '{Path.Combine(modelsDir, file)}' (give the folder holding tcam, hdr-ldm and zica weights with --models)");
             var report = new System.Text.StringBuilder();
             report.AppendLine($"Machine: {MachineDescription()}; load average at start {TensorBenchmarks.LoadAverage()}\n");
             report.AppendLine($"{HdrOfx.Engine.Tensors.Cuda.CudaRuntime.Describe()}\n");
@@ -85,6 +89,7 @@ public static class BenchCommand
                 report.AppendLine(Tcam(r.GetValue(width), r.GetValue(height), r.GetValue(tcamFrames), weights, log, cancel));
             }
             if (selected.Contains("ldm")) report.AppendLine(Ldm(r.GetValue(width), r.GetValue(height), ldmCounts, r.GetValue(ldmFrames), ldmWeights, log, cancel));
+            if (selected.Contains("hdr-v-diff")) report.AppendLine(HdrVDiff(r.GetValue(width), r.GetValue(height), ldmCounts, r.GetValue(ldmFrames), modelsDir, log, cancel));
             if (selected.Contains("tensor")) report.AppendLine(Tensor(r.GetValue(seconds), log, cancel));
             if (selected.Contains("nn")) report.AppendLine(UNet(log, cancel));
             report.AppendLine($"Load average at end: {TensorBenchmarks.LoadAverage()}");
@@ -166,6 +171,24 @@ public static class BenchCommand
                 row.ArenaBytes / 1048576.0, row.PeakResidentBytes / 1048576.0, b.ProcessorCount);
         return "## Single-exposure reconstruction (hdr-ldm, CPU)\n\n" + table + string.Create(CultureInfo.InvariantCulture,
             $"\nProcedural frame with {100 * b.ClippedFraction:0.0} % of its pixels clipped; weights loaded in {b.LoadSeconds:0.00} s, warm-up frame (1 step) {b.WarmUpSeconds:0.00} s.")
+            + " Memory is read after each row: the tensor arena's fresh bytes since the suite began, and the process's peak resident set since it started.\n";
+    }
+
+    private static string HdrVDiff(int w, int h, int[] steps, int frames, string modelsDir, ILogger log, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        log.LogInformation("hdr-v-diff at {W}x{H}, DDIM steps {Steps}, {Frames} frames each after one warm-up frame at 1 step, weights in {Models}",
+            w, h, string.Join(',', steps), frames, modelsDir);
+        var b = LdmBenchmark.RunHdrVDiff(w, h, steps, frames, modelsDir,
+            (n, i, s, c) => log.LogInformation("hdr-v-diff {Steps} steps, frame {I}: {Wall:F2} s, {Cpu:F2} s CPU", n, i, s, c), cancel);
+        var table = new MarkdownTable("hdr-v-diff", "size", "DDIM steps", "frames", "s/frame (mean)", "s/frame (median)", "CPU s/frame",
+            "tensor arena MiB", "peak RSS MiB", "logical cores");
+        static string S(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
+        foreach (var row in b.Rows)
+            table.Add("2 exposures, EV −2/0/−2", $"{b.Width}x{b.Height}", row.Steps, row.WallSeconds.Length, S(row.MeanWall), S(row.MedianWall), S(row.MeanCpu),
+                row.ArenaBytes / 1048576.0, row.PeakResidentBytes / 1048576.0, b.ProcessorCount);
+        return "## Full neural method (hdr-v-diff, CPU)\n\n" + table + string.Create(CultureInfo.InvariantCulture,
+            $"\nProcedural reference frame with {100 * b.ClippedFraction:0.0} % of its pixels clipped; weights loaded in {b.LoadSeconds:0.00} s, warm-up frame (1 step) {b.WarmUpSeconds:0.00} s.")
             + " Memory is read after each row: the tensor arena's fresh bytes since the suite began, and the process's peak resident set since it started.\n";
     }
 
