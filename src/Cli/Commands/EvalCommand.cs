@@ -28,16 +28,17 @@ public static class EvalCommand
         var models = new Option<string>("--models") { Description = "With --hdr-v-diff: folder holding tcam.safetensors, hdr-ldm.safetensors and zica.safetensors.", DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "models") };
         var zicaWeights = new Option<string[]>("--zica-weights") { Description = "With --hdr-v-diff: ZiCA weights files to score instead of the models folder's (repeatable: a row each, e.g. training exports or ablations).", AllowMultipleArgumentsPerToken = false };
         var priorStrength = new Option<double>("--prior-strength") { Description = "With --hdr-v-diff: prior strength λ, 0 to 1.", DefaultValueFactory = _ => 1.0 };
+        var priorGains = new Option<string?>("--prior-gains") { Description = "With --hdr-v-diff: comma-separated gains (0 to 1) of the prior's direct path where the whole window clips, a row each per weights file (default: each file's own \"prior_gain\"); choose one with --tuning." };
 
         var cmd = new Command("eval", "Score HDR results against ground truth (PSNR-μ, SSIM-μ, PSNR-L, PU21-PSNR, flicker), or run the synthetic benchmark.")
         {
-            result, truth, table, benchmark, outDir, clips, single, ldmWeights, ldmSteps, ldmStart, truthLatent, tuning, frames, pictures, hdrVDiff, models, zicaWeights, priorStrength,
+            result, truth, table, benchmark, outDir, clips, single, ldmWeights, ldmSteps, ldmStart, truthLatent, tuning, frames, pictures, hdrVDiff, models, zicaWeights, priorStrength, priorGains,
         };
         cmd.SetAction(r => CliRunner.Run("eval", (logs, cancel) =>
         {
             if (r.GetValue(benchmark)) return BenchmarkEval.Run(r.GetValue(outDir)!, r.GetValue(clips), logs, cancel);
             if (r.GetValue(hdrVDiff))
-                return HdrVDiffEval.Run(r.GetValue(models)!, r.GetValue(zicaWeights) ?? [], r.GetValue(ldmSteps), (float)r.GetValue(priorStrength),
+                return HdrVDiffEval.Run(r.GetValue(models)!, r.GetValue(zicaWeights) ?? [], r.GetValue(ldmSteps), (float)r.GetValue(priorStrength), r.GetValue(priorGains),
                     r.GetValue(tuning), r.GetValue(frames), r.GetValue(table), r.GetValue(pictures), logs, cancel);
             if (r.GetValue(single))
                 return SingleExposureEval.Run(r.GetValue(ldmWeights) ?? throw new CliError("--single-exposure needs --ldm-weights FILE"),

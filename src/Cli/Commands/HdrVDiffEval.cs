@@ -19,9 +19,10 @@ namespace HdrOfx.Cli.Commands;
 /// </summary>
 public static class HdrVDiffEval
 {
-    public static int Run(string models, IReadOnlyList<string> zicaWeights, int steps, float priorStrength, bool tuning, int frames,
+    public static int Run(string models, IReadOnlyList<string> zicaWeights, int steps, float priorStrength, string? priorGains, bool tuning, int frames,
         string? table, string? pictures, ILoggerFactory logs, CancellationToken cancel)
     {
+        var gains = ParseGains(priorGains);
         if (steps is < DdimSampler.MinSteps or > DdimSampler.MaxSteps) throw new CliError($"--ldm-steps {steps} is outside {DdimSampler.MinSteps} to {DdimSampler.MaxSteps}");
         if (!(priorStrength is >= 0f and <= HdrVDiffReconstruction.MaxPriorStrength)) throw new CliError($"--prior-strength {priorStrength.ToString(CultureInfo.InvariantCulture)} is outside 0 to {HdrVDiffReconstruction.MaxPriorStrength}");
         var files = zicaWeights.Count > 0 ? zicaWeights.Select(Path.GetFullPath).ToArray() : [Path.Combine(Path.GetFullPath(models), ZicaWeights.FileName)];
@@ -38,7 +39,13 @@ public static class HdrVDiffEval
                 ("tcam", new TcamReconstruction(tcam)),
             };
             for (int i = 0; i < files.Length; i++)
-                methods.Add(($"hdr-v-diff `{Path.GetFileName(files[i])}` ({modules[i].Config.Name})", new HdrVDiffReconstruction(new HdrVDiff(tcam, ldm, modules[i]))));
+                foreach (float? g in gains?.Select(x => (float?)x) ?? [null])
+                {
+                    // Not disposed: the wrapper would dispose the module, which the finally below does once.
+                    var model = new HdrVDiff(tcam, ldm, modules[i], g);
+                    methods.Add(($"hdr-v-diff `{Path.GetFileName(files[i])}` ({modules[i].Config.Name}, prior gain {model.PriorGain.ToString(CultureInfo.InvariantCulture)})",
+                        new HdrVDiffReconstruction(model)));
+                }
             var (_, images) = Panoramas.LoadAll(log);
             var clips = new TcamValidation(images, frames, tuning ? PanoramaSplit.TuningSpecs() : null);
             var sw = System.Diagnostics.Stopwatch.StartNew();
@@ -56,6 +63,20 @@ public static class HdrVDiffEval
         {
             foreach (var m in modules) m.Dispose();
         }
+    }
+
+    /// <summary>--prior-gains "0,0.5,1": each 0 to 1; null when not given (each file's own gain).</summary>
+    internal static float[]? ParseGains(string? text)
+    {
+        if (text is null) return null;
+        var gains = new List<float>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!float.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out float g) || g is not (>= 0f and <= 1f))
+                throw new CliError($"--prior-gains: '{part}' is not a gain from 0 to 1");
+            gains.Add(g);
+        }
+        return gains.ToArray();
     }
 
     /// <summary>A row per method: PSNR-μ per clip, then the means.</summary>

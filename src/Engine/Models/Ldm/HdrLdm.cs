@@ -69,7 +69,7 @@ public sealed class HdrLdm : Module
     }
 
     /// <summary>Decoded domain values → radiance in EV-0 units, in place, capped <see cref="LdmDomain.CeilingStops"/> above the clip point.</summary>
-    private static float[] ToRadiance(float[] y, double ev)
+    public static float[] ToRadiance(float[] y, double ev)
     {
         float s = LdmDomain.RadianceScale(ev), cap = (float)Math.Pow(2.0, LdmDomain.CeilingStops - ev);
         for (int i = 0; i < y.Length; i++) y[i] = Math.Clamp(MuLawDomain.Inverse(y[i], s), 0f, cap);

@@ -13,11 +13,16 @@ public sealed class HdrVDiff : IDisposable
     public HdrLdm Ldm { get; }
     public ZicaModule Zica { get; }
 
-    public HdrVDiff(TcamNet tcam, HdrLdm ldm, ZicaModule zica)
+    /// <summary>The <see cref="PriorSkip"/> gain; the module's (from its weights file) unless given.</summary>
+    public float PriorGain { get; }
+
+    public HdrVDiff(TcamNet tcam, HdrLdm ldm, ZicaModule zica, float? priorGain = null)
     {
         Tcam = tcam;
         Ldm = ldm;
         Zica = zica;
+        PriorGain = priorGain ?? zica.PriorGain;
+        if (PriorGain is not (>= 0f and <= 1f)) throw new ArgumentOutOfRangeException(nameof(priorGain), $"prior gain {PriorGain} must be 0 to 1");
     }
 
     /// <summary>A fresh, untrained (zero-init) ZiCA module sized for <paramref name="tcam"/> and <paramref name="ldm"/>.</summary>

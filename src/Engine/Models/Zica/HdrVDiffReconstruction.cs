@@ -6,7 +6,8 @@ namespace HdrOfx.Engine.Models.Zica;
 /// The `hdr-v-diff` method (hdr-v-diff §3, DESIGN §5): the `tcam` method's classical merge, flows and network, with
 /// the HDR-LDM prior of the reference frame fused into the temporal decoder by ZiCA at strength
 /// λ = <see cref="ReconstructOptions.PriorStrength"/> (0: exactly `tcam`, and HDR-LDM is not run), sampled in
-/// <see cref="ReconstructOptions.DiffusionSteps"/> DDIM steps from noise fixed by pixel position.
+/// <see cref="ReconstructOptions.DiffusionSteps"/> DDIM steps from noise fixed by pixel position; then the prior's
+/// radiance where every frame of the window clips, at λ times <see cref="HdrVDiff.PriorGain"/> (<see cref="PriorSkip"/>).
 /// </summary>
 public sealed class HdrVDiffReconstruction : IReconstructionMethod
 {
@@ -32,7 +33,10 @@ public sealed class HdrVDiffReconstruction : IReconstructionMethod
         cancel.ThrowIfCancellationRequested();
         var residual = TcamReconstruction.Infer(model.Tcam, sample,
             prior is null ? null : () => model.Zica.Fusion(PriorFeatures.Stack([prior], model.Ldm.Config), lambda));
-        return classical.ReplaceHdr(TcamReconstruction.ApplyResidual(sample, residual));
+        var hdr = TcamReconstruction.ApplyResidual(sample, residual);
+        float gain = lambda * model.PriorGain;
+        if (prior is not null && gain > 0f) hdr = PriorSkip.Apply(hdr, prior.Radiance, PriorSkip.WindowMask(frames), gain);
+        return classical.ReplaceHdr(hdr);
     }
 }
 

@@ -7,9 +7,10 @@ namespace HdrOfx.Engine.Models.Zica;
 /// <summary>
 /// One reference frame's prior (hdr-v-diff §3.3): HDR-LDM's DDIM sample of the frame, decoded, as the decoder's
 /// features at 1/4, 1/2 and 1/1 of the frame padded to a multiple of 4 (the size the TCAM network runs at).
-/// Planar [C, h, w] arrays.
+/// Planar [C, h, w] arrays; <see cref="Radiance"/> is the decoded image itself as radiance in EV-0 units (3 planes of
+/// the frame's own size), for <see cref="PriorSkip"/>.
 /// </summary>
-public sealed record PriorSample(float[] Quarter, float[] Half, float[] Full, int Width, int Height);
+public sealed record PriorSample(float[] Quarter, float[] Half, float[] Full, int Width, int Height, float[] Radiance);
 
 public static class PriorFeatures
 {
@@ -21,7 +22,8 @@ public static class PriorFeatures
     {
         int w = PadTo4(frame.Linear.Width), h = PadTo4(frame.Linear.Height);
         return ldm.Decoded(frame.Linear, frame.Ev, steps, HdrLdmReconstruction.NoiseSeed, d =>
-            new PriorSample(Crop(d.Quarter, h / 4, w / 4), Crop(d.Half, h / 2, w / 2), Crop(d.Full, h, w), w, h));
+            new PriorSample(Crop(d.Quarter, h / 4, w / 4), Crop(d.Half, h / 2, w / 2), Crop(d.Full, h, w), w, h,
+                HdrLdm.ToRadiance(Crop(d.Image, frame.Linear.Height, frame.Linear.Width), frame.Ev)));
     }
 
     /// <summary>The samples (equal sizes) as a batch pyramid [B, C, h, w] in the current tensor scope.</summary>

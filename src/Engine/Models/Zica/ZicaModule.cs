@@ -16,6 +16,17 @@ public sealed class ZicaModule : Module
 {
     public ZicaConfig Config { get; }
     private readonly ZicaBlock _quarter, _half, _full;
+    private float _priorGain;
+
+    /// <summary>
+    /// The gain of <see cref="PriorSkip"/> (0 to 1; 0 in a new module): not a trained parameter but chosen on the tuning
+    /// clips after stage 4 and stored in the weights file's metadata ("prior_gain").
+    /// </summary>
+    public float PriorGain
+    {
+        get => _priorGain;
+        set => _priorGain = value is >= 0f and <= 1f ? value : throw new ArgumentOutOfRangeException(nameof(value), $"prior gain {value} must be 0 to 1");
+    }
 
     public ZicaModule(ZicaConfig config, TcamConfig tcam, LdmConfig ldm, Rng rng)
     {

@@ -45,6 +45,7 @@ public static class ZicaWeights
         var meta = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
         {
             ["config"] = module.Config.Name, ["config_fields"] = module.Config.Describe(), ["tcam_config"] = tcam.Name, ["ldm_config"] = ldm.Name,
+            ["prior_gain"] = module.PriorGain.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         };
         Safetensors.Save(module, path, dtype, meta);
     }
@@ -73,6 +74,16 @@ public static class ZicaWeights
             {
                 module.Dispose();
                 throw new ModelWeightsException($"ZiCA weights '{path}' do not fit the '{cfg.Name}' module: {e.Message}", e);
+            }
+            // Exports made before the prior skip existed carry no gain: they add nothing through it, as a new module.
+            if (file.Metadata.TryGetValue("prior_gain", out var g))
+            {
+                if (!float.TryParse(g, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float gain) || gain is not (>= 0f and <= 1f))
+                {
+                    module.Dispose();
+                    throw new ModelWeightsException($"ZiCA weights '{path}': prior_gain \"{g}\" is not a number from 0 to 1");
+                }
+                module.PriorGain = gain;
             }
             module.Eval();
             return module;
