@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Copies a stage-4 ZiCA export into the bundle with a manifest (docs/models.md, ZiCA and `hdr-v-diff`).
+Usage: scripts/ship-zica-weights.py [--prior-gain G] [--zica-args "ARGS"] EXPORT.safetensors RUN_DIR TUNING_TABLE.md VALIDATION_TABLE.md [NOTE]
+Writes bundle/Contents/Resources/models/zica.safetensors and zica.manifest.json: the file's metadata (config, seed,
+step, wall time, machine, split, the frozen files' hashes), the stage-4 command, the run's validation.csv rows of the
+exported step, and the two tables written by `hdrofx eval --hdr-v-diff --table`: the tuning clips' (training
+panoramas; where the prior gain was chosen) and the validation clips' (reported). With --prior-gain G the shipped
+file's metadata gets "prior_gain": G, the gain of the prior's direct path (PriorSkip) the engine reads."""
+import csv
+import hashlib
+import json
+import os
+import struct
+import sys
+
+args = sys.argv[1:]
+gain = None
+zica_args = ""
+while args[:1] in (["--prior-gain"], ["--zica-args"]):
+    if args[0] == "--prior-gain":
+        gain = float(args[1])
+        assert 0 <= gain <= 1, f"--prior-gain {gain} must be 0 to 1"
+    else:
+        zica_args = " " + args[1]
+    args = args[2:]
+src, run, tuning, validation = args[0:4]
+note = args[4] if len(args) > 4 else None
+with open(src, "rb") as f:
+    n = struct.unpack("<Q", f.read(8))[0]
+    header = json.loads(f.read(n))
+    data = f.read()
+meta = header["__metadata__"]
+models = "bundle/Contents/Resources/models"
+for key, name in (("tcam_sha256", "tcam.safetensors"), ("ldm_sha256", "hdr-ldm.safetensors")):
+    with open(os.path.join(models, name), "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest().upper() == meta[key].upper(), f"{name} in the bundle is not the file {src} was trained over"
+if gain is not None:
+    meta["prior_gain"] = repr(gain)
+blob = json.dumps(header, separators=(",", ":")).encode()
+blob += b" " * (-len(blob) % 8)
+dst = os.path.join(models, "zica.safetensors")
+with open(dst + ".tmp", "wb") as f:
+    f.write(struct.pack("<Q", len(blob)) + blob + data)
+os.replace(dst + ".tmp", dst)
+size = os.path.getsize(dst)
+assert size <= 16 * 1024 * 1024, f"{dst} is {size} bytes, over 16 MB"
+step = meta["step"]
+rows = [r for r in csv.DictReader(open(os.path.join(run, "validation.csv"))) if r["step"] == step]
+
+
+def table(path):
+    lines = [l for l in open(path) if l.startswith("|")]
+    head = [c.strip() for c in lines[0].strip().strip("|").split("|")]
+    body = [dict(zip(head, (c.strip() for c in l.strip().strip("|").split("|")))) for l in lines[2:]]
+    footer = [l.strip() for l in open(path) if not l.startswith("|") and l.strip()]
+    return {"rows": body, "footer": footer}
+
+
+manifest = {
+    "model": "zica",
+    "file": "zica.safetensors",
+    "dtype": "F16",
+    "bytes": size,
+    "weights": meta.get("weights"),
+    "config": meta.get("config"),
+    "config_fields": meta.get("config_fields"),
+    "seed": int(meta["seed"]),
+    "steps": int(step),
+    "diffusion_steps": int(meta.get("diffusion_steps", 10)),
+    "prior_gain": float(meta.get("prior_gain", 0)),
+    "train_wall_s": int(meta["train_wall_s"]),
+    "machine": meta["machine"],
+    "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), None),
+    "split": meta["split"],
+    "frozen": {"tcam_sha256": meta["tcam_sha256"], "ldm_sha256": meta["ldm_sha256"]},
+    "command": f"hdrofx train --stage zica --output {run}" + zica_args,
+    "training_validation_rows": rows,
+    "tuning_clips": table(tuning),
+    "validation_clips": table(validation),
+}
+if note:
+    manifest["note"] = note
+with open(os.path.join(models, "zica.manifest.json"), "w") as f:
+    json.dump(manifest, f, indent=2, ensure_ascii=False)
+    f.write("\n")
+print(json.dumps(manifest["validation_clips"], indent=1, ensure_ascii=False)[:1500])
