@@ -49,11 +49,17 @@ rows = [r for r in csv.DictReader(open(os.path.join(run, "validation.csv"))) if 
 
 
 def table(path):
-    lines = [l for l in open(path) if l.startswith("|")]
-    head = [c.strip() for c in lines[0].strip().strip("|").split("|")]
-    body = [dict(zip(head, (c.strip() for c in l.strip().strip("|").split("|")))) for l in lines[2:]]
+    """The markdown tables of an eval --hdr-v-diff table file (means per method, then per clip) and its footer."""
+    tables, current = [], []
+    for l in list(open(path)) + ["\n"]:
+        if l.startswith("|"):
+            current.append(l)
+        elif current:
+            head = [c.strip() for c in current[0].strip().strip("|").split("|")]
+            tables.append([dict(zip(head, (c.strip() for c in r.strip().strip("|").split("|")))) for r in current[2:]])
+            current = []
     footer = [l.strip() for l in open(path) if not l.startswith("|") and l.strip()]
-    return {"rows": body, "footer": footer}
+    return {"rows": tables[0], "per_clip": tables[1] if len(tables) > 1 else [], "footer": footer}
 
 
 manifest = {

@@ -37,7 +37,7 @@ public class SingleExposureEvalCliTests
     [TestCase("--ldm-start", "2", "--ldm-start 2 leaves fewer than --ldm-steps 10 timesteps")]
     public void Eval_single_exposure_refuses_a_bad_start(string option, string value, string message)
     {
-        var r = CliProcess.Run(["eval", "--single-exposure", "--ldm-weights", Committed(), option, value]);
+        var r = CliProcess.Run(["eval", "--single-exposure", "--ldm-weights", Committed(), "--ldm-steps", "10", option, value]);
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdErr);
         Assert.That(r.ErrLines, Has.One.StartsWith("hdrofx eval: error: ").And.Contains(message), r.StdErr);
     }

@@ -52,7 +52,7 @@ public static class HdrVDiffEval
             var options = new ReconstructOptions { DiffusionSteps = steps, PriorStrength = priorStrength };
             var rows = ValidationComparison.Run(clips, methods, options,
                 pictures is null ? null : p => WritePicture(Path.Combine(pictures, $"methods-{p.Clip}.png"), p), cancel);
-            string md = Table(rows) + $"\n{rows[0].Score.Frames} frames per clip, {(tuning ? "tuning clips (training panoramas)" : "validation clips")}; " +
+            string md = Table(rows) + "\n" + PerClip(rows) + $"\n{rows[0].Score.Frames} frames per clip, {(tuning ? "tuning clips (training panoramas)" : "validation clips")}; " +
                 $"hdr-v-diff at {steps} DDIM step(s), prior strength {priorStrength.ToString(CultureInfo.InvariantCulture)}; window-clipped px = pixels clipped in every frame of their window " +
                 $"({string.Join(", ", rows.DistinctBy(r => r.Clip).Select(r => $"{r.Clip} {100 * r.WindowClippedFraction:0.00} %"))}); {sw.Elapsed.TotalSeconds:F0} s.\n";
             Console.Out.Write(md);
@@ -94,6 +94,22 @@ public static class HdrVDiffEval
                 m.Average(r => r.Score.SsimMu).ToString("0.0000", CultureInfo.InvariantCulture), m.Average(r => r.Score.Flicker).ToString("G4", CultureInfo.InvariantCulture),
                 m.Select(r => r.PsnrMuWindowClipped).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average(),
             ]);
+        }
+        return t.ToString();
+    }
+
+    /// <summary>Flicker and the window-clipped PSNR-μ of each clip, a row per method (the issue's bars hold per clip).</summary>
+    internal static string PerClip(IReadOnlyList<MethodClipScore> rows)
+    {
+        var clips = rows.Select(r => r.Clip).Distinct().ToArray();
+        var t = new MarkdownTable([
+            "method", .. clips.Select(c => $"flicker ×1e3 {c.Split('-')[0]}"), .. clips.Select(c => $"PSNR-μ window-clipped {c.Split('-')[0]}"),
+        ]);
+        foreach (var g in rows.GroupBy(r => r.Method))
+        {
+            var m = g.ToArray();
+            t.Add([g.Key, .. m.Select(r => (object)(1e3 * r.Score.Flicker).ToString("0.0000", CultureInfo.InvariantCulture)),
+                .. m.Select(r => double.IsFinite(r.PsnrMuWindowClipped) ? (object)r.PsnrMuWindowClipped : "–")]);
         }
         return t.ToString();
     }
