@@ -34,7 +34,7 @@ case "$RID" in
   osx-*) ARCHDIR=MacOS ;;
   *) echo "build-bundle: unsupported rid $RID" >&2; exit 2 ;;
 esac
-VERSION=1.1.0
+VERSION=1.2.0
 ART=$ROOT/artifacts
 SHIM_OUT=$ART/native-shim/$RID
 BUNDLES=$ART/bundles

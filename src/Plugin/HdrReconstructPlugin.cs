@@ -18,7 +18,7 @@ public sealed class HdrReconstructPlugin : ImageEffectPlugin
 
     public override string Identifier => Id;
     public override uint VersionMajor => 1;
-    public override uint VersionMinor => 1;
+    public override uint VersionMinor => 2;
 
     public override void OnLoad()
     {

@@ -77,7 +77,7 @@ public class BundleTests
         unsafe
         {
             Assert.That(p.Plugin->PluginVersionMajor, Is.EqualTo(1u));
-            Assert.That(p.Plugin->PluginVersionMinor, Is.EqualTo(1u));
+            Assert.That(p.Plugin->PluginVersionMinor, Is.EqualTo(2u));
         }
         Assert.That(p.SetHostStatus, Is.EqualTo(Ofx.OK));
         Assert.That(p.LoadStatus, Is.EqualTo(Ofx.OK));

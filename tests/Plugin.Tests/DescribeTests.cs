@@ -73,8 +73,8 @@ public class DescribeTests
         }
         Assert.That(d.Params.Params["ev1"].Props.GetInt(OfxParamProps.Animates), Is.EqualTo(1));
         Assert.That(d.Params.Params["methodOverride"].Props.GetInt(OfxParamProps.Secret), Is.EqualTo(1));
-        Assert.That(HdrParams.MethodNames[d.Params.Params["method"].Props.GetInt(OfxParamProps.Default)], Is.EqualTo("tcam"),
-            "the default Method is TCAM since 1.1 (it beats classical on the validation clips)");
+        Assert.That(HdrParams.MethodNames[d.Params.Params["method"].Props.GetInt(OfxParamProps.Default)], Is.EqualTo("hdr-v-diff"),
+            "the default Method is HDR-V-Diff since 1.2 (it beats tcam and classical on the validation clips)");
         var pages = d.Params.Params.Values.Where(p => p.Type == OfxParamProps.TypePage).ToList();
         Assert.That(pages, Has.Count.EqualTo(3));
         var onPages = pages.SelectMany(p => p.Props.GetStrings(OfxParamProps.PageChild)).ToHashSet();

@@ -11,7 +11,7 @@ namespace HdrOfx.Plugin.Tests.HostSupport;
 /// <summary>
 /// The plug-in (in the HostSupport host and in the in-repo test host) and `hdrofx reconstruct` give the same pixels for
 /// the same frames and settings, to the bit, for float, short and byte input, with the shipped methods chosen by the
-/// Method parameter (`tcam` with the bundle's weights, which the CLI also ships beside its executable), and for
+/// Method parameter (`tcam` and `hdr-v-diff` with the bundle's weights, which the CLI also ships beside its executable), and for
 /// single-exposure footage (Input Mode "Single exposure", `hdr-ldm` with the bundle's weights; `--ev E --method hdr-ldm`).
 /// The frames are ofxhostrun's moving scene with a clipped sky at the top, where a flipped frame order showed (issue 10).
 /// </summary>
@@ -143,6 +143,7 @@ public class CliParityTests
 
     [TestCase("classical")]
     [TestCase("tcam")]
+    [TestCase("hdr-v-diff")]
     public void Float_input_gives_identical_pixels_in_both_hosts_and_the_CLI(string method)
     {
         var (input, hostSupport) = HostSupportRender("float", method);
