@@ -1,3 +1,4 @@
+using HdrOfx.Engine.Models;
 using HdrOfx.Engine.Models.Ldm;
 using HdrOfx.Engine.Models.Zica;
 using HdrOfx.Interop.Native;
@@ -133,14 +134,15 @@ public class FaultTests
     [Test]
     public void Hdr_v_diff_without_weights_names_the_file()
     {
-        // With the bundle's own models folder: tcam.safetensors ships, and so will hdr-ldm.safetensors; the first file
-        // missing is then ZiCA's (HDR-LDM's while its weights are not shipped).
-        string missing = File.Exists(Path.Combine(BundleFixture.BuiltModels, LdmWeights.FileName)) ? ZicaWeights.FileName : LdmWeights.FileName;
+        // A models folder with the other two shipped files but no zica.safetensors: the render fails naming it.
+        using var models = new PluginModels();
+        foreach (var file in new[] { TcamWeights.FileName, LdmWeights.FileName })
+            File.Copy(Path.Combine(BundleFixture.BuiltModels, file), Path.Combine(models.Folder, file));
         Do(() =>
         {
             _inst.Param(HdrParams.MethodOverride).SetString("");
             _inst.Param(HdrParams.Method).SetValue(Array.IndexOf(HdrParams.MethodNames, "hdr-v-diff"));
-        }, Ofx.Failed, Path.Combine(BundleFixture.BuiltModels, missing));
+        }, Ofx.Failed, Path.Combine(models.Folder, ZicaWeights.FileName));
     }
 
     [Test]

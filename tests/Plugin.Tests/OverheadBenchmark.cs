@@ -74,11 +74,11 @@ public class OverheadBenchmark
         bool classical = Reconstructor.Methods.Contains("classical", StringComparer.OrdinalIgnoreCase);
         if (classical)
         {
-            var (io2, eng2, wall2) = Measure("", 3);
+            var (io2, eng2, wall2) = Measure("classical", 3);
             lines.Add(FormattableString.Invariant($"classical, renders that convert every frame (no batch sequence, no image identifiers): fetch+convert+write {io2:F1} ms, engine {eng2:F1} ms, render {wall2:F1} ms, overhead {100 * io2 / eng2:F1} % of the engine"));
-            var (io4, eng4, wall4) = Measure("", 7, identifiers: true);
+            var (io4, eng4, wall4) = Measure("classical", 7, identifiers: true);
             lines.Add(FormattableString.Invariant($"classical, viewer renders in order with image identifiers (frames reused by identifier): fetch+convert+write {io4:F1} ms, engine {eng4:F1} ms, render {wall4:F1} ms, overhead {100 * io4 / eng4:F1} % of the engine"));
-            var (io3, eng3, wall3) = Measure("", 7, batchSequence: true);
+            var (io3, eng3, wall3) = Measure("classical", 7, batchSequence: true);
             lines.Add(FormattableString.Invariant($"classical in a batch sequence render (frames converted once): fetch+convert+write {io3:F1} ms, engine {eng3:F1} ms, render {wall3:F1} ms, overhead {100 * io3 / eng3:F1} % of the engine"));
         }
         else

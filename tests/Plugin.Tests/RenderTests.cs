@@ -363,7 +363,7 @@ public class RenderTests
     }
 
     private static long RssKb() =>
-        long.Parse(File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        long.Parse(File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmRSS:"))["VmRSS:".Length..].Trim().Split(' ')[0]);
 
     [Test]
     public void A_thousand_renders_keep_memory_bounded()
