@@ -163,15 +163,7 @@ public static class BenchCommand
             w, h, string.Join(',', steps), frames, weights);
         var b = LdmBenchmark.Run(w, h, steps, frames, weights,
             (n, i, s, c) => log.LogInformation("hdr-ldm {Steps} steps, frame {I}: {Wall:F2} s, {Cpu:F2} s CPU", n, i, s, c), cancel);
-        var table = new MarkdownTable("hdr-ldm", "size", "DDIM steps", "frames", "s/frame (mean)", "s/frame (median)", "CPU s/frame",
-            "tensor arena MiB", "peak RSS MiB", "logical cores");
-        static string S(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
-        foreach (var row in b.Rows)
-            table.Add("1 exposure, EV 0", $"{b.Width}x{b.Height}", row.Steps, row.WallSeconds.Length, S(row.MeanWall), S(row.MedianWall), S(row.MeanCpu),
-                row.ArenaBytes / 1048576.0, row.PeakResidentBytes / 1048576.0, b.ProcessorCount);
-        return "## Single-exposure reconstruction (hdr-ldm, CPU)\n\n" + table + string.Create(CultureInfo.InvariantCulture,
-            $"\nProcedural frame with {100 * b.ClippedFraction:0.0} % of its pixels clipped; weights loaded in {b.LoadSeconds:0.00} s, warm-up frame (1 step) {b.WarmUpSeconds:0.00} s.")
-            + " Memory is read after each row: the tensor arena's fresh bytes since the suite began, and the process's peak resident set since it started.\n";
+        return StepsReport("Single-exposure reconstruction (hdr-ldm, CPU)", "hdr-ldm", "1 exposure, EV 0", "Procedural frame", b);
     }
 
     private static string HdrVDiff(int w, int h, int[] steps, int frames, string modelsDir, ILogger log, CancellationToken cancel)
@@ -181,14 +173,20 @@ public static class BenchCommand
             w, h, string.Join(',', steps), frames, modelsDir);
         var b = LdmBenchmark.RunHdrVDiff(w, h, steps, frames, modelsDir,
             (n, i, s, c) => log.LogInformation("hdr-v-diff {Steps} steps, frame {I}: {Wall:F2} s, {Cpu:F2} s CPU", n, i, s, c), cancel);
-        var table = new MarkdownTable("hdr-v-diff", "size", "DDIM steps", "frames", "s/frame (mean)", "s/frame (median)", "CPU s/frame",
+        return StepsReport("Full neural method (hdr-v-diff, CPU)", "hdr-v-diff", "2 exposures, EV −2/0/−2", "Procedural reference frame", b);
+    }
+
+    /// <summary>The report section of a DDIM-steps benchmark: a row per step count, then the frame and memory notes.</summary>
+    private static string StepsReport(string title, string method, string input, string frame, LdmBenchResult b)
+    {
+        var table = new MarkdownTable(method, "size", "DDIM steps", "frames", "s/frame (mean)", "s/frame (median)", "CPU s/frame",
             "tensor arena MiB", "peak RSS MiB", "logical cores");
         static string S(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
         foreach (var row in b.Rows)
-            table.Add("2 exposures, EV −2/0/−2", $"{b.Width}x{b.Height}", row.Steps, row.WallSeconds.Length, S(row.MeanWall), S(row.MedianWall), S(row.MeanCpu),
+            table.Add(input, $"{b.Width}x{b.Height}", row.Steps, row.WallSeconds.Length, S(row.MeanWall), S(row.MedianWall), S(row.MeanCpu),
                 row.ArenaBytes / 1048576.0, row.PeakResidentBytes / 1048576.0, b.ProcessorCount);
-        return "## Full neural method (hdr-v-diff, CPU)\n\n" + table + string.Create(CultureInfo.InvariantCulture,
-            $"\nProcedural reference frame with {100 * b.ClippedFraction:0.0} % of its pixels clipped; weights loaded in {b.LoadSeconds:0.00} s, warm-up frame (1 step) {b.WarmUpSeconds:0.00} s.")
+        return $"## {title}\n\n" + table + string.Create(CultureInfo.InvariantCulture,
+            $"\n{frame} with {100 * b.ClippedFraction:0.0} % of its pixels clipped; weights loaded in {b.LoadSeconds:0.00} s, warm-up frame (1 step) {b.WarmUpSeconds:0.00} s.")
             + " Memory is read after each row: the tensor arena's fresh bytes since the suite began, and the process's peak resident set since it started.\n";
     }
 
