@@ -10,8 +10,9 @@ import csv
 import json
 import os
 import shutil
-import struct
 import sys
+
+import safetensors_file
 
 args = sys.argv[1:]
 sample_start = None
@@ -25,10 +26,7 @@ while args[:1] in (["--sample-start"], ["--ldm-args"]):
     args = args[2:]
 src, run, ae_run, table = args[0:4]
 note = args[4] if len(args) > 4 else None
-with open(src, "rb") as f:
-    n = struct.unpack("<Q", f.read(8))[0]
-    header = json.loads(f.read(n))
-    data = f.read()
+header, data = safetensors_file.read(src)
 meta = header["__metadata__"]
 size = os.path.getsize(src)
 assert size <= 16 * 1024 * 1024, f"{src} is {size} bytes, over 16 MB"
@@ -47,10 +45,7 @@ if sample_start is None:
     shutil.copyfile(src, os.path.join(dst, "hdr-ldm.safetensors"))
 else:
     meta["sample_start"] = str(sample_start)
-    blob = json.dumps(header, separators=(",", ":")).encode()
-    blob += b" " * (-len(blob) % 8)
-    with open(os.path.join(dst, "hdr-ldm.safetensors"), "wb") as f:
-        f.write(struct.pack("<Q", len(blob)) + blob + data)
+    safetensors_file.write(os.path.join(dst, "hdr-ldm.safetensors"), header, data)
     size = os.path.getsize(os.path.join(dst, "hdr-ldm.safetensors"))
 manifest = {
     "model": "hdr-ldm",
@@ -65,7 +60,7 @@ manifest = {
     "sample_start": sample_start if sample_start is not None else 999,
     "train_wall_s": int(meta["train_wall_s"]),
     "machine": meta["machine"],
-    "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), None),
+    "cpu": safetensors_file.cpu_model(),
     "split": meta["split"],
     "commands": [  # docs/models.md, HDR-LDM, Training; --steps is the schedule, "steps" above the exported step
         f"hdrofx train --stage ae --data clips --steps {ae_rows[-1]['step']} --crop 128 --batch 4 --output {ae_run}",

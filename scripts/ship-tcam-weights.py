@@ -7,15 +7,14 @@ import csv
 import json
 import os
 import shutil
-import struct
 import sys
+
+import safetensors_file
 
 run, step = sys.argv[1], sys.argv[2]
 note = sys.argv[3] if len(sys.argv) > 3 else None
 src = os.path.join(run, f"tcam-ema-step{step}.safetensors")
-with open(src, "rb") as f:
-    n = struct.unpack("<Q", f.read(8))[0]
-    meta = json.loads(f.read(n))["__metadata__"]
+meta = safetensors_file.read(src)[0]["__metadata__"]
 size = os.path.getsize(src)
 assert size <= 16 * 1024 * 1024, f"{src} is {size} bytes, over 16 MB"
 rows = [r for r in csv.DictReader(open(os.path.join(run, "validation.csv"))) if r["step"] == step]
@@ -36,7 +35,7 @@ manifest = {
     "steps": int(meta["step"]),
     "train_wall_s": int(meta["train_wall_s"]),
     "machine": meta["machine"],
-    "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), None),
+    "cpu": safetensors_file.cpu_model(),
     "split": meta["split"],
     "command": "hdrofx train --stage tcam --config compact --steps 8000 --output training/tcam",
     "validation": {

@@ -10,8 +10,9 @@ import csv
 import hashlib
 import json
 import os
-import struct
 import sys
+
+import safetensors_file
 
 args = sys.argv[1:]
 gain = None
@@ -25,10 +26,7 @@ while args[:1] in (["--prior-gain"], ["--zica-args"]):
     args = args[2:]
 src, run, tuning, validation = args[0:4]
 note = args[4] if len(args) > 4 else None
-with open(src, "rb") as f:
-    n = struct.unpack("<Q", f.read(8))[0]
-    header = json.loads(f.read(n))
-    data = f.read()
+header, data = safetensors_file.read(src)
 meta = header["__metadata__"]
 models = "bundle/Contents/Resources/models"
 for key, name in (("tcam_sha256", "tcam.safetensors"), ("ldm_sha256", "hdr-ldm.safetensors")):
@@ -36,12 +34,8 @@ for key, name in (("tcam_sha256", "tcam.safetensors"), ("ldm_sha256", "hdr-ldm.s
         assert hashlib.sha256(f.read()).hexdigest().upper() == meta[key].upper(), f"{name} in the bundle is not the file {src} was trained over"
 if gain is not None:
     meta["prior_gain"] = repr(gain)
-blob = json.dumps(header, separators=(",", ":")).encode()
-blob += b" " * (-len(blob) % 8)
 dst = os.path.join(models, "zica.safetensors")
-with open(dst + ".tmp", "wb") as f:
-    f.write(struct.pack("<Q", len(blob)) + blob + data)
-os.replace(dst + ".tmp", dst)
+safetensors_file.write(dst, header, data)
 size = os.path.getsize(dst)
 assert size <= 16 * 1024 * 1024, f"{dst} is {size} bytes, over 16 MB"
 step = meta["step"]
@@ -76,7 +70,7 @@ manifest = {
     "prior_gain": float(meta.get("prior_gain", 0)),
     "train_wall_s": int(meta["train_wall_s"]),
     "machine": meta["machine"],
-    "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), None),
+    "cpu": safetensors_file.cpu_model(),
     "split": meta["split"],
     "frozen": {"tcam_sha256": meta["tcam_sha256"], "ldm_sha256": meta["ldm_sha256"]},
     "command": f"hdrofx train --stage zica --output {run}" + zica_args,

@@ -38,7 +38,7 @@ public static class EvalCommand
         {
             if (r.GetValue(benchmark)) return BenchmarkEval.Run(r.GetValue(outDir)!, r.GetValue(clips), logs, cancel);
             if (r.GetValue(hdrVDiff))
-                return HdrVDiffEval.Run(r.GetValue(models)!, r.GetValue(zicaWeights) ?? [], r.GetValue(ldmSteps), (float)r.GetValue(priorStrength), r.GetValue(priorGains),
+                return HdrVDiffEval.Run(r.GetValue(models)!, r.GetValue(zicaWeights) ?? [], r.GetValue(ldmSteps), r.GetValue(priorStrength), r.GetValue(priorGains),
                     r.GetValue(tuning), r.GetValue(frames), r.GetValue(table), r.GetValue(pictures), logs, cancel);
             if (r.GetValue(single))
                 return SingleExposureEval.Run(r.GetValue(ldmWeights) ?? throw new CliError("--single-exposure needs --ldm-weights FILE"),

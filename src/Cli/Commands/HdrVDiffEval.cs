@@ -19,12 +19,12 @@ namespace HdrOfx.Cli.Commands;
 /// </summary>
 public static class HdrVDiffEval
 {
-    public static int Run(string models, IReadOnlyList<string> zicaWeights, int steps, float priorStrength, string? priorGains, bool tuning, int frames,
+    public static int Run(string models, IReadOnlyList<string> zicaWeights, int ldmSteps, double lambda, string? priorGains, bool tuning, int frames,
         string? table, string? pictures, ILoggerFactory logs, CancellationToken cancel)
     {
         var gains = ParseGains(priorGains);
-        if (steps is < DdimSampler.MinSteps or > DdimSampler.MaxSteps) throw new CliError($"--ldm-steps {steps} is outside {DdimSampler.MinSteps} to {DdimSampler.MaxSteps}");
-        if (!(priorStrength is >= 0f and <= HdrVDiffReconstruction.MaxPriorStrength)) throw new CliError($"--prior-strength {priorStrength.ToString(CultureInfo.InvariantCulture)} is outside 0 to {HdrVDiffReconstruction.MaxPriorStrength}");
+        int steps = DiffusionOptions.Steps(ldmSteps);
+        float priorStrength = DiffusionOptions.PriorStrength(lambda);
         var files = zicaWeights.Count > 0 ? zicaWeights.Select(Path.GetFullPath).ToArray() : [Path.Combine(Path.GetFullPath(models), ZicaWeights.FileName)];
         if (pictures is not null) Directory.CreateDirectory(pictures);
         var log = logs.CreateLogger("eval");

@@ -57,17 +57,13 @@ public static class ReconstructCommand
             double stops = r.GetValue(exposure);
             if (!double.IsFinite(stops) || Math.Abs(stops) > MaxExposureStops)
                 throw new CliError($"--exposure {stops.ToString(CultureInfo.InvariantCulture)} is not a number of stops from -{MaxExposureStops} to {MaxExposureStops}");
-            int steps = r.GetValue(ldmSteps);
+            int steps = DiffusionOptions.Steps(r.GetValue(ldmSteps));
             double strength = r.GetValue(highlight);
-            if (steps is < Engine.Models.Ldm.DdimSampler.MinSteps or > Engine.Models.Ldm.DdimSampler.MaxSteps)
-                throw new CliError($"--ldm-steps {steps} is outside {Engine.Models.Ldm.DdimSampler.MinSteps} to {Engine.Models.Ldm.DdimSampler.MaxSteps}");
             if (!(strength is >= 0 and <= 1)) throw new CliError($"--highlight-recovery {strength.ToString(CultureInfo.InvariantCulture)} is outside 0 to 1");
-            double prior = r.GetValue(priorStrength);
-            if (!(prior is >= 0 and <= Engine.Models.Zica.HdrVDiffReconstruction.MaxPriorStrength))
-                throw new CliError($"--prior-strength {prior.ToString(CultureInfo.InvariantCulture)} is outside 0 to {Engine.Models.Zica.HdrVDiffReconstruction.MaxPriorStrength}");
+            float prior = DiffusionOptions.PriorStrength(r.GetValue(priorStrength));
             var options = new ReconstructOptions
             {
-                Method = r.GetValue(method)!, DiffusionSteps = steps, HighlightRecovery = (float)strength, PriorStrength = (float)prior,
+                Method = r.GetValue(method)!, DiffusionSteps = steps, HighlightRecovery = (float)strength, PriorStrength = prior,
             };
             TcamWeights.Directory = r.GetValue(models) ?? Path.Combine(AppContext.BaseDirectory, "models");
             Reconstructor.Resolve(options.Method);
